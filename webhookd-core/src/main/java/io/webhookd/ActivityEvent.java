@@ -1,0 +1,70 @@
+package io.webhookd;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One entry of a subscription's {@code recent_activity}. Secret header values and URL secrets are
+ * already masked. Immutable.
+ *
+ * @param timestamp when it happened
+ * @param type {@code active}, {@code inactive} or {@code api_call}
+ * @param request for api_call, {@code POST {url}} with secrets masked
+ * @param requestHeaders for api_call, {@code Name: value} strings with secret values masked
+ * @param responseCode for api_call, the HTTP status, or {@code null} when no response came
+ * @param responseBody for api_call, the start of the response body (at most a few KB)
+ * @param responseHeaders for api_call, {@code Name: value} strings
+ * @param message a human explanation: the error when the call failed, the reason of a state change
+ * @param batchSize for api_call, the number of messages in the batch
+ * @param durationMillis for api_call, how long the call took
+ */
+public record ActivityEvent(
+    Instant timestamp,
+    Type type,
+    @Nullable String request,
+    List<String> requestHeaders,
+    @Nullable Integer responseCode,
+    @Nullable String responseBody,
+    List<String> responseHeaders,
+    @Nullable String message,
+    @Nullable Integer batchSize,
+    @Nullable Long durationMillis) {
+
+  /** What kind of activity. */
+  public enum Type {
+    API_CALL,
+    ACTIVE,
+    INACTIVE;
+
+    public String wireName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static @Nullable Type fromWireName(String s) {
+      for (Type t : values()) {
+        if (t.wireName().equals(s)) {
+          return t;
+        }
+      }
+      return null;
+    }
+  }
+
+  public ActivityEvent {
+    requireNonNull(timestamp, "timestamp");
+    requireNonNull(type, "type");
+    requireNonNull(requestHeaders, "requestHeaders");
+    requireNonNull(responseHeaders, "responseHeaders");
+    requestHeaders = List.copyOf(requestHeaders);
+    responseHeaders = List.copyOf(responseHeaders);
+  }
+
+  /** An {@code active} or {@code inactive} event with a reason. */
+  public static ActivityEvent stateChange(Instant at, Type type, String message) {
+    return new ActivityEvent(at, type, null, List.of(), null, null, List.of(), message, null, null);
+  }
+}

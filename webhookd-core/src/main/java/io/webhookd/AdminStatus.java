@@ -1,0 +1,30 @@
+package io.webhookd;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The seed's {@code WebhookAdmin}: the system's state and a line for every webhook. Immutable.
+ *
+ * @param state online or offline, and the message
+ * @param webhooks every subscription's id, name, health and topics
+ */
+public record AdminStatus(AdminState state, List<Webhook> webhooks) {
+  public AdminStatus {
+    requireNonNull(state, "state");
+    webhooks = List.copyOf(webhooks);
+  }
+
+  /** One subscription in the admin view. */
+  public record Webhook(String id, String name, Instant timestamp, Health health, List<String> topics) {
+    public Webhook {
+      requireNonNull(id, "id");
+      requireNonNull(name, "name");
+      requireNonNull(timestamp, "timestamp");
+      requireNonNull(health, "health");
+      topics = List.copyOf(topics);
+    }
+  }
+}

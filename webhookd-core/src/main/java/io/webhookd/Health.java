@@ -1,0 +1,18 @@
+package io.webhookd;
+
+import java.util.Locale;
+
+/** A subscription's health, as the seed's {@code WebhookStatus.status}. */
+public enum Health {
+  /** Delivering, or nothing to deliver. */
+  HEALTHY,
+  /** The current batch failed more than {@code max_retries} times; still being retried. */
+  UNHEALTHY,
+  /** Not running: the subscription is inactive or the engine is offline. */
+  INACTIVE;
+
+  /** The lower-case word of the REST API. */
+  public String wireName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+}

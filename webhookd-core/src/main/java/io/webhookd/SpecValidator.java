@@ -1,0 +1,243 @@
+package io.webhookd;
+
+import io.webhookd.internal.Jmes;
+import io.webhookd.internal.Signer;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/** Checks every rule of a {@link SubscriptionSpec.Builder} and reports every problem at once. */
+final class SpecValidator {
+  private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+  private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+  private static final Pattern EMAIL =
+      Pattern.compile("[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+");
+  private static final List<String> RESERVED_HEADERS =
+      List.of(
+          "host", "content-length", "content-type", "connection", "transfer-encoding", "upgrade",
+          "expect", "te", "trailer", "keep-alive", "webhook-id", "webhook-timestamp",
+          "webhook-signature", "user-agent");
+
+  private SpecValidator() {}
+
+  static SubscriptionSpec validate(SubscriptionSpec.Builder b) {
+    List<Problem> problems = new ArrayList<>();
+
+    String name = b.name;
+    if (name == null || name.isBlank()) {
+      problems.add(new Problem("name", "is required and must not be blank"));
+    } else if (name.length() > 200) {
+      problems.add(
+          new Problem("name", "must be at most 200 characters, was " + name.length()));
+    } else if (name.chars().anyMatch(Character::isISOControl)) {
+      problems.add(new Problem("name", "must not contain control characters"));
+    }
+
+    URI url = null;
+    String rawUrl = b.webhookUrl;
+    if (rawUrl == null || rawUrl.isBlank()) {
+      problems.add(new Problem("destination.webhook.url", "is required"));
+    } else {
+      try {
+        URI u = new URI(rawUrl);
+        String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+          problems.add(
+              new Problem(
+                  "destination.webhook.url",
+                  "must be an absolute http or https URL, was " + quote(shorten(rawUrl))));
+        } else if (u.getHost() == null || u.getHost().isEmpty()) {
+          problems.add(
+              new Problem(
+                  "destination.webhook.url",
+                  "must name a host, was " + quote(Secrets.maskUrl(u))));
+        } else if (u.getRawFragment() != null) {
+          problems.add(
+              new Problem("destination.webhook.url", "must not have a fragment (#...)"));
+        } else if (rawUrl.length() > 2048) {
+          problems.add(
+              new Problem(
+                  "destination.webhook.url",
+                  "must be at most 2048 characters, was " + rawUrl.length()));
+        } else {
+          url = u;
+        }
+      } catch (URISyntaxException e) {
+        problems.add(
+            new Problem(
+                "destination.webhook.url",
+                "is not a valid URL (" + e.getReason() + "), was " + quote(shorten(rawUrl))));
+      }
+    }
+
+    List<SubscriptionSpec.Header> headers = List.copyOf(b.headers);
+    if (headers.size() > 50) {
+      problems.add(
+          new Problem("destination.webhook.headers", "must have at most 50 headers, had " + headers.size()));
+    }
+    for (int i = 0; i < headers.size(); i++) {
+      SubscriptionSpec.Header h = headers.get(i);
+      String f = "destination.webhook.headers[" + i + "]";
+      if (!HEADER_NAME.matcher(h.name()).matches()) {
+        problems.add(
+            new Problem(f, "must be \"Name: value\" with a valid header name, was name " + quote(shorten(h.name()))));
+      } else if (RESERVED_HEADERS.contains(h.name().toLowerCase(Locale.ROOT))) {
+        problems.add(
+            new Problem(f, "header " + quote(h.name()) + " is set by webhookd and cannot be overridden"));
+      }
+      if (h.value().chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
+        problems.add(new Problem(f, "value must not contain CR, LF or NUL"));
+      } else if (h.value().length() > 4096) {
+        problems.add(new Problem(f, "value must be at most 4096 characters, was " + h.value().length()));
+      }
+    }
+
+    String secret = b.signingSecret;
+    if (secret != null) {
+      String why = Signer.checkSecret(secret);
+      if (why != null) {
+        problems.add(new Problem("destination.webhook.signing_secret", why));
+      }
+    }
+
+    List<SubscriptionSpec.Source> sources = List.copyOf(b.sources);
+    if (sources.isEmpty()) {
+      problems.add(new Problem("source", "must list at least one topic"));
+    } else if (sources.size() > 100) {
+      problems.add(new Problem("source", "must list at most 100 topics, had " + sources.size()));
+    }
+    List<String> seen = new ArrayList<>();
+    for (int i = 0; i < sources.size(); i++) {
+      SubscriptionSpec.Source s = sources.get(i);
+      String f = "source[" + i + "]";
+      if (!TOPIC.matcher(s.topic()).matches() || s.topic().equals(".") || s.topic().equals("..")) {
+        problems.add(
+            new Problem(
+                f + ".topic",
+                "must be a Kafka topic name (1 to 249 of a-z A-Z 0-9 . _ -), was " + quote(shorten(s.topic()))));
+      } else if (seen.contains(s.topic())) {
+        problems.add(new Problem(f + ".topic", "topic " + quote(s.topic()) + " is listed twice"));
+      }
+      seen.add(s.topic());
+      if (s.jmesFilters().size() > 20) {
+        problems.add(new Problem(f + ".jmes_filters", "must have at most 20 expressions, had " + s.jmesFilters().size()));
+      }
+      for (int j = 0; j < s.jmesFilters().size(); j++) {
+        String expr = s.jmesFilters().get(j);
+        String why = Jmes.check(expr);
+        if (why != null) {
+          problems.add(new Problem(f + ".jmes_filters[" + j + "]", why));
+        }
+      }
+    }
+
+    if (b.maxBatchSize < 1 || b.maxBatchSize > 1000) {
+      problems.add(
+          new Problem(
+              "configuration.batching.max_batch_size",
+              "must be between 1 and 1000, was " + b.maxBatchSize));
+    }
+    Duration interval = b.maxBatchInterval;
+    if (interval == null) {
+      problems.add(new Problem("configuration.batching.max_batch_interval_seconds", "is required"));
+    } else if (interval.compareTo(Duration.ofMillis(1)) < 0
+        || interval.compareTo(Duration.ofSeconds(300)) > 0) {
+      problems.add(
+          new Problem(
+              "configuration.batching.max_batch_interval_seconds",
+              "must be between 1 and 300 seconds, was " + seconds(interval)));
+    }
+    if (b.maxRetries < 0 || b.maxRetries > 10) {
+      problems.add(
+          new Problem(
+              "configuration.retry.max_retries", "must be between 0 and 10, was " + b.maxRetries));
+    }
+    if (b.retryAlgorithm == null) {
+      problems.add(
+          new Problem(
+              "configuration.retry.retry_algorithm",
+              "must be exponential_backoff or fixed_time"));
+    }
+    Duration initial = b.retryInitialDelay;
+    Duration max = b.retryMaxDelay;
+    if (initial == null || initial.compareTo(Duration.ofMillis(1)) < 0 || initial.compareTo(Duration.ofHours(1)) > 0) {
+      problems.add(
+          new Problem(
+              "configuration.retry.initial_delay_ms",
+              "must be between 1 ms and 1 hour, was " + (initial == null ? "null" : initial.toMillis() + " ms")));
+    }
+    if (max == null || max.compareTo(Duration.ofMillis(1)) < 0 || max.compareTo(Duration.ofHours(1)) > 0) {
+      problems.add(
+          new Problem(
+              "configuration.retry.max_delay_ms",
+              "must be between 1 ms and 1 hour, was " + (max == null ? "null" : max.toMillis() + " ms")));
+    } else if (initial != null && max.compareTo(initial) < 0) {
+      problems.add(
+          new Problem(
+              "configuration.retry.max_delay_ms",
+              "must be at least the initial delay (" + initial.toMillis() + " ms), was " + max.toMillis() + " ms"));
+    }
+
+    SubscriptionSpec.Alerting alerting = b.alerting;
+    if (alerting != null) {
+      if (!alerting.channel().equals("email")) {
+        problems.add(
+            new Problem(
+                "configuration.alerting.alert_channel",
+                "must be \"email\", was " + quote(shorten(alerting.channel()))));
+      }
+      if (alerting.emails().isEmpty()) {
+        problems.add(new Problem("configuration.alerting.alert_emails", "must list at least one address"));
+      } else if (alerting.emails().size() > 50) {
+        problems.add(new Problem("configuration.alerting.alert_emails", "must list at most 50 addresses, had " + alerting.emails().size()));
+      }
+      for (int i = 0; i < alerting.emails().size(); i++) {
+        String e = alerting.emails().get(i);
+        if (e == null || e.length() > 254 || !EMAIL.matcher(e).matches()) {
+          problems.add(
+              new Problem(
+                  "configuration.alerting.alert_emails[" + i + "]",
+                  "must be an email address, was " + quote(e == null ? "null" : shorten(e))));
+        }
+      }
+    }
+
+    Double rate = b.rateLimit;
+    if (rate != null && (!(rate > 0) || rate.isInfinite() || rate > 100_000)) {
+      problems.add(
+          new Problem(
+              "configuration.rate_limit.max_requests_per_second",
+              "must be a positive number of at most 100000, was " + rate));
+    }
+
+    if (!problems.isEmpty()) {
+      throw new ValidationException(problems);
+    }
+    return new SubscriptionSpec(
+        name.strip(),
+        b.active,
+        new SubscriptionSpec.Destination(url, headers, secret),
+        sources,
+        new SubscriptionSpec.Batching(b.maxBatchSize, interval),
+        new SubscriptionSpec.Retry(b.maxRetries, b.retryAlgorithm, initial, max),
+        alerting,
+        rate == null ? null : new SubscriptionSpec.RateLimit(rate));
+  }
+
+  private static String seconds(Duration d) {
+    return d.toMillis() % 1000 == 0 ? String.valueOf(d.toSeconds()) : (d.toMillis() / 1000.0) + "";
+  }
+
+  private static String shorten(String s) {
+    return s.length() > 100 ? s.substring(0, 100) + "…" : s;
+  }
+
+  private static String quote(@Nullable String s) {
+    return s == null ? "null" : "\"" + s + "\"";
+  }
+}

@@ -1,0 +1,42 @@
+package io.webhookd;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Instant;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The seed's {@code WebhookStatus}: a subscription's runtime state. Immutable.
+ *
+ * @param id the subscription id
+ * @param name its name
+ * @param active whether it is meant to deliver
+ * @param payloadUrl the webhook URL with secrets masked
+ * @param timestamp when this status was read
+ * @param health healthy, unhealthy, or inactive
+ * @param details the facts behind the health
+ * @param consumerLag messages waiting in Kafka for this subscription (committed offset to log
+ *     end, summed over partitions), or {@code null} when unknown
+ * @param recentActivity newest first, bounded
+ */
+public record SubscriptionStatus(
+    String id,
+    String name,
+    boolean active,
+    String payloadUrl,
+    Instant timestamp,
+    Health health,
+    HealthSnapshot details,
+    @Nullable Long consumerLag,
+    List<ActivityEvent> recentActivity) {
+  public SubscriptionStatus {
+    requireNonNull(id, "id");
+    requireNonNull(name, "name");
+    requireNonNull(payloadUrl, "payloadUrl");
+    requireNonNull(timestamp, "timestamp");
+    requireNonNull(health, "health");
+    requireNonNull(details, "details");
+    recentActivity = List.copyOf(recentActivity);
+  }
+}

@@ -1,0 +1,296 @@
+package io.webhookd;
+
+import static java.util.Objects.requireNonNull;
+
+import io.webhookd.internal.Engine;
+import io.webhookd.spi.AlertChannel;
+import io.webhookd.spi.RowFilterPolicy;
+import io.webhookd.spi.SubscriptionListener;
+import io.webhookd.spi.SubscriptionStore;
+import io.webhookd.spi.WebhookDestination;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The webhookd engine: runs one Kafka consumer per active subscription and delivers what it reads
+ * to the subscription's webhook, at least once. Make one with {@link #builder()}; close it to stop
+ * every consumer gracefully.
+ *
+ * <p><b>Threads.</b> Each active subscription has one thread, named {@code webhookd-{name}}, that
+ * owns its {@code KafkaConsumer}: it polls, filters, batches, starts HTTP requests (which run
+ * asynchronously on the destination's threads), and commits. Other threads never touch the
+ * consumer; they stop it with {@code KafkaConsumer.wakeup()} and wait for its thread. Health,
+ * activity and alerts are written by one background thread so a slow store or mail server never
+ * stalls delivery.
+ *
+ * <p><b>Thread safety.</b> Every method may be called from any thread. Changes (subscribe,
+ * update, unsubscribe, online/offline) are written to the store before they take effect.
+ *
+ * <p><b>Guarantees.</b> An offset is committed only after every message before it in its
+ * partition was delivered (2xx) or filtered out. A batch is never skipped: when retries are
+ * exhausted the subscription turns unhealthy and the batch keeps being retried.
+ */
+public final class Webhookd implements AutoCloseable {
+  private final Engine engine;
+
+  private Webhookd(Engine engine) {
+    this.engine = engine;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Registers a subscription and, when it is active and the engine online, starts delivering.
+   *
+   * @throws ValidationException when the destination refuses the URL (for example the SSRF
+   *     guard)
+   */
+  public Subscription subscribe(SubscriptionSpec spec) {
+    return engine.subscribe(spec, null);
+  }
+
+  /** Registers a subscription on behalf of {@code owner} (a client of the server). */
+  public Subscription subscribe(SubscriptionSpec spec, @Nullable String owner) {
+    return engine.subscribe(spec, owner);
+  }
+
+  /**
+   * Replaces a subscription's spec if it is still at {@code expectedVersion}; its consumer
+   * restarts in the same group, so committed offsets are kept.
+   *
+   * @throws ConflictException when someone else updated it first
+   * @throws SubscriptionNotFoundException when there is no such subscription
+   */
+  public Subscription update(String id, SubscriptionSpec spec, long expectedVersion) {
+    return engine.update(id, spec, expectedVersion);
+  }
+
+  /** Replaces a subscription's spec, whatever its version. */
+  public Subscription update(String id, SubscriptionSpec spec) {
+    return engine.update(id, spec, -1);
+  }
+
+  /** Stops and removes a subscription. False when there was none. */
+  public boolean unsubscribe(String id) {
+    return engine.unsubscribe(id);
+  }
+
+  public Optional<Subscription> get(String id) {
+    return engine.get(id);
+  }
+
+  /** Every subscription, oldest first. */
+  public List<Subscription> list() {
+    return engine.list();
+  }
+
+  /** The seed's WebhookStatus of a subscription, empty when there is none. */
+  public Optional<SubscriptionStatus> status(String id) {
+    return engine.status(id);
+  }
+
+  /**
+   * Takes every webhook offline (consumers stop, {@code inactive} is recorded) or brings them
+   * online (consumers resume from their committed offsets).
+   */
+  public AdminState setOnline(boolean online, @Nullable String message) {
+    return engine.setOnline(online, message == null ? "" : message);
+  }
+
+  /** The seed's WebhookAdmin. */
+  public AdminStatus adminStatus() {
+    return engine.adminStatus();
+  }
+
+  /** Whether the subscription's consumer is running on this engine. */
+  public boolean isRunning(String id) {
+    return engine.isRunning(id);
+  }
+
+  /**
+   * Stops every consumer: in-flight batches are given until the shutdown timeout to finish; what
+   * was delivered is committed, nothing undelivered is. Idempotent.
+   */
+  @Override
+  public void close() {
+    engine.close();
+  }
+
+  /** Configures an engine. Not thread-safe; {@link #build()} copies what it needs. */
+  public static final class Builder {
+    private final Map<String, Object> kafka = new HashMap<>();
+    private @Nullable WebhookDestination destination;
+    private @Nullable SubscriptionStore store;
+    private final List<SubscriptionListener> listeners = new ArrayList<>();
+    private @Nullable AlertChannel alertChannel;
+    private @Nullable Object meterRegistry;
+    private RowFilterPolicy rowFilterPolicy = RowFilterPolicy.NONE;
+    private Duration requestTimeout = Duration.ofSeconds(30);
+    private Duration shutdownTimeout = Duration.ofSeconds(30);
+    private Duration storePollInterval = Duration.ofSeconds(2);
+    private Duration alertMinInterval = Duration.ofMinutes(5);
+    private Duration alertReminderInterval = Duration.ofHours(1);
+    private int activityLimit = 100;
+
+    private Builder() {}
+
+    /** Kafka's {@code bootstrap.servers}. Required (here or in {@link #kafkaProperties}). */
+    public Builder bootstrapServers(String servers) {
+      kafka.put("bootstrap.servers", requireNonNull(servers, "servers"));
+      return this;
+    }
+
+    /**
+     * Kafka consumer properties passed through to every consumer (security, client.id prefix,
+     * fetch tuning). {@code group.id}, deserializers and {@code enable.auto.commit} are set by
+     * webhookd and cannot be overridden.
+     */
+    public Builder kafkaProperties(Map<String, ?> properties) {
+      kafka.putAll(properties);
+      return this;
+    }
+
+    public Builder kafkaProperties(Properties properties) {
+      properties.forEach((k, v) -> kafka.put(String.valueOf(k), v));
+      return this;
+    }
+
+    /**
+     * The transport. When none is given, one is found with {@link java.util.ServiceLoader}
+     * ({@code webhookd-http-jdk} provides it). The engine closes it.
+     */
+    public Builder destination(WebhookDestination destination) {
+      this.destination = requireNonNull(destination, "destination");
+      return this;
+    }
+
+    /** Where subscriptions are kept; default in memory. The engine closes it. */
+    public Builder store(SubscriptionStore store) {
+      this.store = requireNonNull(store, "store");
+      return this;
+    }
+
+    /** Adds a listener; see {@link SubscriptionListener} for threads and pairing. */
+    public Builder listener(SubscriptionListener listener) {
+      listeners.add(requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /** Where alerts go; default {@link AlertChannel#logging()}. The engine closes it. */
+    public Builder alertChannel(AlertChannel channel) {
+      this.alertChannel = requireNonNull(channel, "channel");
+      return this;
+    }
+
+    /**
+     * A Micrometer {@code MeterRegistry} for webhookd's metrics (Micrometer is an optional
+     * dependency; the parameter is typed {@code Object} so that callers without it compile).
+     *
+     * @throws IllegalArgumentException when it is not a {@code io.micrometer.core.instrument.MeterRegistry}
+     */
+    public Builder meterRegistry(Object registry) {
+      requireNonNull(registry, "registry");
+      try {
+        if (!Class.forName("io.micrometer.core.instrument.MeterRegistry").isInstance(registry)) {
+          throw new IllegalArgumentException(
+              "meterRegistry must be an io.micrometer.core.instrument.MeterRegistry, was "
+                  + registry.getClass().getName());
+        }
+      } catch (ClassNotFoundException e) {
+        throw new IllegalArgumentException("Micrometer (io.micrometer:micrometer-core) is not on the class path", e);
+      }
+      this.meterRegistry = registry;
+      return this;
+    }
+
+    /** Extra per-topic filters (row-level access); default none. */
+    public Builder rowFilterPolicy(RowFilterPolicy policy) {
+      this.rowFilterPolicy = requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** How long one webhook request may take; default 30 s. */
+    public Builder requestTimeout(Duration timeout) {
+      this.requestTimeout = positive(timeout, "requestTimeout");
+      return this;
+    }
+
+    /** How long {@link Webhookd#close()} waits for in-flight batches; default 30 s. */
+    public Builder shutdownTimeout(Duration timeout) {
+      this.shutdownTimeout = positive(timeout, "shutdownTimeout");
+      return this;
+    }
+
+    /** How often a shared store is checked for changes made by other engines; default 2 s. */
+    public Builder storePollInterval(Duration interval) {
+      this.storePollInterval = positive(interval, "storePollInterval");
+      return this;
+    }
+
+    /** The least time between two alerts of the same kind for a subscription; default 5 min. */
+    public Builder alertMinInterval(Duration interval) {
+      this.alertMinInterval = requireNonNull(interval, "interval");
+      return this;
+    }
+
+    /** How often an unhealthy subscription's alert is repeated; default 1 h. */
+    public Builder alertReminderInterval(Duration interval) {
+      this.alertReminderInterval = positive(interval, "alertReminderInterval");
+      return this;
+    }
+
+    /** How many {@code recent_activity} entries are kept per subscription; default 100. */
+    public Builder activityLimit(int limit) {
+      if (limit < 1 || limit > 10_000) {
+        throw new IllegalArgumentException("activityLimit must be between 1 and 10000, was " + limit);
+      }
+      this.activityLimit = limit;
+      return this;
+    }
+
+    /**
+     * Starts the engine: loads subscriptions from the store and starts the active ones (unless
+     * the stored state is offline).
+     *
+     * @throws IllegalStateException when no bootstrap servers or no destination is configured
+     */
+    public Webhookd build() {
+      if (!kafka.containsKey("bootstrap.servers")) {
+        throw new IllegalStateException(
+            "bootstrap.servers is required: call bootstrapServers(...) or kafkaProperties(...)");
+      }
+      Engine.Config config =
+          new Engine.Config(
+              Map.copyOf(kafka),
+              destination,
+              store,
+              List.copyOf(listeners),
+              alertChannel,
+              meterRegistry,
+              rowFilterPolicy,
+              requestTimeout,
+              shutdownTimeout,
+              storePollInterval,
+              alertMinInterval,
+              alertReminderInterval,
+              activityLimit);
+      return new Webhookd(Engine.start(config));
+    }
+
+    private static Duration positive(Duration d, String name) {
+      requireNonNull(d, name);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, was " + d);
+      }
+      return d;
+    }
+  }
+}

@@ -1,0 +1,140 @@
+package io.webhookd.internal;
+
+import io.webhookd.ActivityEvent;
+import io.webhookd.AdminState;
+import io.webhookd.ConflictException;
+import io.webhookd.HealthSnapshot;
+import io.webhookd.Subscription;
+import io.webhookd.SubscriptionNotFoundException;
+import io.webhookd.WebhookdException;
+import io.webhookd.spi.SubscriptionStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** A {@link SubscriptionStore} in memory. Thread-safe (one lock); nothing survives the process. */
+public final class InMemoryStore implements SubscriptionStore {
+  private final Map<String, Subscription> subscriptions = new HashMap<>();
+  private final Map<String, HealthSnapshot> health = new HashMap<>();
+  private final Map<String, Deque<ActivityEvent>> activity = new HashMap<>();
+  private final Map<String, Instant> alertClaims = new HashMap<>();
+  private AdminState admin = AdminState.initial();
+
+  @Override
+  public synchronized Subscription create(Subscription s) {
+    if (s.version() != 1) {
+      throw new IllegalArgumentException("a new subscription's version must be 1, was " + s.version());
+    }
+    if (subscriptions.containsKey(s.id())) {
+      throw new WebhookdException("a subscription with id " + s.id() + " already exists");
+    }
+    subscriptions.put(s.id(), s);
+    return s;
+  }
+
+  @Override
+  public synchronized Subscription update(Subscription s, long expectedVersion) {
+    Subscription current = subscriptions.get(s.id());
+    if (current == null) {
+      throw new SubscriptionNotFoundException(s.id());
+    }
+    if (current.version() != expectedVersion) {
+      throw new ConflictException(s.id(), expectedVersion, current.version());
+    }
+    if (s.version() != expectedVersion + 1) {
+      throw new IllegalArgumentException(
+          "the updated version must be " + (expectedVersion + 1) + ", was " + s.version());
+    }
+    subscriptions.put(s.id(), s);
+    return s;
+  }
+
+  @Override
+  public synchronized boolean delete(String id) {
+    health.remove(id);
+    activity.remove(id);
+    alertClaims.keySet().removeIf(k -> k.startsWith(id + "/"));
+    return subscriptions.remove(id) != null;
+  }
+
+  @Override
+  public synchronized Optional<Subscription> get(String id) {
+    return Optional.ofNullable(subscriptions.get(id));
+  }
+
+  @Override
+  public synchronized List<Subscription> list() {
+    List<Subscription> all = new ArrayList<>(subscriptions.values());
+    all.sort(Comparator.comparing(Subscription::createdAt).thenComparing(Subscription::id));
+    return all;
+  }
+
+  @Override
+  public synchronized AdminState adminState() {
+    return admin;
+  }
+
+  @Override
+  public synchronized void saveAdminState(AdminState state) {
+    admin = state;
+  }
+
+  @Override
+  public synchronized void saveHealth(String id, HealthSnapshot snapshot) {
+    if (subscriptions.containsKey(id)) {
+      health.put(id, snapshot);
+    }
+  }
+
+  @Override
+  public synchronized Optional<HealthSnapshot> health(String id) {
+    return Optional.ofNullable(health.get(id));
+  }
+
+  @Override
+  public synchronized void appendActivity(String id, List<ActivityEvent> events, int keep) {
+    if (!subscriptions.containsKey(id)) {
+      return;
+    }
+    Deque<ActivityEvent> d = activity.computeIfAbsent(id, k -> new ArrayDeque<>());
+    for (ActivityEvent e : events) {
+      d.addLast(e);
+    }
+    while (d.size() > keep) {
+      d.removeFirst();
+    }
+  }
+
+  @Override
+  public synchronized List<ActivityEvent> recentActivity(String id, int limit) {
+    Deque<ActivityEvent> d = activity.get(id);
+    if (d == null) {
+      return List.of();
+    }
+    List<ActivityEvent> out = new ArrayList<>(Math.min(limit, d.size()));
+    Iterator<ActivityEvent> it = d.descendingIterator();
+    while (it.hasNext() && out.size() < limit) {
+      out.add(it.next());
+    }
+    return out;
+  }
+
+  @Override
+  public synchronized boolean claimAlert(String id, String key, Instant now, Duration minInterval) {
+    String k = id + "/" + key;
+    Instant last = alertClaims.get(k);
+    if (last != null && last.isAfter(now.minus(minInterval))) {
+      return false;
+    }
+    alertClaims.put(k, now);
+    return true;
+  }
+}

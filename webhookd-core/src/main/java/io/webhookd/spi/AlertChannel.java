@@ -1,0 +1,36 @@
+package io.webhookd.spi;
+
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends alerts. Called from a background thread of the engine, never from a consumer thread;
+ * must be thread-safe. The future completes exceptionally when the alert could not be sent; the
+ * engine then retries it with backoff, so an alert is never dropped silently.
+ */
+public interface AlertChannel extends AutoCloseable {
+
+  CompletableFuture<Void> send(Alert alert);
+
+  /** An alert channel that writes each alert to the log (logger {@code io.webhookd.alerts}). */
+  static AlertChannel logging() {
+    Logger log = LoggerFactory.getLogger("io.webhookd.alerts");
+    return alert -> {
+      log.warn(
+          "[webhookd] {} {} ({}) {}: last response {} {}; next: {} (recipients: {})",
+          alert.subscriptionName(),
+          alert.kind().wireName(),
+          alert.subscriptionId(),
+          alert.maskedUrl(),
+          alert.lastResponseCode(),
+          alert.lastResponseExcerpt(),
+          alert.nextStep(),
+          alert.recipients());
+      return CompletableFuture.completedFuture(null);
+    };
+  }
+
+  @Override
+  default void close() {}
+}
