@@ -1,0 +1,296 @@
+package io.webhookd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class SubscriptionJsonTest {
+  private static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+  /** The seed's example, filled in. */
+  private static final String SEED =
+      """
+      {
+        "name": "orders to billing",
+        "active": "yes",
+        "destination": {
+          "kind": "webhook",
+          "webhook": {
+            "url": "https://billing.example.com/hook",
+            "headers": ["Authorization: Bearer s3cr3t-token", "X-Team: billing"]
+          }
+        },
+        "source": [
+          {"topic": "orders", "jmes_filters": ["value.amount > `100`", "value.region == 'eu'"]},
+          {"topic": "refunds", "jmes_filters": []}
+        ],
+        "configuration": {
+          "batching": {"max_batch_size": 50, "max_batch_interval_seconds": 60},
+          "retry": {"max_retries": 5, "retry_algorithm": "fixed_time"},
+          "alerting": {"alert_channel": "email", "alert_emails": ["ops@example.com"]}
+        }
+      }
+      """;
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static List<Problem> problemsOf(String json) {
+    ValidationException e =
+        catchThrowableOfType(ValidationException.class, () -> SubscriptionJson.parse(bytes(json)));
+    assertThat(e).as("a ValidationException for %s", json).isNotNull();
+    return e.problems();
+  }
+
+  private static Subscription subscription(SubscriptionSpec spec) {
+    return new Subscription(
+        "0b7c4c4e-9d0a-4d43-9f55-1f2f0c1d2e3f",
+        spec,
+        "billing",
+        3,
+        Instant.parse("2026-11-29T10:15:30.123Z"),
+        Instant.parse("2026-11-30T08:00:00Z"));
+  }
+
+  @Test
+  @DisplayName("the seed's example parses into the spec it describes")
+  void seedExampleParses() {
+    SubscriptionSpec spec = SubscriptionJson.parse(bytes(SEED));
+
+    assertThat(spec.name()).isEqualTo("orders to billing");
+    assertThat(spec.active()).isTrue();
+    assertThat(spec.destination().url()).hasToString("https://billing.example.com/hook");
+    assertThat(spec.destination().headers())
+        .containsExactly(
+            new SubscriptionSpec.Header("Authorization", "Bearer s3cr3t-token"),
+            new SubscriptionSpec.Header("X-Team", "billing"));
+    assertThat(spec.sources())
+        .containsExactly(
+            new SubscriptionSpec.Source("orders", List.of("value.amount > `100`", "value.region == 'eu'")),
+            new SubscriptionSpec.Source("refunds", List.of()));
+    assertThat(spec.batching().maxBatchSize()).isEqualTo(50);
+    assertThat(spec.batching().maxBatchInterval()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(spec.retry().maxRetries()).isEqualTo(5);
+    assertThat(spec.retry().algorithm()).isEqualTo(RetryAlgorithm.FIXED_TIME);
+    assertThat(spec.retry().initialDelay()).isEqualTo(SubscriptionSpec.Retry.DEFAULT_INITIAL_DELAY);
+    assertThat(spec.alerting()).isEqualTo(new SubscriptionSpec.Alerting("email", List.of("ops@example.com")));
+    assertThat(spec.rateLimit()).isNull();
+  }
+
+  @Test
+  @DisplayName("the full form of a subscription parses back into the same spec, read-only fields ignored")
+  void fullFormRoundTrips() {
+    SubscriptionSpec spec =
+        SubscriptionJson.parse(bytes(SEED)).toBuilder()
+            .signingSecret(SECRET)
+            .rateLimit(2.5)
+            .retryInitialDelay(Duration.ofMillis(250))
+            .maxBatchInterval(Duration.ofMillis(1500))
+            .build();
+    ObjectNode json = SubscriptionJson.toJson(subscription(spec), false);
+
+    assertThat(json.get("id").asText()).isEqualTo("0b7c4c4e-9d0a-4d43-9f55-1f2f0c1d2e3f");
+    assertThat(json.get("kind").asText()).isEqualTo("Webhook");
+    assertThat(json.get("version").asLong()).isEqualTo(3);
+    assertThat(json.get("created_at").asText()).isEqualTo("2026-11-29T10:15:30.123Z");
+    assertThat(json.has("owner")).isFalse();
+    assertThat(json.at("/configuration/batching/max_batch_interval_ms").asLong()).isEqualTo(1500);
+    assertThat(SubscriptionJson.parse(bytes(json.toString()))).isEqualTo(spec);
+  }
+
+  @Test
+  @DisplayName("a minimal document takes the builder's defaults")
+  void minimalDocumentTakesDefaults() {
+    SubscriptionSpec spec =
+        SubscriptionJson.parse(
+            bytes(
+                """
+                {"name": "n", "destination": {"webhook": {"url": "http://h/x"}}, "source": [{"topic": "t"}]}
+                """));
+    SubscriptionSpec expected =
+        SubscriptionSpec.builder().name("n").webhookUrl("http://h/x").source("t").build();
+    assertThat(spec).isEqualTo(expected);
+  }
+
+  @Test
+  @DisplayName("a document with five different mistakes gives five problems, each at its path")
+  void everyProblemAtOnce() {
+    List<Problem> problems =
+        problemsOf(
+            """
+            {
+              "name": "",
+              "active": "maybe",
+              "destination": {"kind": "webhook", "webhook": {"url": "ftp://x", "headers": ["no colon here"]}},
+              "source": [{"topic": "orders"}],
+              "configuration": {"batching": {"max_batch_size": 0}}
+            }
+            """);
+    assertThat(problems)
+        .extracting(Problem::field)
+        .containsExactly(
+            "name",
+            "active",
+            "destination.webhook.url",
+            "destination.webhook.headers[0]",
+            "configuration.batching.max_batch_size");
+    assertThat(problems.get(4).message()).isEqualTo("must be between 1 and 1000, was 0");
+    assertThat(problems.get(1).message()).isEqualTo("must be \"yes\" or \"no\", was \"maybe\"");
+  }
+
+  @Test
+  @DisplayName("an unknown field at any level is a problem naming it and the known fields")
+  void unknownFields() {
+    List<Problem> problems =
+        problemsOf(
+            SEED.replace("\"name\":", "\"colour\": \"red\", \"name\":")
+                .replace("\"max_retries\"", "\"retries\": 1, \"max_retries\""));
+    assertThat(problems).extracting(Problem::field).containsExactly("colour", "configuration.retry.retries");
+    assertThat(problems.get(0).message())
+        .isEqualTo("is not a known field; known fields are name, active, destination, source, configuration");
+  }
+
+  @Test
+  @DisplayName("wrong types are reported once each, with the value, and not again by the spec rules")
+  void wrongTypes() {
+    List<Problem> problems =
+        problemsOf(
+            SEED.replace("\"max_batch_size\": 50", "\"max_batch_size\": \"10\"")
+                .replace("\"max_batch_interval_seconds\": 60", "\"max_batch_interval_seconds\": 1.5")
+                .replace("\"max_retries\": 5", "\"max_retries\": 99999999999")
+                .replace("\"name\": \"orders to billing\"", "\"name\": 7")
+                .replace("[\"ops@example.com\"]", "[true]")
+                .replace("\"topic\": \"refunds\"", "\"topic\": [\"refunds\"]"));
+    assertThat(problems)
+        .containsExactly(
+            new Problem("name", "must be a string, was 7"),
+            new Problem("source[1].topic", "must be a string, was an array"),
+            new Problem("configuration.batching.max_batch_size", "must be an integer, was \"10\""),
+            new Problem("configuration.batching.max_batch_interval_seconds", "must be an integer, was 1.5"),
+            new Problem(
+                "configuration.retry.max_retries",
+                "must be an integer between -2147483648 and 2147483647, was 99999999999"),
+            new Problem("configuration.alerting.alert_emails[0]", "must be a string, was true"));
+  }
+
+  @Test
+  @DisplayName("malformed JSON is one problem at $ with line and column")
+  void malformedJson() {
+    List<Problem> problems = problemsOf("{\n  \"name\": \"x\",\n  \"active\" \"yes\"\n}");
+    assertThat(problems).hasSize(1);
+    assertThat(problems.get(0).field()).isEqualTo("$");
+    assertThat(problems.get(0).message()).startsWith("is not valid JSON").contains("line 3, column");
+  }
+
+  @Test
+  @DisplayName("a duplicate key is refused at its path")
+  void duplicateKeys() {
+    List<Problem> problems =
+        problemsOf(SEED.replace("\"url\": \"https://billing.example.com/hook\",",
+            "\"url\": \"https://billing.example.com/hook\", \"url\": \"https://evil.example.com\","));
+    assertThat(problems).hasSize(1);
+    assertThat(problems.get(0).field()).isEqualTo("destination.webhook.url");
+    assertThat(problems.get(0).message()).startsWith("is given more than once");
+  }
+
+  @Test
+  @DisplayName("hostile documents are refused: too deep, too large, not an object")
+  void hostileInput() {
+    String deep = "{\"name\":" + "[".repeat(100) + "]".repeat(100) + "}";
+    assertThat(problemsOf(deep)).singleElement().extracting(Problem::field).isEqualTo("$");
+    byte[] big = new byte[SubscriptionJson.MAX_DOCUMENT_BYTES + 1];
+    assertThatThrownBy(() -> SubscriptionJson.parse(big))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("must be at most 262144 bytes");
+    assertThat(problemsOf("[1,2]")).containsExactly(new Problem("$", "must be a JSON object, was an array"));
+    assertThat(problemsOf("")).extracting(Problem::field).containsExactly("$");
+    assertThat(problemsOf("{} {}")).extracting(Problem::field).containsExactly("$");
+  }
+
+  @Test
+  @DisplayName("the masked form hides secret header values and the signing secret; the full form keeps them")
+  void masking() {
+    SubscriptionSpec spec = SubscriptionJson.parse(bytes(SEED)).toBuilder().signingSecret(SECRET).build();
+    ObjectNode masked = SubscriptionJson.toJson(subscription(spec), true);
+    ObjectNode full = SubscriptionJson.toJson(subscription(spec), false);
+
+    assertThat(masked.toString()).doesNotContain("s3cr3t-token").doesNotContain(SECRET);
+    assertThat(masked.at("/destination/webhook/headers/0").asText()).isEqualTo("Authorization: Bearer ****");
+    assertThat(masked.at("/destination/webhook/headers/1").asText()).isEqualTo("X-Team: billing");
+    assertThat(masked.at("/destination/webhook/signing_secret").asText()).isEqualTo("whsec_****");
+    assertThat(full.toString()).contains("Bearer s3cr3t-token").contains(SECRET);
+  }
+
+  @Test
+  @DisplayName("a masked document sent back keeps the previous secrets, and is refused without them")
+  void maskedSecretsSentBack() {
+    SubscriptionSpec spec = SubscriptionJson.parse(bytes(SEED)).toBuilder().signingSecret(SECRET).build();
+    byte[] masked = bytes(SubscriptionJson.toJson(subscription(spec), true).toString());
+
+    assertThat(SubscriptionJson.parse(masked, spec)).isEqualTo(spec);
+    assertThatThrownBy(() -> SubscriptionJson.parse(masked))
+        .isInstanceOfSatisfying(
+            ValidationException.class,
+            e ->
+                assertThat(e.problems())
+                    .extracting(Problem::field)
+                    .containsExactly("destination.webhook.headers[0]", "destination.webhook.signing_secret"));
+  }
+
+  @Test
+  @DisplayName("status, admin, activity and health documents round-trip")
+  void statusDocumentsRoundTrip() {
+    Instant t = Instant.parse("2026-11-29T10:15:30Z");
+    ActivityEvent call =
+        new ActivityEvent(
+            t, ActivityEvent.Type.API_CALL, "POST https://h/x", List.of("Authorization: Bearer ****"),
+            503, "busy", List.of("Retry-After: 5"), "server error", 10, 123L);
+    ActivityEvent active = ActivityEvent.stateChange(t, ActivityEvent.Type.ACTIVE, "registered");
+    HealthSnapshot health =
+        new HealthSnapshot(Health.UNHEALTHY, t, t.minusSeconds(60), t, 4, 503, "HTTP 503", 1000, 4,
+            "unhealthy alert sent to 1 recipient", t, true);
+    SubscriptionStatus status =
+        new SubscriptionStatus("id-1", "n", true, "https://h/x", t, Health.UNHEALTHY, health, 42L,
+            List.of(call, active));
+
+    JsonNode statusJson = SubscriptionJson.toJson(status);
+    assertThat(statusJson.get("kind").asText()).isEqualTo("WebhookStatus");
+    assertThat(statusJson.get("status").asText()).isEqualTo("unhealthy");
+    assertThat(statusJson.at("/recent_activity/0/event").asText()).isEqualTo("api_call");
+    assertThat(statusJson.at("/recent_activity/0/response_code").asInt()).isEqualTo(503);
+    assertThat(SubscriptionJson.parseStatus(statusJson)).isEqualTo(status);
+    assertThat(SubscriptionJson.parseHealth(SubscriptionJson.toJson(health))).isEqualTo(health);
+    assertThat(SubscriptionJson.parseActivity(SubscriptionJson.toJson(active))).isEqualTo(active);
+
+    AdminStatus admin =
+        new AdminStatus(new AdminState(false, "maintenance", t),
+            List.of(new AdminStatus.Webhook("id-1", "n", t, Health.INACTIVE, List.of("orders"))));
+    JsonNode adminJson = SubscriptionJson.toJson(admin, "inst-1");
+    assertThat(adminJson.get("kind").asText()).isEqualTo("WebhookAdmin");
+    assertThat(adminJson.get("status").asText()).isEqualTo("offline");
+    assertThat(adminJson.at("/webhooks/0/topics/0").asText()).isEqualTo("orders");
+    assertThat(SubscriptionJson.parseAdminStatus(adminJson)).isEqualTo(admin);
+  }
+
+  @Test
+  @DisplayName("the admin request reads online/offline and reports every problem")
+  void adminRequest() {
+    Instant now = Instant.parse("2026-11-29T10:15:30Z");
+    assertThat(SubscriptionJson.parseAdminState(bytes("{\"status\":\"offline\",\"offline_message\":\"upgrade\"}"), now))
+        .isEqualTo(new AdminState(false, "upgrade", now));
+    assertThatThrownBy(() -> SubscriptionJson.parseAdminState(bytes("{\"status\":\"down\",\"x\":1}"), now))
+        .isInstanceOfSatisfying(
+            ValidationException.class,
+            e -> assertThat(e.problems()).extracting(Problem::field).containsExactly("x", "status"));
+  }
+}
