@@ -1,23 +1,57 @@
 package io.webhookd.internal;
 
+import io.webhookd.ActivityEvent;
 import io.webhookd.AdminState;
 import io.webhookd.AdminStatus;
+import io.webhookd.Health;
+import io.webhookd.HealthSnapshot;
+import io.webhookd.Problem;
+import io.webhookd.Secrets;
 import io.webhookd.Subscription;
+import io.webhookd.SubscriptionNotFoundException;
 import io.webhookd.SubscriptionSpec;
 import io.webhookd.SubscriptionStatus;
+import io.webhookd.ValidationException;
+import io.webhookd.WebhookdException;
+import io.webhookd.spi.Alert;
 import io.webhookd.spi.AlertChannel;
+import io.webhookd.spi.DeliveryResult;
 import io.webhookd.spi.RowFilterPolicy;
 import io.webhookd.spi.SubscriptionListener;
 import io.webhookd.spi.SubscriptionStore;
 import io.webhookd.spi.WebhookDestination;
+import io.webhookd.spi.WebhookDestinationProvider;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The engine behind {@link io.webhookd.Webhookd}. (Being written.) */
-public final class Engine implements AutoCloseable {
+/**
+ * The engine behind {@link io.webhookd.Webhookd}: keeps one {@link SubscriptionRunner} per active
+ * subscription, applies changes (its own, and other engines' when the store is shared), and turns
+ * health changes into alerts. Thread-safe: changes are serialized by one lock; reads are not.
+ */
+public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
+  private static final Logger log = LoggerFactory.getLogger(Engine.class);
+
+  /** Everything the builder collected. */
   public record Config(
       Map<String, Object> kafka,
       @Nullable WebhookDestination destination,
@@ -33,46 +67,562 @@ public final class Engine implements AutoCloseable {
       Duration alertReminderInterval,
       int activityLimit) {}
 
-  public static Engine start(Config config) {
-    throw new UnsupportedOperationException("not yet");
+  private final Config config;
+  private final WebhookDestination destination;
+  private final SubscriptionStore store;
+  private final AlertChannel alertChannel;
+  private final SubscriptionListener listener;
+  private final Metrics metrics;
+  private final Reporter reporter;
+  private final Object lock = new Object();
+  private final Map<String, SubscriptionRunner> runners = new ConcurrentHashMap<>();
+  private final Map<String, Long> knownVersions = new HashMap<>();
+  private volatile AdminState admin;
+  private volatile boolean closed;
+
+  private Engine(Config config) {
+    this.config = config;
+    this.destination = config.destination() != null ? config.destination() : loadDestination();
+    this.store = config.store() != null ? config.store() : SubscriptionStore.inMemory();
+    this.alertChannel = config.alertChannel() != null ? config.alertChannel() : AlertChannel.logging();
+    this.listener = composite(config.listeners());
+    this.metrics = Metrics.create(config.meterRegistry());
+    this.reporter = new Reporter(store, alertChannel, config.activityLimit(), config.alertMinInterval());
+    this.admin = store.adminState();
   }
 
+  public static Engine start(Config config) {
+    Engine e = new Engine(config);
+    try {
+      e.startAll();
+    } catch (RuntimeException ex) {
+      e.close();
+      throw ex;
+    }
+    return e;
+  }
+
+  private static WebhookDestination loadDestination() {
+    for (WebhookDestinationProvider p : ServiceLoader.load(WebhookDestinationProvider.class)) {
+      return p.create();
+    }
+    throw new IllegalStateException(
+        "no WebhookDestination: pass one to Webhookd.builder().destination(...), or add the artifact"
+            + " io.webhookd:webhookd-http-jdk to the class path");
+  }
+
+  private static SubscriptionListener composite(List<SubscriptionListener> ls) {
+    if (ls.isEmpty()) {
+      return SubscriptionListener.NONE;
+    }
+    if (ls.size() == 1) {
+      return ls.get(0);
+    }
+    return new CompositeListener(ls);
+  }
+
+  private void startAll() {
+    synchronized (lock) {
+      for (Subscription s : store.list()) {
+        knownVersions.put(s.id(), s.version());
+        if (s.spec().active() && admin.online()) {
+          startRunner(s, null);
+        }
+      }
+    }
+    long period = Math.min(config.alertReminderInterval().toMillis(), 60_000);
+    reporter.executor().scheduleWithFixedDelay(this::remindUnhealthy, period, period, TimeUnit.MILLISECONDS);
+    if (store.isShared()) {
+      long poll = config.storePollInterval().toMillis();
+      reporter.executor().scheduleWithFixedDelay(this::syncWithStore, poll, poll, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  // ------------------------------------------------------------------ operations
+
   public Subscription subscribe(SubscriptionSpec spec, @Nullable String owner) {
-    throw new UnsupportedOperationException();
+    checkOpen();
+    checkUrl(spec);
+    Instant now = Instant.now();
+    Subscription s = new Subscription(UUID.randomUUID().toString(), spec, owner, 1, now, now);
+    synchronized (lock) {
+      store.create(s);
+      knownVersions.put(s.id(), s.version());
+      if (spec.active() && admin.online()) {
+        startRunner(s, "subscription registered");
+      } else {
+        reporter.activity(s.id(), ActivityEvent.stateChange(now, ActivityEvent.Type.INACTIVE,
+            spec.active() ? "registered while webhooks are offline: " + admin.offlineMessage() : "registered inactive"));
+      }
+    }
+    return s;
   }
 
   public Subscription update(String id, SubscriptionSpec spec, long expectedVersion) {
-    throw new UnsupportedOperationException();
+    checkOpen();
+    checkUrl(spec);
+    synchronized (lock) {
+      Subscription current = store.get(id).orElseThrow(() -> new SubscriptionNotFoundException(id));
+      long expected = expectedVersion < 0 ? current.version() : expectedVersion;
+      Subscription updated = current.withSpec(spec, expected + 1, Instant.now());
+      store.update(updated, expected);
+      knownVersions.put(id, updated.version());
+      apply(updated, current);
+      return updated;
+    }
   }
 
   public boolean unsubscribe(String id) {
-    throw new UnsupportedOperationException();
+    checkOpen();
+    synchronized (lock) {
+      stopRunner(id, null);
+      knownVersions.remove(id);
+      boolean existed = store.delete(id);
+      reporter.forget(id);
+      return existed;
+    }
   }
 
   public Optional<Subscription> get(String id) {
-    throw new UnsupportedOperationException();
+    return store.get(id);
   }
 
   public List<Subscription> list() {
-    throw new UnsupportedOperationException();
+    return store.list();
   }
 
   public Optional<SubscriptionStatus> status(String id) {
-    throw new UnsupportedOperationException();
+    Optional<Subscription> found = store.get(id);
+    if (found.isEmpty()) {
+      return Optional.empty();
+    }
+    Subscription s = found.get();
+    SubscriptionRunner r = runners.get(id);
+    HealthSnapshot h = currentHealth(s, r);
+    Health shown = (!s.spec().active() || !admin.online()) ? Health.INACTIVE : h.health();
+    // activity: what is written, plus what is still on its way to the store
+    LinkedHashSet<ActivityEvent> events = new LinkedHashSet<>(reporter.pendingActivity(id));
+    events.addAll(store.recentActivity(id, config.activityLimit()));
+    List<ActivityEvent> sorted = new ArrayList<>(events);
+    sorted.sort((a, b) -> b.timestamp().compareTo(a.timestamp()));
+    if (sorted.size() > config.activityLimit()) {
+      sorted = sorted.subList(0, config.activityLimit());
+    }
+    Long lag = r == null || r.lag() < 0 ? null : r.lag();
+    return Optional.of(
+        new SubscriptionStatus(
+            id, s.spec().name(), s.spec().active(), Secrets.maskUrl(s.spec().destination().url()),
+            Instant.now(), shown, h, lag, sorted));
+  }
+
+  private HealthSnapshot currentHealth(Subscription s, @Nullable SubscriptionRunner r) {
+    if (r != null) {
+      return r.health.snapshot();
+    }
+    HealthSnapshot pending = reporter.pendingHealth(s.id());
+    if (pending != null) {
+      return pending;
+    }
+    return store.health(s.id()).orElseGet(() -> HealthSnapshot.initial(Health.INACTIVE, s.createdAt()));
   }
 
   public AdminState setOnline(boolean online, String message) {
-    throw new UnsupportedOperationException();
+    checkOpen();
+    synchronized (lock) {
+      AdminState state = new AdminState(online, online ? "" : message, Instant.now());
+      store.saveAdminState(state);
+      applyAdmin(state);
+      return state;
+    }
   }
 
   public AdminStatus adminStatus() {
-    throw new UnsupportedOperationException();
+    List<AdminStatus.Webhook> hooks = new ArrayList<>();
+    AdminState state = admin;
+    for (Subscription s : store.list()) {
+      SubscriptionRunner r = runners.get(s.id());
+      HealthSnapshot h = currentHealth(s, r);
+      Health shown = (!s.spec().active() || !state.online()) ? Health.INACTIVE : h.health();
+      hooks.add(new AdminStatus.Webhook(s.id(), s.spec().name(), h.since(), shown, s.spec().topics()));
+    }
+    return new AdminStatus(state, hooks);
   }
 
   public boolean isRunning(String id) {
-    return false;
+    SubscriptionRunner r = runners.get(id);
+    return r != null && r.isRunning();
+  }
+
+  /** Stops every consumer as a crash would: nothing more is committed. For recovery tests. */
+  public void abandonForTesting() {
+    closed = true;
+    for (SubscriptionRunner r : runners.values()) {
+      r.requestStop(SubscriptionRunner.StopMode.ABANDON);
+    }
+    for (SubscriptionRunner r : runners.values()) {
+      await(r);
+    }
+    runners.clear();
+    reporter.executor().shutdownNow();
   }
 
   @Override
-  public void close() {}
+  public void close() {
+    if (closed && runners.isEmpty()) {
+      return;
+    }
+    closed = true;
+    List<SubscriptionRunner> all = new ArrayList<>(runners.values());
+    for (SubscriptionRunner r : all) {
+      r.requestStop(SubscriptionRunner.StopMode.GRACEFUL);
+    }
+    for (SubscriptionRunner r : all) {
+      await(r);
+    }
+    runners.clear();
+    reporter.close();
+    closeQuietly(destination);
+    closeQuietly(alertChannel);
+    closeQuietly(store);
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      log.warn("error while closing {}: {}", c.getClass().getName(), e.toString());
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("this webhookd engine is closed");
+    }
+  }
+
+  private void checkUrl(SubscriptionSpec spec) {
+    String why = destination.checkUrl(spec.destination().url());
+    if (why != null) {
+      throw new ValidationException(List.of(new Problem("destination.webhook.url", why)));
+    }
+  }
+
+  // ------------------------------------------------------------------ runners
+
+  /** Makes the local runners match a changed subscription. Caller holds the lock. */
+  private void apply(Subscription updated, @Nullable Subscription before) {
+    boolean wasActive = before != null && before.spec().active();
+    boolean active = updated.spec().active();
+    boolean hadRunner = runners.containsKey(updated.id());
+    String reason = before == null ? "subscription registered" : "subscription updated";
+    if (hadRunner) {
+      stopRunner(updated.id(), active && admin.online() ? null : "subscription deactivated");
+    } else if (wasActive && !active) {
+      reporter.activity(updated.id(), ActivityEvent.stateChange(Instant.now(), ActivityEvent.Type.INACTIVE, "subscription deactivated"));
+    }
+    if (active && admin.online() && !closed) {
+      startRunner(updated, hadRunner && wasActive ? null : reason);
+    }
+  }
+
+  private void applyAdmin(AdminState state) {
+    boolean changed = state.online() != admin.online();
+    admin = state;
+    if (!changed) {
+      return;
+    }
+    if (!state.online()) {
+      for (String id : new ArrayList<>(runners.keySet())) {
+        stopRunner(id, "webhooks taken offline" + (state.offlineMessage().isEmpty() ? "" : ": " + state.offlineMessage()));
+      }
+    } else if (!closed) {
+      for (Subscription s : store.list()) {
+        if (s.spec().active() && !runners.containsKey(s.id())) {
+          startRunner(s, "webhooks brought online");
+        }
+      }
+    }
+  }
+
+  private void startRunner(Subscription s, @Nullable String activeReason) {
+    HealthSnapshot stored = reporter.pendingHealth(s.id());
+    if (stored == null) {
+      try {
+        stored = store.health(s.id()).orElse(null);
+      } catch (RuntimeException e) {
+        stored = null;
+      }
+    }
+    SubscriptionRunner r = new SubscriptionRunner(s, this, stored);
+    runners.put(s.id(), r);
+    if (activeReason != null) {
+      r.recordState(ActivityEvent.Type.ACTIVE, activeReason);
+    }
+    reporter.health(s.id(), r.health.snapshot());
+    r.start();
+  }
+
+  private void stopRunner(String id, @Nullable String inactiveReason) {
+    SubscriptionRunner r = runners.remove(id);
+    if (r == null) {
+      return;
+    }
+    r.requestStop(SubscriptionRunner.StopMode.GRACEFUL);
+    await(r);
+    if (inactiveReason != null) {
+      r.recordState(ActivityEvent.Type.INACTIVE, inactiveReason);
+    }
+  }
+
+  private void await(SubscriptionRunner r) {
+    try {
+      if (!r.awaitStopped(config.shutdownTimeout().plusSeconds(15))) {
+        log.warn("subscription {} did not stop in time", r.subscription().id());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Applies changes other engines made to a shared store. Runs on the reporter thread. */
+  private void syncWithStore() {
+    if (closed) {
+      return;
+    }
+    try {
+      List<Subscription> all = store.list();
+      AdminState state = store.adminState();
+      synchronized (lock) {
+        if (closed) {
+          return;
+        }
+        if (state.online() != admin.online()) {
+          log.info("webhooks {} by another engine", state.online() ? "brought online" : "taken offline");
+          applyAdmin(state);
+        } else {
+          admin = state;
+        }
+        Set<String> seen = new HashSet<>();
+        for (Subscription s : all) {
+          seen.add(s.id());
+          Long known = knownVersions.get(s.id());
+          if (known == null || known != s.version()) {
+            knownVersions.put(s.id(), s.version());
+            SubscriptionRunner r = runners.get(s.id());
+            if (known == null || r == null || r.subscription().version() != s.version()) {
+              if (r != null) {
+                stopRunner(s.id(), null);
+              }
+              if (s.spec().active() && admin.online()) {
+                startRunner(s, null);
+              }
+            }
+          }
+        }
+        for (String id : new ArrayList<>(knownVersions.keySet())) {
+          if (!seen.contains(id)) {
+            knownVersions.remove(id);
+            stopRunner(id, null);
+            reporter.forget(id);
+          }
+        }
+      }
+    } catch (RuntimeException e) {
+      log.warn("cannot read changes from the store ({}); will try again", e.toString());
+    }
+  }
+
+  // ------------------------------------------------------------------ Host
+
+  @Override
+  public Config config() {
+    return config;
+  }
+
+  @Override
+  public WebhookDestination destination() {
+    return destination;
+  }
+
+  @Override
+  public SubscriptionListener listener() {
+    return listener;
+  }
+
+  @Override
+  public Reporter reporter() {
+    return reporter;
+  }
+
+  @Override
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  @Override
+  public List<String> rowFilters(Subscription s, String topic) {
+    return config.rowFilterPolicy().filtersFor(s, topic);
+  }
+
+  @Override
+  public Consumer<byte[], byte[]> newConsumer(Subscription s) {
+    Map<String, Object> props = new HashMap<>();
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+    props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000);
+    props.putAll(config.kafka());
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, s.groupId());
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "webhookd-" + s.id());
+    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    return new KafkaConsumer<>(props);
+  }
+
+  @Override
+  public void healthChanged(SubscriptionRunner runner, Health from, Health to, @Nullable DeliveryResult last) {
+    Alert.Kind kind = to == Health.UNHEALTHY ? Alert.Kind.UNHEALTHY : Alert.Kind.RECOVERED;
+    String next =
+        kind == Alert.Kind.UNHEALTHY
+            ? "webhookd keeps retrying the same batch every "
+                + runner.subscription().spec().retry().maxDelay().toSeconds()
+                + " s; nothing is skipped or committed until the webhook accepts it"
+            : "webhookd is delivering again, starting with the batch that failed";
+    sendAlert(runner, kind, next);
+  }
+
+  @Override
+  public void gone(SubscriptionRunner runner, DeliveryResult result) {
+    String id = runner.subscription().id();
+    log.warn("webhook of subscription {} answered 410 Gone: disabling the subscription", id);
+    sendAlert(runner, Alert.Kind.DISABLED,
+        "the subscription was set inactive because the webhook answered 410 Gone; messages stay in Kafka"
+            + " uncommitted; set it active again to resume");
+    reporter.executor().execute(() -> {
+      synchronized (lock) {
+        if (closed) {
+          return;
+        }
+        try {
+          Subscription current = store.get(id).orElse(null);
+          if (current == null || !current.spec().active()) {
+            return;
+          }
+          SubscriptionSpec off = current.spec().toBuilder().active(false).build();
+          Subscription updated = current.withSpec(off, current.version() + 1, Instant.now());
+          store.update(updated, current.version());
+          knownVersions.put(id, updated.version());
+          apply(updated, current);
+        } catch (RuntimeException e) {
+          log.warn("could not disable subscription {}: {}", id, e.toString());
+        }
+      }
+    });
+  }
+
+  @Override
+  public void crashed(SubscriptionRunner runner, Throwable error) {
+    if (closed) {
+      return;
+    }
+    reporter.executor().schedule(() -> {
+      synchronized (lock) {
+        String id = runner.subscription().id();
+        if (closed || runners.get(id) != runner) {
+          return;
+        }
+        runners.remove(id);
+        store.get(id).filter(s -> s.spec().active() && admin.online()).ifPresent(s -> startRunner(s, "restarted after an error"));
+      }
+    }, 5, TimeUnit.SECONDS);
+  }
+
+  private void sendAlert(SubscriptionRunner runner, Alert.Kind kind, String nextStep) {
+    Subscription s = runner.subscription();
+    HealthSnapshot h = runner.health.snapshot();
+    if (s.spec().alerting() == null) {
+      log.info("subscription {} {} (no alerting configured)", s.id(), kind.wireName());
+      return;
+    }
+    Alert alert =
+        new Alert(
+            kind, s.id(), s.spec().name(), Secrets.maskUrl(s.spec().destination().url()),
+            s.spec().alerting().emails(), Instant.now(), h.lastResponseCode(), h.lastError(),
+            h.lastSuccessAt(), runner.lag() < 0 ? null : runner.lag(), nextStep);
+    reporter.alert(alert, (description, at, sent) -> {
+      runner.health.alert(description, at, sent);
+      reporter.health(s.id(), runner.health.snapshot());
+    });
+  }
+
+  private void remindUnhealthy() {
+    Instant now = Instant.now();
+    for (SubscriptionRunner r : runners.values()) {
+      HealthSnapshot h = r.health.snapshot();
+      if (h.health() == Health.UNHEALTHY
+          && h.since().plus(config.alertReminderInterval()).isBefore(now)
+          && (h.lastAlertAt() == null || h.lastAlertAt().plus(config.alertReminderInterval()).isBefore(now))) {
+        sendAlert(r, Alert.Kind.REMINDER, "webhookd keeps retrying; nothing is skipped");
+      }
+    }
+  }
+
+  /** Calls every listener; one that throws does not stop the others. */
+  private static final class CompositeListener implements SubscriptionListener {
+    private final List<SubscriptionListener> ls;
+
+    CompositeListener(List<SubscriptionListener> ls) {
+      this.ls = List.copyOf(ls);
+    }
+
+    private void each(java.util.function.Consumer<SubscriptionListener> c) {
+      for (SubscriptionListener l : ls) {
+        try {
+          c.accept(l);
+        } catch (RuntimeException e) {
+          log.warn("a SubscriptionListener threw; ignored", e);
+        }
+      }
+    }
+
+    @Override
+    public void started(String id) {
+      each(l -> l.started(id));
+    }
+
+    @Override
+    public void stopped(String id, String reason) {
+      each(l -> l.stopped(id, reason));
+    }
+
+    @Override
+    public void batchStarted(String id, String batchId, int size) {
+      each(l -> l.batchStarted(id, batchId, size));
+    }
+
+    @Override
+    public void batchDelivered(String id, String batchId, int size, DeliveryResult r) {
+      each(l -> l.batchDelivered(id, batchId, size, r));
+    }
+
+    @Override
+    public void batchFailed(String id, String batchId, int attempt, DeliveryResult r, long retryInMillis) {
+      each(l -> l.batchFailed(id, batchId, attempt, r, retryInMillis));
+    }
+
+    @Override
+    public void batchAbandoned(String id, String batchId, String reason) {
+      each(l -> l.batchAbandoned(id, batchId, reason));
+    }
+
+    @Override
+    public void healthChanged(String id, Health from, Health to) {
+      each(l -> l.healthChanged(id, from, to));
+    }
+  }
+
+  static WebhookdException unreachable(String what, Throwable t) {
+    return new WebhookdException(what + ": " + t.getMessage(), t);
+  }
 }

@@ -1,0 +1,48 @@
+package io.webhookd.internal;
+
+import io.webhookd.ActivityEvent;
+import io.webhookd.Secrets;
+import io.webhookd.spi.DeliveryRequest;
+import io.webhookd.spi.DeliveryResult;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Builds {@code api_call} activity events with every secret masked. */
+final class Activity {
+  static final int BODY_EXCERPT = 2048;
+
+  private Activity() {}
+
+  static ActivityEvent apiCall(DeliveryRequest req, DeliveryResult r, int batchSize, Instant at) {
+    List<String> reqHeaders = new ArrayList<>(req.headers().size());
+    for (DeliveryRequest.Header h : req.headers()) {
+      reqHeaders.add(h.name() + ": " + Secrets.maskHeaderValue(h.name(), h.value()));
+    }
+    List<String> respHeaders = new ArrayList<>();
+    for (Map.Entry<String, List<String>> e : r.headers().entrySet()) {
+      for (String v : e.getValue()) {
+        respHeaders.add(e.getKey() + ": " + Secrets.maskHeaderValue(e.getKey(), v));
+      }
+      if (respHeaders.size() > 50) {
+        break;
+      }
+    }
+    return new ActivityEvent(
+        at,
+        ActivityEvent.Type.API_CALL,
+        "POST " + Secrets.maskUrl(req.url()),
+        reqHeaders,
+        r.statusCode() >= 0 ? r.statusCode() : null,
+        r.statusCode() >= 0 ? truncate(r.bodyExcerpt(), BODY_EXCERPT) : null,
+        respHeaders,
+        r.isSuccess() ? null : HealthTracker.describe(r),
+        batchSize,
+        r.duration().toMillis());
+  }
+
+  static String truncate(String s, int max) {
+    return s.length() <= max ? s : s.substring(0, max) + "…";
+  }
+}

@@ -1,0 +1,918 @@
+package io.webhookd.internal;
+
+import io.webhookd.ActivityEvent;
+import io.webhookd.Health;
+import io.webhookd.Subscription;
+import io.webhookd.SubscriptionSpec;
+import io.webhookd.spi.Batcher;
+import io.webhookd.spi.DeliveryRequest;
+import io.webhookd.spi.DeliveryResult;
+import io.webhookd.spi.Retrier;
+import io.webhookd.spi.SubscriptionListener;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.PriorityQueue;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Runs one subscription on one thread that owns its Kafka consumer: poll, filter, batch, send
+ * (asynchronously, several batches at once but never two of one partition), retry, commit.
+ *
+ * <p>The committed offset of a partition is always the offset of its oldest message that is
+ * neither delivered nor filtered out (or the next offset to read when there is none), so a crash
+ * at any point re-delivers, and never skips. A failed batch keeps its partitions busy: later
+ * messages of those partitions wait (their partitions are paused once the buffer is full, while
+ * the consumer keeps polling so that it stays in its group).
+ *
+ * <p>Thread-safety: {@link #requestStop}, {@link #awaitStopped}, {@link #lag} and {@link
+ * #isRunning} may be called from any thread; everything else runs on the runner's thread.
+ */
+final class SubscriptionRunner implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(SubscriptionRunner.class);
+  private static final long COMMIT_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  private static final long LAG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(2);
+  private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+  private static final int MAX_BATCH_BYTES = 10 * 1024 * 1024;
+  private static final long REVOKE_WAIT_MILLIS = 5_000;
+  private static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
+
+  /** How the runner ends. */
+  enum StopMode {
+    /** Finish in-flight requests (bounded), commit what was delivered, leave the group. */
+    GRACEFUL,
+    /** Like a crash: stop at once, commit nothing more. For tests of recovery. */
+    ABANDON
+  }
+
+  /** The engine's side: what the runner needs and tells. */
+  interface Host {
+    Engine.Config config();
+
+    io.webhookd.spi.WebhookDestination destination();
+
+    SubscriptionListener listener();
+
+    Reporter reporter();
+
+    Metrics metrics();
+
+    List<String> rowFilters(Subscription s, String topic);
+
+    Consumer<byte[], byte[]> newConsumer(Subscription s);
+
+    void healthChanged(SubscriptionRunner runner, Health from, Health to, @Nullable DeliveryResult last);
+
+    void gone(SubscriptionRunner runner, DeliveryResult result);
+
+    void crashed(SubscriptionRunner runner, Throwable error);
+  }
+
+  private final Subscription sub;
+  private final SubscriptionSpec spec;
+  private final Host host;
+  private final String id;
+  private final Batcher batcher;
+  private final Retrier retrier;
+  private final @Nullable RateLimiter limiter;
+  private final @Nullable Signer signer;
+  private final Map<String, Jmes.Filter> filters = new HashMap<>();
+  private final MessageEncoder encoder = new MessageEncoder();
+  private final Metrics.SubscriptionMetrics metrics;
+  final HealthTracker health;
+  private final List<DeliveryRequest.Header> staticHeaders;
+  private final int maxBuffered;
+  private final int maxInFlight;
+
+  private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
+  private final AtomicBoolean polling = new AtomicBoolean();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final Thread thread;
+  private volatile boolean stopRequested;
+  private volatile StopMode stopMode = StopMode.GRACEFUL;
+  private volatile boolean running;
+  private volatile long lag = -1;
+
+  // consumer-thread state
+  private @Nullable Consumer<byte[], byte[]> consumer;
+  private final Map<TopicPartition, PartitionState> partitions = new HashMap<>();
+  private final Map<String, Batch> inFlight = new LinkedHashMap<>();
+  private final PriorityQueue<Batch> retrying = new PriorityQueue<>(Comparator.comparingLong(b -> b.nextAttemptAt));
+  private boolean commitDirty;
+  private long lastCommitNanos;
+  private long lastLagNanos;
+  private long rateWakeAt = Long.MIN_VALUE;
+  private int buffered;
+  private boolean shuttingDown;
+
+  SubscriptionRunner(Subscription sub, Host host, io.webhookd.@Nullable HealthSnapshot stored) {
+    this.sub = sub;
+    this.spec = sub.spec();
+    this.host = host;
+    this.id = sub.id();
+    this.batcher = Batcher.of(spec.batching());
+    this.retrier = Retrier.of(spec.retry());
+    long now = System.nanoTime();
+    this.limiter = spec.rateLimit() == null ? null : new RateLimiter(spec.rateLimit().maxRequestsPerSecond(), now);
+    this.signer = spec.destination().signingSecret() == null ? null : new Signer(spec.destination().signingSecret());
+    this.health = new HealthTracker(stored, Instant.now());
+    this.metrics = host.metrics().forSubscription(id, () -> Math.max(0, lag));
+    List<DeliveryRequest.Header> h = new ArrayList<>();
+    h.add(new DeliveryRequest.Header("Content-Type", "application/json"));
+    h.add(new DeliveryRequest.Header("User-Agent", "webhookd/" + Version.VERSION));
+    for (SubscriptionSpec.Header sh : spec.destination().headers()) {
+      h.add(new DeliveryRequest.Header(sh.name(), sh.value()));
+    }
+    this.staticHeaders = List.copyOf(h);
+    this.maxBuffered = Math.max(2 * batcher.maxBatchSize(), 500);
+    this.maxInFlight = 16;
+    for (SubscriptionSpec.Source s : spec.sources()) {
+      List<String> exprs = new ArrayList<>(s.jmesFilters());
+      exprs.addAll(host.rowFilters(sub, s.topic()));
+      filters.put(s.topic(), Jmes.all(exprs));
+    }
+    this.thread = new Thread(this, "webhookd-" + id.substring(0, Math.min(8, id.length())));
+    this.thread.setDaemon(false);
+  }
+
+  Subscription subscription() {
+    return sub;
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  boolean isRunning() {
+    return running && !stopRequested;
+  }
+
+  /** Messages waiting: Kafka lag past the consumer position plus what is buffered or in flight; -1 when unknown. */
+  long lag() {
+    return lag;
+  }
+
+  void requestStop(StopMode mode) {
+    stopMode = mode;
+    stopRequested = true;
+    Consumer<byte[], byte[]> c = consumer;
+    if (c != null) {
+      c.wakeup();
+    }
+  }
+
+  boolean awaitStopped(Duration timeout) throws InterruptedException {
+    return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void run() {
+    MDC.put("subscription_id", id);
+    Throwable crash = null;
+    try {
+      consumer = host.newConsumer(sub);
+      if (stopRequested) {
+        return;
+      }
+      consumer.subscribe(spec.topics(), new Rebalance());
+      running = true;
+      safe(l -> l.started(id));
+      loop();
+    } catch (Throwable t) {
+      crash = t;
+    } finally {
+      running = false;
+      try {
+        finish(crash != null);
+      } catch (Throwable t) {
+        log.warn("error while stopping subscription {}: {}", id, t.toString());
+      }
+      metrics.close();
+      stopped.countDown();
+      if (crash != null && !stopRequested) {
+        log.error("subscription {} stopped unexpectedly; it will be restarted", id, crash);
+        host.crashed(this, crash);
+      }
+      MDC.remove("subscription_id");
+    }
+  }
+
+  private void loop() {
+    Consumer<byte[], byte[]> c = consumer;
+    while (!stopRequested) {
+      long now = System.nanoTime();
+      drainCompletions();
+      startDue(now);
+      maybeCommit(now, false);
+      maybeMeasureLag(now);
+      long timeout = pollTimeout(System.nanoTime());
+      ConsumerRecords<byte[], byte[]> records;
+      polling.set(true);
+      try {
+        if (!completions.isEmpty() || stopRequested) {
+          timeout = 0;
+        }
+        records = c.poll(Duration.ofNanos(timeout));
+      } catch (WakeupException e) {
+        records = ConsumerRecords.empty();
+      } finally {
+        polling.set(false);
+      }
+      if (!records.isEmpty()) {
+        handle(records, System.nanoTime());
+      }
+      adjustPauses();
+    }
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  private void handle(ConsumerRecords<byte[], byte[]> records, long now) {
+    int consumed = 0;
+    int filtered = 0;
+    for (ConsumerRecord<byte[], byte[]> r : records) {
+      TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+      PartitionState ps = partitions.get(tp);
+      if (ps == null) {
+        continue; // not ours any more
+      }
+      if (ps.nextOffset >= 0 && r.offset() < ps.nextOffset) {
+        continue; // already seen (cannot normally happen)
+      }
+      ps.nextOffset = r.offset() + 1;
+      consumed++;
+      MessageEncoder.ValueKind kind = MessageEncoder.classify(r.value());
+      Jmes.Filter f = filters.getOrDefault(r.topic(), Jmes.Filter.ACCEPT_ALL);
+      if (f != Jmes.Filter.ACCEPT_ALL) {
+        boolean pass;
+        try {
+          pass = f.test(MessageEncoder.tree(r, kind));
+        } catch (RuntimeException e) {
+          log.debug("filter error on {}-{}@{}: {}; treated as not matching", r.topic(), r.partition(), r.offset(), e.toString());
+          pass = false;
+        }
+        if (!pass) {
+          filtered++;
+          commitDirty = true;
+          continue;
+        }
+      }
+      byte[] bytes = encoder.encode(r, kind);
+      ps.buffer.addLast(new Pending(r.offset(), bytes, now, r.timestamp()));
+      ps.bufferedBytes += bytes.length;
+      buffered++;
+    }
+    metrics.consumed(consumed);
+    if (filtered > 0) {
+      metrics.filtered(filtered);
+    }
+  }
+
+  private void adjustPauses() {
+    Consumer<byte[], byte[]> c = consumer;
+    List<TopicPartition> pause = null;
+    List<TopicPartition> resume = null;
+    for (PartitionState ps : partitions.values()) {
+      boolean full = ps.buffer.size() >= maxBuffered || ps.bufferedBytes >= 4 * MAX_BATCH_BYTES;
+      if (!ps.paused && full) {
+        ps.paused = true;
+        (pause == null ? pause = new ArrayList<>() : pause).add(ps.tp);
+      } else if (ps.paused && ps.buffer.size() <= maxBuffered / 2 && ps.bufferedBytes < 2 * MAX_BATCH_BYTES) {
+        ps.paused = false;
+        (resume == null ? resume = new ArrayList<>() : resume).add(ps.tp);
+      }
+    }
+    if (pause != null) {
+      c.pause(pause);
+    }
+    if (resume != null) {
+      c.resume(resume);
+    }
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  private long pollTimeout(long now) {
+    long t = MAX_POLL_NANOS;
+    if (!retrying.isEmpty()) {
+      t = Math.min(t, retrying.peek().nextAttemptAt - now);
+    }
+    if (rateWakeAt != Long.MIN_VALUE) {
+      t = Math.min(t, rateWakeAt - now);
+    }
+    if (buffered > 0 && inFlight.size() + retrying.size() < maxInFlight) {
+      int waiting = 0;
+      long oldest = Long.MAX_VALUE;
+      for (PartitionState ps : partitions.values()) {
+        if (ps.busy == null && !ps.buffer.isEmpty()) {
+          waiting += ps.buffer.size();
+          oldest = Math.min(oldest, ps.buffer.peekFirst().arrivalNanos);
+        }
+      }
+      if (waiting > 0) {
+        t = Math.min(t, batcher.nanosUntilDue(waiting, now - oldest));
+      }
+    }
+    if (commitDirty) {
+      t = Math.min(t, lastCommitNanos + COMMIT_EVERY_NANOS - now);
+    }
+    return Math.max(0, t);
+  }
+
+  private void startDue(long now) {
+    if (shuttingDown) {
+      return;
+    }
+    while (!retrying.isEmpty() && retrying.peek().nextAttemptAt <= now) {
+      if (!takeToken(now)) {
+        return;
+      }
+      send(retrying.poll(), now);
+    }
+    while (buffered > 0 && inFlight.size() + retrying.size() < maxInFlight) {
+      List<PartitionState> free = new ArrayList<>();
+      int waiting = 0;
+      for (PartitionState ps : partitions.values()) {
+        if (ps.busy == null && !ps.buffer.isEmpty()) {
+          free.add(ps);
+          waiting += ps.buffer.size();
+        }
+      }
+      if (free.isEmpty()) {
+        return;
+      }
+      free.sort(Comparator.comparingLong(ps -> ps.buffer.peekFirst().arrivalNanos));
+      int n = batcher.batchSize(waiting, now - free.get(0).buffer.peekFirst().arrivalNanos);
+      if (n <= 0) {
+        return;
+      }
+      if (!takeToken(now)) {
+        return;
+      }
+      send(form(free, n), now);
+    }
+  }
+
+  private boolean takeToken(long now) {
+    if (limiter == null) {
+      return true;
+    }
+    long wait = limiter.tryAcquire(now);
+    if (wait == 0) {
+      rateWakeAt = Long.MIN_VALUE;
+      return true;
+    }
+    rateWakeAt = now + wait;
+    return false;
+  }
+
+  private Batch form(List<PartitionState> free, int n) {
+    Batch b = new Batch(UUID.randomUUID().toString());
+    int bytes = 0;
+    for (PartitionState ps : free) {
+      if (b.messages.size() >= n) {
+        break;
+      }
+      boolean took = false;
+      while (!ps.buffer.isEmpty() && b.messages.size() < n) {
+        Pending p = ps.buffer.peekFirst();
+        if (!b.messages.isEmpty() && bytes + p.bytes.length > MAX_BATCH_BYTES) {
+          break;
+        }
+        ps.buffer.removeFirst();
+        ps.bufferedBytes -= p.bytes.length;
+        buffered--;
+        if (!took) {
+          b.firstOffsets.put(ps.tp, p.offset);
+          took = true;
+        }
+        b.messages.add(p);
+        bytes += p.bytes.length;
+      }
+      if (took) {
+        ps.busy = b;
+      }
+      if (bytes >= MAX_BATCH_BYTES) {
+        break;
+      }
+    }
+    List<byte[]> parts = new ArrayList<>(b.messages.size());
+    for (Pending p : b.messages) {
+      parts.add(p.bytes);
+    }
+    b.body = encoder.batchBody(id, b.id, parts, bytes, parts.size());
+    return b;
+  }
+
+  private void send(Batch b, long now) {
+    b.attempts++;
+    long ts = Instant.now().getEpochSecond();
+    List<DeliveryRequest.Header> headers = new ArrayList<>(staticHeaders.size() + 3);
+    headers.addAll(staticHeaders);
+    headers.add(new DeliveryRequest.Header("webhook-id", b.id));
+    headers.add(new DeliveryRequest.Header("webhook-timestamp", Long.toString(ts)));
+    if (signer != null) {
+      headers.add(new DeliveryRequest.Header("webhook-signature", signer.sign(b.id, ts, b.body)));
+    }
+    DeliveryRequest req =
+        new DeliveryRequest(id, b.id, spec.destination().url(), headers, b.body, host.config().requestTimeout());
+    b.request = req;
+    b.sentAt = now;
+    inFlight.put(b.id, b);
+    if (b.attempts == 1) {
+      int size = b.messages.size();
+      safe(l -> l.batchStarted(id, b.id, size));
+    }
+    CompletableFuture<DeliveryResult> f;
+    try {
+      f = host.destination().send(req);
+    } catch (RuntimeException e) {
+      f = CompletableFuture.completedFuture(DeliveryResult.failure(e, Duration.ZERO, true));
+    }
+    f.whenComplete(
+        (r, e) -> {
+          DeliveryResult result = e != null ? DeliveryResult.failure(e, Duration.ofNanos(System.nanoTime() - now), true) : r;
+          completions.add(new Completion(b, result));
+          if (polling.get()) {
+            Consumer<byte[], byte[]> c = consumer;
+            if (c != null) {
+              c.wakeup();
+            }
+          }
+        });
+  }
+
+  private void drainCompletions() {
+    Completion c;
+    while ((c = completions.poll()) != null) {
+      complete(c);
+    }
+  }
+
+  private void complete(Completion c) {
+    Batch b = c.batch;
+    inFlight.remove(b.id);
+    if (b.abandoned) {
+      return;
+    }
+    DeliveryResult r = c.result;
+    Instant at = Instant.now();
+    DeliveryRequest req = b.request;
+    host.reporter().activity(id, Activity.apiCall(req, r, b.messages.size(), at));
+    if (r.isSuccess()) {
+      delivered(b, r, at);
+    } else {
+      failed(b, r, at);
+    }
+  }
+
+  private void delivered(Batch b, DeliveryResult r, Instant at) {
+    metrics.attempt("success", r.duration().toNanos());
+    for (TopicPartition tp : b.firstOffsets.keySet()) {
+      PartitionState ps = partitions.get(tp);
+      if (ps != null && ps.busy == b) {
+        ps.busy = null;
+      }
+    }
+    commitDirty = true;
+    int n = b.messages.size();
+    metrics.delivered(n);
+    long nowMs = at.toEpochMilli();
+    for (Pending p : b.messages) {
+      if (p.timestamp > 0) {
+        metrics.endToEnd(Math.max(0, nowMs - p.timestamp));
+      }
+    }
+    Health before = health.success(r, n, at);
+    host.reporter().health(id, health.snapshot());
+    safe(l -> l.batchDelivered(id, b.id, n, r));
+    if (before == Health.UNHEALTHY) {
+      log.info("subscription {} delivered again after being unhealthy", id);
+      safe(l -> l.healthChanged(id, Health.UNHEALTHY, Health.HEALTHY));
+      host.healthChanged(this, Health.UNHEALTHY, Health.HEALTHY, r);
+    }
+  }
+
+  private void failed(Batch b, DeliveryResult r, Instant at) {
+    metrics.attempt(r.statusCode() >= 0 ? "http_error" : "failure", r.duration().toNanos());
+    int maxRetries = spec.retry().maxRetries();
+    boolean exhausted = b.attempts > maxRetries;
+    Duration delay = exhausted ? spec.retry().maxDelay() : retrier.delay(b.attempts);
+    if (exhausted && spec.retry().algorithm() == io.webhookd.RetryAlgorithm.FIXED_TIME) {
+      delay = spec.retry().initialDelay();
+    }
+    Duration retryAfter = retryAfter(r);
+    if (retryAfter != null && retryAfter.compareTo(delay) > 0) {
+      delay = retryAfter.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : retryAfter;
+    }
+    Health before = health.failure(r, exhausted, at);
+    host.reporter().health(id, health.snapshot());
+    long delayMs = delay.toMillis();
+    log.debug("batch {} of subscription {} failed (attempt {}): {}; retrying in {} ms", b.id, id, b.attempts, r, delayMs);
+    safe(l -> l.batchFailed(id, b.id, b.attempts, r, delayMs));
+    if (shuttingDown) {
+      abandon(b, "engine stopping");
+      return;
+    }
+    b.nextAttemptAt = System.nanoTime() + delay.toNanos();
+    retrying.add(b);
+    if (exhausted && before != Health.UNHEALTHY) {
+      log.warn("subscription {} is unhealthy: {} attempts of batch {} failed, last {}; retrying every {} ms",
+          id, b.attempts, b.id, r, delayMs);
+      safe(l -> l.healthChanged(id, before, Health.UNHEALTHY));
+      host.healthChanged(this, before, Health.UNHEALTHY, r);
+    }
+    if (r.statusCode() == 410) {
+      host.gone(this, r);
+    }
+  }
+
+  private static @Nullable Duration retryAfter(DeliveryResult r) {
+    String v = r.header("retry-after").orElse(null);
+    if (v == null) {
+      return null;
+    }
+    v = v.trim();
+    try {
+      long s = Long.parseLong(v);
+      return s < 0 ? null : Duration.ofSeconds(s);
+    } catch (NumberFormatException e) {
+      try {
+        Instant when = java.time.ZonedDateTime.parse(v, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+        Duration d = Duration.between(Instant.now(), when);
+        return d.isNegative() ? Duration.ZERO : d;
+      } catch (RuntimeException e2) {
+        return null;
+      }
+    }
+  }
+
+  /** The batch will not be delivered by this consumer: its messages will be read again. */
+  private void abandon(Batch b, String reason) {
+    abandon(b, reason, List.of());
+  }
+
+  /**
+   * The batch will not be delivered by this consumer: its partitions (other than {@code gone}
+   * ones) are rewound to its first messages, which will be read and sent again.
+   */
+  private void abandon(Batch b, String reason, Collection<TopicPartition> gone) {
+    if (b.abandoned) {
+      return;
+    }
+    b.abandoned = true;
+    retrying.remove(b);
+    for (Map.Entry<TopicPartition, Long> e : b.firstOffsets.entrySet()) {
+      PartitionState ps = partitions.get(e.getKey());
+      if (ps != null && ps.busy == b && !gone.contains(e.getKey())) {
+        rewind(ps, e.getValue());
+      }
+    }
+    safe(l -> l.batchAbandoned(id, b.id, reason));
+  }
+
+  // ---------------------------------------------------------------- committing
+
+  private void maybeCommit(long now, boolean force) {
+    if (!commitDirty || (!force && now - lastCommitNanos < COMMIT_EVERY_NANOS)) {
+      return;
+    }
+    Map<TopicPartition, OffsetAndMetadata> offsets = commitPoints(partitions.values());
+    commitDirty = false;
+    lastCommitNanos = now;
+    if (offsets.isEmpty()) {
+      return;
+    }
+    offsets.forEach((tp, o) -> partitions.get(tp).committing = o.offset());
+    consumer.commitAsync(
+        offsets,
+        (done, error) -> {
+          if (error != null) {
+            log.debug("commit failed for subscription {}: {}; will retry", id, error.toString());
+            for (TopicPartition tp : offsets.keySet()) {
+              PartitionState ps = partitions.get(tp);
+              if (ps != null) {
+                ps.committing = Math.min(ps.committing, ps.committed);
+              }
+            }
+            commitDirty = true;
+          } else {
+            done.forEach(
+                (tp, o) -> {
+                  PartitionState ps = partitions.get(tp);
+                  if (ps != null && o.offset() > ps.committed) {
+                    ps.committed = o.offset();
+                  }
+                });
+          }
+        });
+  }
+
+  private Map<TopicPartition, OffsetAndMetadata> commitPoints(Collection<PartitionState> states) {
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    for (PartitionState ps : states) {
+      long cp = ps.commitPoint();
+      if (cp >= 0 && cp > ps.committing) {
+        offsets.put(ps.tp, new OffsetAndMetadata(cp));
+      }
+    }
+    return offsets;
+  }
+
+  private void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+    if (offsets.isEmpty()) {
+      return;
+    }
+    for (int i = 0; i < 3; i++) {
+      try {
+        consumer.commitSync(offsets, Duration.ofSeconds(10));
+        offsets.forEach(
+            (tp, o) -> {
+              PartitionState ps = partitions.get(tp);
+              if (ps != null) {
+                ps.committed = Math.max(ps.committed, o.offset());
+                ps.committing = Math.max(ps.committing, o.offset());
+              }
+            });
+        return;
+      } catch (WakeupException e) {
+        // a late wakeup meant for poll; try again
+      } catch (RuntimeException e) {
+        log.warn("could not commit offsets of subscription {}: {} (they will be re-delivered)", id, e.toString());
+        return;
+      }
+    }
+  }
+
+  private void maybeMeasureLag(long now) {
+    if (now - lastLagNanos < LAG_EVERY_NANOS) {
+      return;
+    }
+    lastLagNanos = now;
+    long total = buffered;
+    for (Batch b : inFlight.values()) {
+      total += b.messages.size();
+    }
+    for (Batch b : retrying) {
+      total += b.messages.size();
+    }
+    boolean known = !partitions.isEmpty();
+    for (PartitionState ps : partitions.values()) {
+      OptionalLong l = consumer.currentLag(ps.tp);
+      if (l.isPresent()) {
+        total += l.getAsLong();
+      } else {
+        known = false;
+      }
+    }
+    lag = known ? total : (partitions.isEmpty() ? 0 : -1);
+  }
+
+  // ---------------------------------------------------------------- rebalancing and stopping
+
+  private final class Rebalance implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+      for (TopicPartition tp : assigned) {
+        partitions.putIfAbsent(tp, new PartitionState(tp));
+      }
+      log.debug("subscription {} assigned {}", id, assigned);
+    }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+      release(revoked, true);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> lost) {
+      release(lost, false);
+    }
+  }
+
+  private void release(Collection<TopicPartition> gone, boolean commit) {
+    if (gone.isEmpty()) {
+      return;
+    }
+    polling.set(false);
+    try {
+      if (commit) {
+        // give first attempts already on the wire a moment to finish, to spare duplicates
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REVOKE_WAIT_MILLIS);
+        while (touchesInFlight(gone) && System.nanoTime() < deadline) {
+          try {
+            Completion c = completions.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            if (c != null) {
+              boolean wasShutting = shuttingDown;
+              shuttingDown = true; // a failure now is not retried here: the batch is abandoned and re-read
+              try {
+                complete(c);
+              } finally {
+                shuttingDown = wasShutting;
+              }
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            break;
+          }
+        }
+      }
+      List<Batch> affected = new ArrayList<>();
+      for (Batch b : inFlight.values()) {
+        if (touches(b, gone)) {
+          affected.add(b);
+        }
+      }
+      for (Batch b : retrying) {
+        if (touches(b, gone)) {
+          affected.add(b);
+        }
+      }
+      List<PartitionState> goneStates = new ArrayList<>();
+      for (TopicPartition tp : gone) {
+        PartitionState ps = partitions.get(tp);
+        if (ps != null) {
+          goneStates.add(ps);
+        }
+      }
+      if (commit) {
+        commitSync(commitPoints(goneStates));
+      }
+      for (Batch b : affected) {
+        abandon(b, "partitions revoked", gone);
+      }
+      for (PartitionState ps : goneStates) {
+        buffered -= ps.buffer.size();
+        partitions.remove(ps.tp);
+      }
+      log.debug("subscription {} released {} (commit={})", id, gone, commit);
+    } finally {
+      polling.set(true);
+    }
+  }
+
+  /** Re-reads a partition from {@code offset}: drops its buffer and seeks back. */
+  private void rewind(PartitionState ps, long offset) {
+    buffered -= ps.buffer.size();
+    ps.buffer.clear();
+    ps.bufferedBytes = 0;
+    ps.busy = null;
+    ps.nextOffset = offset;
+    consumer.seek(ps.tp, offset);
+  }
+
+  private boolean touchesInFlight(Collection<TopicPartition> tps) {
+    for (Batch b : inFlight.values()) {
+      if (!b.abandoned && b.attempts == 1 && touches(b, tps)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean touches(Batch b, Collection<TopicPartition> tps) {
+    for (TopicPartition tp : b.firstOffsets.keySet()) {
+      if (tps.contains(tp)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void finish(boolean crashed) {
+    Consumer<byte[], byte[]> c = consumer;
+    if (c == null) {
+      return;
+    }
+    shuttingDown = true;
+    if (stopMode == StopMode.ABANDON) {
+      try {
+        c.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP).withTimeout(Duration.ZERO));
+      } catch (RuntimeException e) {
+        log.debug("close after abandon: {}", e.toString());
+      }
+      return;
+    }
+    if (!crashed) {
+      long deadline = System.nanoTime() + host.config().shutdownTimeout().toNanos();
+      for (Batch b : new ArrayList<>(retrying)) {
+        abandon(b, "stopping");
+      }
+      while (!inFlight.isEmpty() && System.nanoTime() < deadline) {
+        try {
+          Completion done = completions.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+          if (done != null) {
+            complete(done);
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+      for (Batch b : new ArrayList<>(inFlight.values())) {
+        abandon(b, "stopping: no response within the shutdown timeout");
+      }
+      commitSync(commitPoints(partitions.values()));
+    }
+    try {
+      c.close(Duration.ofSeconds(5));
+    } catch (RuntimeException e) {
+      log.debug("closing consumer of {}: {}", id, e.toString());
+    }
+    String reason = crashed ? "crashed" : "stopped";
+    safe(l -> l.stopped(id, reason));
+  }
+
+  private void safe(java.util.function.Consumer<SubscriptionListener> call) {
+    try {
+      call.accept(host.listener());
+    } catch (RuntimeException e) {
+      log.warn("a SubscriptionListener threw; ignored", e);
+    }
+  }
+
+  void recordState(ActivityEvent.Type type, String message) {
+    host.reporter().activity(id, ActivityEvent.stateChange(Instant.now(), type, message));
+  }
+
+  // ---------------------------------------------------------------- state
+
+  static final class PartitionState {
+    final TopicPartition tp;
+    final ArrayDeque<Pending> buffer = new ArrayDeque<>();
+    int bufferedBytes;
+    @Nullable Batch busy;
+    long nextOffset = -1;
+    long committed = -1;
+    long committing = -1;
+    boolean paused;
+
+    PartitionState(TopicPartition tp) {
+      this.tp = tp;
+    }
+
+    /** The oldest offset not yet delivered nor filtered, or the next to read; -1 when unknown. */
+    long commitPoint() {
+      if (busy != null) {
+        Long first = busy.firstOffsets.get(tp);
+        if (first != null) {
+          return first;
+        }
+      }
+      if (!buffer.isEmpty()) {
+        return buffer.peekFirst().offset;
+      }
+      return nextOffset;
+    }
+  }
+
+  record Pending(long offset, byte[] bytes, long arrivalNanos, long timestamp) {}
+
+  static final class Batch {
+    final String id;
+    final List<Pending> messages = new ArrayList<>();
+    final Map<TopicPartition, Long> firstOffsets = new LinkedHashMap<>();
+    byte[] body = new byte[0];
+    int attempts;
+    long nextAttemptAt;
+    long sentAt;
+    boolean abandoned;
+    @Nullable DeliveryRequest request;
+
+    Batch(String id) {
+      this.id = id;
+    }
+  }
+
+  record Completion(Batch batch, DeliveryResult result) {}
+
+  static String utf8(byte[] b) {
+    return new String(b, StandardCharsets.UTF_8);
+  }
+}
