@@ -77,7 +77,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe: {@link #send} may be called from any thread. {@link #close()} stops taking
  * alerts, gives the queued ones up to {@code connectTimeout + timeout} to go out, then fails the
- * rest; it is idempotent.
+ * rest; when it returns every future is complete; it is idempotent.
  */
 public final class SmtpAlertChannel implements AlertChannel {
   /** How many alerts may wait for the sender thread. */
@@ -115,6 +115,7 @@ public final class SmtpAlertChannel implements AlertChannel {
   private final Clock clock;
   private final ThreadPoolExecutor sender;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile @Nullable SendTask inFlight;
 
   private SmtpAlertChannel(Builder b, InternetAddress from, int port) {
     this.host = b.host.strip();
@@ -365,6 +366,7 @@ public final class SmtpAlertChannel implements AlertChannel {
       if (future.isDone()) {
         return; // cancelled by the caller while it waited
       }
+      inFlight = this;
       try {
         deliver(alert, to);
         log.debug(
@@ -382,13 +384,14 @@ public final class SmtpAlertChannel implements AlertChannel {
       } catch (Error e) {
         future.completeExceptionally(e);
         throw e;
+      } finally {
+        inFlight = null;
       }
     }
 
-    void failClosed() {
+    void failClosed(String detail) {
       future.completeExceptionally(
-          new SmtpAlertException(
-              what(alert) + ": the SMTP alert channel was closed before the mail went out", true));
+          new SmtpAlertException(what(alert) + ": the SMTP alert channel was closed " + detail, true));
     }
   }
 
@@ -483,7 +486,9 @@ public final class SmtpAlertChannel implements AlertChannel {
 
   /**
    * Stops taking alerts, waits up to {@code connectTimeout + timeout} for the queued ones to go
-   * out, then fails the futures of those still waiting. Idempotent.
+   * out, then fails the futures of those still waiting and of the one being sent (which may
+   * still arrive: its conversation ends by its own time-outs on the daemon sender thread). When
+   * {@code close} returns, every future this channel returned is complete. Idempotent.
    */
   @Override
   public void close() {
@@ -498,8 +503,13 @@ public final class SmtpAlertChannel implements AlertChannel {
       Thread.currentThread().interrupt();
     }
     if (!done) {
+      SendTask current = inFlight;
       for (Runnable r : sender.shutdownNow()) {
-        ((SendTask) r).failClosed();
+        ((SendTask) r).failClosed("before the mail went out");
+      }
+      if (current != null) {
+        // its SMTP conversation ends by its own time-outs; the caller hears now
+        current.failClosed("while the mail was being sent (it may still arrive)");
       }
     }
   }
