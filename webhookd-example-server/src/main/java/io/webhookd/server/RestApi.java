@@ -1,0 +1,605 @@
+package io.webhookd.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.webhookd.AdminState;
+import io.webhookd.ConflictException;
+import io.webhookd.Problem;
+import io.webhookd.Subscription;
+import io.webhookd.SubscriptionJson;
+import io.webhookd.SubscriptionNotFoundException;
+import io.webhookd.SubscriptionSpec;
+import io.webhookd.SubscriptionStatus;
+import io.webhookd.ValidationException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The REST API of DESIGN.md on Javalin: routes, authentication and authorization, strict input,
+ * and one error format for every answer that is not a success. Thread-safe once started.
+ *
+ * <p>Every failure is an {@link ApiError} (or a {@link ValidationException} from the codec)
+ * turned into {@code {"error", "details"}}; Javalin's own 404/405/413 and Jetty's protocol errors
+ * (431 for huge headers, 400 for malformed request lines) get the same shape. Anything else is a
+ * bug: it is logged with an error id and answered 500 with only that id.
+ */
+final class RestApi {
+  private static final Logger log = LoggerFactory.getLogger(RestApi.class);
+  private static final Logger access = LoggerFactory.getLogger("io.webhookd.server.access");
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  private static final Pattern UUID_PATTERN =
+      Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+  private static final Pattern BEARER = Pattern.compile("(?i)bearer +(\\S+) *");
+  private static final Pattern IF_MATCH = Pattern.compile("(?:W/)?\"([0-9]{1,18})\"");
+  private static final String JSON_TYPE = "application/json";
+  private static final String CALLER = "webhookd.caller";
+  private static final String STARTED = "webhookd.started";
+
+  /** The routes of the API, as {@code METHOD path}: the OpenAPI test compares them to the document. */
+  static final List<String> ROUTES =
+      List.of(
+          "POST /1/Subscription",
+          "GET /1/Subscription",
+          "GET /1/Subscription/{id}",
+          "PUT /1/Subscription/{id}",
+          "DELETE /1/Subscription/{id}",
+          "GET /1/Subscription/{id}/Status",
+          "POST /1/EventNotificationAdmin",
+          "GET /1/EventNotificationAdmin",
+          "GET /health",
+          "GET /health/live",
+          "GET /metrics",
+          "GET /openapi.json");
+
+  private final Deliveries deliveries;
+  private final AccessPolicy policy;
+  private final Health health;
+  private final MeterRegistry registry;
+  private final Supplier<String> scrape;
+  private final String instanceId;
+  private final int maxBodyBytes;
+  private final byte[] openApi;
+  private final Javalin app;
+
+  /** Readiness of what the API depends on. */
+  interface Health {
+    /** Each dependency ("kafka", "database") and whether it is up; checked with a short timeout. */
+    Map<String, Boolean> check();
+  }
+
+  RestApi(
+      Deliveries deliveries,
+      AccessPolicy policy,
+      Health health,
+      MeterRegistry registry,
+      Supplier<String> scrape,
+      String instanceId,
+      int maxBodyBytes) {
+    this.deliveries = deliveries;
+    this.policy = policy;
+    this.health = health;
+    this.registry = registry;
+    this.scrape = scrape;
+    this.instanceId = instanceId;
+    this.maxBodyBytes = maxBodyBytes;
+    this.openApi = loadOpenApi();
+    this.app = Javalin.create(this::configure);
+  }
+
+  /** Starts listening; returns the bound port. */
+  int start(String host, int port) {
+    app.start(host, port);
+    return app.port();
+  }
+
+  /** Stops taking requests and waits for the requests in progress. Idempotent. */
+  void stop() {
+    app.stop();
+  }
+
+  int port() {
+    return app.port();
+  }
+
+  private void configure(io.javalin.config.JavalinConfig config) {
+    config.startup.showJavalinBanner = false;
+    config.startup.showOldJavalinVersionWarning = false;
+    config.http.prefer405over404 = true;
+    config.http.maxRequestSize = maxBodyBytes;
+    config.http.generateEtags = false;
+    config.router.ignoreTrailingSlashes = true;
+    config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+    config.jetty.modifyHttpConfiguration(
+        http -> {
+          http.setSendServerVersion(false);
+          http.setSendXPoweredBy(false);
+          http.setRequestHeaderSize(16 * 1024);
+        });
+
+    var routes = config.routes;
+    routes.before(
+        ctx -> {
+          ctx.attribute(STARTED, System.nanoTime());
+          ctx.header("Cache-Control", "no-store");
+          ctx.header("X-Content-Type-Options", "nosniff");
+        });
+    routes.after(this::recordRequest);
+
+    routes.post("/1/Subscription", this::create);
+    routes.get("/1/Subscription", this::listSubscriptions);
+    routes.get("/1/Subscription/{id}", this::getSubscription);
+    routes.put("/1/Subscription/{id}", this::replace);
+    routes.delete("/1/Subscription/{id}", this::delete);
+    routes.get("/1/Subscription/{id}/Status", this::status);
+    routes.post("/1/EventNotificationAdmin", this::setAdmin);
+    routes.get("/1/EventNotificationAdmin", this::getAdmin);
+    routes.get("/health", this::readiness);
+    routes.get("/health/live", ctx -> write(ctx, 200, NODES.objectNode().put("status", "UP")));
+    routes.get("/metrics", this::metrics);
+    routes.get(
+        "/openapi.json", ctx -> ctx.status(200).contentType(JSON_TYPE).result(openApi));
+
+    routes.exception(ApiError.class, (e, ctx) -> writeError(ctx, e.status(), e.getMessage(), e.details(), e.headers()));
+    routes.exception(
+        ValidationException.class,
+        (e, ctx) -> write(ctx, 400, SubscriptionJson.toJson(e)));
+    routes.exception(HttpResponseException.class, this::javalinError);
+    routes.exception(Exception.class, this::unexpected);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Handlers
+
+  private void create(Context ctx) {
+    AccessPolicy.Caller caller = authenticate(ctx);
+    byte[] body = jsonBody(ctx);
+    SubscriptionSpec spec = SubscriptionJson.parse(body);
+    authorizeTopics(caller, spec);
+    String fullSecret = spec.destination().signingSecret();
+    if (fullSecret == null) {
+      fullSecret = ApiKeys.newSigningSecret();
+      spec = spec.toBuilder().signingSecret(fullSecret).build();
+    }
+    Subscription s = deliveries.subscribe(spec, caller.owner());
+    MDC.put("subscription_id", s.id());
+    log.info("{} registered subscription {} ({}) on topics {}", caller, s.id(), s.spec().name(), s.spec().topics());
+    ObjectNode out = SubscriptionJson.toJson(s, true);
+    // the one time the secret is shown in full: the caller needs it to verify signatures
+    ((ObjectNode) out.path("destination").path("webhook")).put("signing_secret", fullSecret);
+    ctx.header("Location", "/1/Subscription/" + s.id());
+    ctx.header("ETag", etag(s));
+    write(ctx, 201, out);
+  }
+
+  private void listSubscriptions(Context ctx) {
+    AccessPolicy.Caller caller = authenticate(ctx);
+    ArrayNode out = NODES.arrayNode();
+    for (Subscription s : deliveries.list()) {
+      if (caller.owns(s.owner())) {
+        out.add(SubscriptionJson.toJson(s, true));
+      }
+    }
+    write(ctx, 200, out);
+  }
+
+  private void getSubscription(Context ctx) {
+    AccessPolicy.Caller caller = authenticate(ctx);
+    Subscription s = visible(caller, ctx.pathParam("id"));
+    ctx.header("ETag", etag(s));
+    write(ctx, 200, SubscriptionJson.toJson(s, true));
+  }
+
+  private void replace(Context ctx) {
+    AccessPolicy.Caller caller = authenticate(ctx);
+    Subscription current = visible(caller, ctx.pathParam("id"));
+    long expected = ifMatch(ctx);
+    byte[] body = jsonBody(ctx);
+    SubscriptionSpec spec = SubscriptionJson.parse(body, current.spec());
+    authorizeTopics(caller, spec);
+    if (spec.destination().signingSecret() == null && current.spec().destination().signingSecret() != null) {
+      // a replacement without a secret keeps the one the client already verifies with
+      spec = spec.toBuilder().signingSecret(current.spec().destination().signingSecret()).build();
+    }
+    Subscription updated;
+    try {
+      updated = deliveries.update(current.id(), spec, expected);
+    } catch (ConflictException e) {
+      if (expected >= 0) {
+        throw new ApiError(
+            412,
+            "the subscription has changed since version " + e.expectedVersion()
+                + "; it is now at version " + e.actualVersion() + ": read it again and reapply your change",
+            List.of(new Problem("If-Match", "was \"" + e.expectedVersion() + "\", the current version is \"" + e.actualVersion() + "\"")),
+            Map.of("ETag", "\"" + e.actualVersion() + "\""));
+      }
+      throw new ApiError(
+          409,
+          "the subscription was changed concurrently: read it again and reapply your change",
+          List.of(),
+          Map.of("ETag", "\"" + e.actualVersion() + "\""));
+    } catch (SubscriptionNotFoundException e) {
+      throw notFound(current.id());
+    }
+    MDC.put("subscription_id", updated.id());
+    log.info("{} replaced subscription {} (version {})", caller, updated.id(), updated.version());
+    ctx.header("ETag", etag(updated));
+    write(ctx, 200, SubscriptionJson.toJson(updated, true));
+  }
+
+  private void delete(Context ctx) {
+    AccessPolicy.Caller caller = authenticate(ctx);
+    Subscription s = visible(caller, ctx.pathParam("id"));
+    if (!deliveries.unsubscribe(s.id())) {
+      throw notFound(s.id());
+    }
+    MDC.put("subscription_id", s.id());
+    log.info("{} deleted subscription {}", caller, s.id());
+    ctx.status(204);
+  }
+
+  private void status(Context ctx) {
+    AccessPolicy.Caller caller = authenticate(ctx);
+    Subscription s = visible(caller, ctx.pathParam("id"));
+    SubscriptionStatus status = deliveries.status(s.id()).orElseThrow(() -> notFound(s.id()));
+    write(ctx, 200, SubscriptionJson.toJson(status));
+  }
+
+  private void setAdmin(Context ctx) {
+    requireAdmin(authenticate(ctx));
+    byte[] body = jsonBody(ctx);
+    AdminState requested = SubscriptionJson.parseAdminState(body, Instant.now());
+    deliveries.setOnline(requested.online(), requested.offlineMessage());
+    log.info(
+        "admin took every webhook {}{}",
+        requested.online() ? "online" : "offline",
+        requested.offlineMessage().isEmpty() ? "" : " (" + requested.offlineMessage() + ")");
+    write(ctx, 200, SubscriptionJson.toJson(deliveries.adminStatus(), instanceId));
+  }
+
+  private void getAdmin(Context ctx) {
+    requireAdmin(authenticate(ctx));
+    write(ctx, 200, SubscriptionJson.toJson(deliveries.adminStatus(), instanceId));
+  }
+
+  private void readiness(Context ctx) {
+    Map<String, Boolean> checks = health.check();
+    boolean up = checks.values().stream().allMatch(Boolean::booleanValue);
+    ObjectNode out = NODES.objectNode().put("status", up ? "UP" : "DOWN");
+    ObjectNode c = out.putObject("checks");
+    checks.forEach((k, v) -> c.put(k, v ? "UP" : "DOWN"));
+    write(ctx, up ? 200 : 503, out);
+  }
+
+  private void metrics(Context ctx) {
+    ctx.status(200)
+        .contentType("text/plain; version=0.0.4; charset=utf-8")
+        .result(scrape.get());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Authentication, authorization, input
+
+  private AccessPolicy.Caller authenticate(Context ctx) {
+    String header = ctx.header("Authorization");
+    if (header == null || header.isBlank()) {
+      throw new ApiError(
+          401,
+          "an API key is required: send Authorization: Bearer <key>",
+          List.of(new Problem("Authorization", "is missing")),
+          Map.of("WWW-Authenticate", "Bearer realm=\"webhookd\""));
+    }
+    Matcher m = BEARER.matcher(header);
+    Optional<AccessPolicy.Caller> caller =
+        m.matches() ? policy.authenticate(m.group(1)) : Optional.empty();
+    if (caller.isEmpty()) {
+      throw new ApiError(
+          401,
+          "the API key is not valid",
+          List.of(new Problem("Authorization", m.matches() ? "names no known key" : "must be Bearer <key>")),
+          Map.of("WWW-Authenticate", "Bearer realm=\"webhookd\", error=\"invalid_token\""));
+    }
+    ctx.attribute(CALLER, caller.get());
+    return caller.get();
+  }
+
+  private static void requireAdmin(AccessPolicy.Caller caller) {
+    if (!caller.isAdmin()) {
+      throw new ApiError(403, "this endpoint is for the admin key only");
+    }
+  }
+
+  private static void authorizeTopics(AccessPolicy.Caller caller, SubscriptionSpec spec) {
+    if (caller.isAdmin()) {
+      return;
+    }
+    List<Problem> denied = new ArrayList<>();
+    List<SubscriptionSpec.Source> sources = spec.sources();
+    Set<String> seen = new LinkedHashSet<>();
+    for (int i = 0; i < sources.size(); i++) {
+      String topic = sources.get(i).topic();
+      if (!caller.client().allows(topic) && seen.add(topic)) {
+        denied.add(
+            new Problem(
+                "source[" + i + "].topic",
+                "client " + caller.client().name() + " may not read topic " + topic));
+      }
+    }
+    if (!denied.isEmpty()) {
+      throw new ApiError(
+          403,
+          "your policy does not allow topic" + (seen.size() == 1 ? " " : "s ") + String.join(", ", seen),
+          denied,
+          Map.of());
+    }
+  }
+
+  /** The subscription when it exists and the caller may see it; otherwise 404, the same either way. */
+  private Subscription visible(AccessPolicy.Caller caller, String rawId) {
+    if (!UUID_PATTERN.matcher(rawId).matches()) {
+      throw notFound(rawId);
+    }
+    String id = rawId.toLowerCase(Locale.ROOT);
+    MDC.put("subscription_id", id);
+    Optional<Subscription> s = deliveries.get(id);
+    if (s.isEmpty() || !caller.owns(s.get().owner())) {
+      throw notFound(id);
+    }
+    return s.get();
+  }
+
+  private static ApiError notFound(String id) {
+    String shown = id.length() > 64 ? id.substring(0, 64) + "…" : id;
+    return ApiError.notFound("no subscription with id " + printable(shown));
+  }
+
+  private byte[] jsonBody(Context ctx) {
+    String type = ctx.header("Content-Type");
+    if (type == null || !isJson(type)) {
+      throw new ApiError(
+          415,
+          "the body must be JSON",
+          List.of(new Problem("Content-Type", "must be application/json, was " + (type == null ? "missing" : "\"" + printable(type) + "\""))),
+          Map.of("Accept", JSON_TYPE));
+    }
+    long declared = ctx.req().getContentLengthLong();
+    if (declared > maxBodyBytes) {
+      throw tooLarge(declared);
+    }
+    try (InputStream in = ctx.req().getInputStream()) {
+      byte[] body = in.readNBytes(maxBodyBytes + 1);
+      if (body.length > maxBodyBytes) {
+        throw tooLarge(-1);
+      }
+      return body;
+    } catch (IOException e) {
+      throw new ApiError(400, "the request body could not be read");
+    }
+  }
+
+  private ApiError tooLarge(long size) {
+    return new ApiError(
+        413,
+        "the request body is too large",
+        List.of(new Problem("$", "must be at most " + maxBodyBytes + " bytes" + (size >= 0 ? ", was " + size : ""))),
+        Map.of());
+  }
+
+  private static boolean isJson(String contentType) {
+    String[] parts = contentType.split(";");
+    if (!parts[0].trim().equalsIgnoreCase(JSON_TYPE)) {
+      return false;
+    }
+    for (int i = 1; i < parts.length; i++) {
+      String p = parts[i].trim();
+      int eq = p.indexOf('=');
+      if (eq > 0 && p.substring(0, eq).trim().equalsIgnoreCase("charset")) {
+        String cs = p.substring(eq + 1).trim().replace("\"", "");
+        if (!cs.equalsIgnoreCase("utf-8") && !cs.equalsIgnoreCase("utf8")) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** The version of {@code If-Match: "<version>"}, or -1 when absent or {@code *}. */
+  private static long ifMatch(Context ctx) {
+    String h = ctx.header("If-Match");
+    if (h == null || h.isBlank() || h.trim().equals("*")) {
+      return -1;
+    }
+    Matcher m = IF_MATCH.matcher(h.trim());
+    if (!m.matches()) {
+      throw new ApiError(
+          400,
+          "If-Match must be the quoted version of the subscription, as in its ETag",
+          List.of(new Problem("If-Match", "must be like \"3\", was \"" + printable(h) + "\"")),
+          Map.of());
+    }
+    return Long.parseLong(m.group(1));
+  }
+
+  private static String etag(Subscription s) {
+    return "\"" + s.version() + "\"";
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Output
+
+  private static void write(Context ctx, int status, JsonNode body) {
+    try {
+      ctx.status(status).contentType(JSON_TYPE).result(JSON.writeValueAsBytes(body));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static ObjectNode errorBody(String error, List<Problem> details) {
+    ObjectNode o = NODES.objectNode();
+    o.put("error", error);
+    ArrayNode d = o.putArray("details");
+    for (Problem p : details) {
+      d.addObject().put("field", p.field()).put("message", p.message());
+    }
+    return o;
+  }
+
+  private static void writeError(Context ctx, int status, String error, List<Problem> details, Map<String, String> headers) {
+    headers.forEach(ctx::header);
+    write(ctx, status, errorBody(error, details));
+  }
+
+  private void javalinError(HttpResponseException e, Context ctx) {
+    int status = e.getStatus();
+    String error =
+        switch (status) {
+          case 404 -> "no such resource: " + ctx.method() + " " + printable(shorten(ctx.path()));
+          case 405 -> "method " + ctx.method() + " is not allowed on " + printable(shorten(ctx.path()));
+          case 413 -> "the request body is too large";
+          default -> printable(shorten(String.valueOf(e.getMessage())));
+        };
+    if (status == 405) {
+      String allowed = allowedMethods(ctx.path());
+      if (!allowed.isEmpty()) {
+        ctx.header("Allow", allowed);
+      }
+    }
+    if (status >= 500) {
+      unexpected(e, ctx);
+      return;
+    }
+    writeError(ctx, status, error, List.of(), Map.of());
+  }
+
+  private static String allowedMethods(String path) {
+    List<String> methods = new ArrayList<>();
+    for (String route : ROUTES) {
+      int sp = route.indexOf(' ');
+      String template = route.substring(sp + 1).replaceAll("\\{[^/]+}", "[^/]+");
+      if (path.replaceAll("/+$", "").matches(template)) {
+        methods.add(route.substring(0, sp));
+      }
+    }
+    return String.join(", ", methods);
+  }
+
+  private void unexpected(Exception e, Context ctx) {
+    String errorId = UUID.randomUUID().toString();
+    log.error("error {}: {} {} failed unexpectedly", errorId, ctx.method(), printable(shorten(ctx.path())), e);
+    ObjectNode body = errorBody("internal error " + errorId + ": the server logged the details under this id", List.of());
+    body.put("error_id", errorId);
+    write(ctx, 500, body);
+  }
+
+  private void recordRequest(Context ctx) {
+    Long started = ctx.attribute(STARTED);
+    long nanos = started == null ? 0 : System.nanoTime() - started;
+    String uri;
+    try {
+      uri = ctx.endpoint().path;
+    } catch (RuntimeException e) {
+      uri = "UNMATCHED";
+    }
+    int status = ctx.statusCode();
+    Timer.builder("http.server.requests")
+        .description("HTTP requests to the REST API")
+        .tag("method", ctx.method().name())
+        .tag("uri", uri)
+        .tag("status", String.valueOf(status))
+        .tag("outcome", status < 400 ? "SUCCESS" : status < 500 ? "CLIENT_ERROR" : "SERVER_ERROR")
+        .register(registry)
+        .record(java.time.Duration.ofNanos(nanos));
+    AccessPolicy.Caller caller = ctx.attribute(CALLER);
+    if (!uri.equals("/metrics") && !uri.startsWith("/health")) {
+      access.info(
+          "{} {} {} {} ms ({})",
+          ctx.method(),
+          printable(shorten(ctx.path())),
+          status,
+          nanos / 1_000_000,
+          caller == null ? "anonymous" : caller);
+    }
+    MDC.remove("subscription_id");
+  }
+
+  private static String shorten(String s) {
+    return s.length() > 200 ? s.substring(0, 200) + "…" : s;
+  }
+
+  /** Control characters replaced, so that no input can forge a log line or a header. */
+  static String printable(String s) {
+    StringBuilder sb = new StringBuilder(s.length());
+    s.codePoints().forEach(c -> sb.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+    return sb.toString();
+  }
+
+  private static byte[] loadOpenApi() {
+    try (InputStream in = RestApi.class.getResourceAsStream("/openapi.json")) {
+      if (in == null) {
+        throw new IllegalStateException("openapi.json is missing from the class path");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Jetty's errors before Javalin sees the request (431, malformed URIs) in the API's shape. */
+  static final class JsonErrorHandler extends ErrorHandler {
+    JsonErrorHandler() {
+      setShowStacks(false);
+      setShowCauses(false);
+      setShowMessageInTitle(false);
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+      int status = response.getStatus();
+      if (status < 400) {
+        status = 500;
+      }
+      String reason = org.eclipse.jetty.http.HttpStatus.getMessage(status);
+      byte[] body;
+      try {
+        body = JSON.writeValueAsBytes(errorBody(reason, List.of()));
+      } catch (IOException e) {
+        body = ("{\"error\":\"" + status + "\",\"details\":[]}").getBytes(StandardCharsets.UTF_8);
+      }
+      response.getHeaders().put("Content-Type", JSON_TYPE);
+      response.getHeaders().put("Cache-Control", "no-store");
+      response.write(true, java.nio.ByteBuffer.wrap(body), callback);
+      return true;
+    }
+  }
+}
