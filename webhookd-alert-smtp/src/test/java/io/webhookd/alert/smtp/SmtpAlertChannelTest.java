@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.icegreen.greenmail.configuration.GreenMailConfiguration;
 import com.icegreen.greenmail.junit5.GreenMailExtension;
+import com.icegreen.greenmail.util.DummySSLServerSocketFactory;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 import com.icegreen.greenmail.util.ServerSetupTest;
@@ -17,6 +18,7 @@ import jakarta.mail.internet.MimeMessage;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
@@ -232,19 +234,22 @@ class SmtpAlertChannelTest {
 
   @Test
   void startTlsChecksTheServerNameAgainstItsCertificate() throws Exception {
-    // the certificate is trusted but names localhost and 127.0.0.1, not 127.0.0.2
-    try (StartTlsRelay relay = new StartTlsRelay(TestTls.serverContext(), greenMail.getSmtp().getPort())) {
+    // GreenMail's certificate, trusted here, names "GreenMail selfsigned Test Certificate" only
+    KeyStore greenMailKeys = new DummySSLServerSocketFactory().getKeyStore();
+    try (StartTlsRelay relay =
+        new StartTlsRelay(TestTls.serverContext(greenMailKeys), greenMail.getSmtp().getPort())) {
       SmtpAlertChannel channel =
           open(
               plain()
-                  .host("127.0.0.2")
                   .port(relay.port())
                   .startTls(true)
-                  .sslSocketFactory(TestTls.clientTrusting(TestTls.keyStore())));
+                  .sslSocketFactory(TestTls.clientTrusting(greenMailKeys)));
 
       Throwable failure = awaitFailure(channel.send(Alerts.unhealthy()));
 
-      assertThat(failure).isInstanceOf(SmtpAlertException.class);
+      assertThat(failure).isInstanceOf(SmtpAlertException.class).hasMessageContaining("127.0.0.1");
+      assertThat(failure).hasStackTraceContaining("CertificateException");
+      assertThat(relay.upgrades()).isZero();
       assertThat(greenMail.getReceivedMessages()).isEmpty();
     }
   }

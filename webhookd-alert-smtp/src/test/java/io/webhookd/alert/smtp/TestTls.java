@@ -27,8 +27,13 @@ final class TestTls {
 
   /** The server side: presents the localhost certificate. */
   static SSLContext serverContext() throws Exception {
+    return serverContext(keyStore());
+  }
+
+  /** The server side: presents the certificate in {@code keys} (password {@code changeit}). */
+  static SSLContext serverContext(KeyStore keys) throws Exception {
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(keyStore(), PASSWORD);
+    kmf.init(keys, PASSWORD);
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(kmf.getKeyManagers(), null, null);
     return ctx;
