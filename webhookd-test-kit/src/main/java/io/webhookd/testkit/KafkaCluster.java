@@ -1,0 +1,576 @@
+package io.webhookd.testkit;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import kafka.server.BrokerServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.metadata.BrokerState;
+import org.apache.kafka.metadata.bootstrap.BootstrapMetadata;
+import org.apache.kafka.server.common.Feature;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A real Kafka cluster for tests: KRaft brokers started in this JVM with Kafka's own test kit (no
+ * Docker), or, when the environment variable {@value #EXTERNAL_BOOTSTRAP_ENV} is set, an external
+ * cluster at that address.
+ *
+ * <p>In-process clusters have one KRaft controller and {@code brokers} brokers (ids {@code 0 ..
+ * brokers-1}); a one-broker cluster runs broker and controller in one combined node. Internal
+ * topics are replicated {@code min(brokers, 3)} times, brokers are fenced two seconds after they
+ * stop heart-beating, and consumer groups (both protocols) rebalance without an initial delay.
+ *
+ * <p>Most tests should not start their own cluster: use {@link WithKafka} (or {@link
+ * KafkaExtension#shared(int)}), which starts one cluster per broker count per JVM. A shared
+ * cluster is used by many test classes, so tests create topics with unique names and never
+ * {@link #close()} it. A test that calls {@link #stopBroker(int)} must restart the broker with
+ * {@link #startBroker(int)} (in a {@code finally} block) and should use a three-broker cluster.
+ *
+ * <p>Logging: unless already configured, loading this class sets the slf4j-simple levels of the
+ * {@code org.apache.kafka}, {@code kafka} and {@code state.change.logger} loggers to {@code warn}
+ * (system properties {@code org.slf4j.simpleLogger.log.*}), so brokers do not flood test output.
+ *
+ * <p>Thread-safe.
+ */
+public final class KafkaCluster implements AutoCloseable {
+
+  /** When set, {@link #start(int)} connects to this external cluster instead of starting one. */
+  public static final String EXTERNAL_BOOTSTRAP_ENV = "WEBHOOKD_TEST_KAFKA_BOOTSTRAP";
+
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  static {
+    for (String logger : List.of("org.apache.kafka", "kafka", "state.change.logger")) {
+      String key = "org.slf4j.simpleLogger.log." + logger;
+      if (System.getProperty(key) == null) {
+        System.setProperty(key, "warn");
+      }
+    }
+  }
+
+  private final @Nullable KafkaClusterTestKit kit;
+  private final String bootstrapServers;
+  private final Admin admin;
+  private final Set<Integer> stoppedBrokers = new HashSet<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private @Nullable KafkaProducer<String, byte[]> sharedProducer;
+
+  private KafkaCluster(@Nullable KafkaClusterTestKit kit, String bootstrapServers) {
+    this.kit = kit;
+    this.bootstrapServers = bootstrapServers;
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(AdminClientConfig.CLIENT_ID_CONFIG, "webhookd-test-kit-admin");
+    this.admin = Admin.create(props);
+  }
+
+  /**
+   * Starts an in-process cluster of {@code brokers} brokers and waits until every broker is ready;
+   * or, when {@value #EXTERNAL_BOOTSTRAP_ENV} is set, returns a handle on that external cluster
+   * (then {@code brokers} is ignored and {@link #stopBroker}/{@link #startBroker} are unsupported).
+   *
+   * @param brokers how many brokers, 1 to 9
+   * @throws IllegalArgumentException when {@code brokers} is out of range
+   * @throws IllegalStateException when the cluster does not start
+   */
+  public static KafkaCluster start(int brokers) {
+    if (brokers < 1 || brokers > 9) {
+      throw new IllegalArgumentException("brokers must be between 1 and 9, was " + brokers);
+    }
+    String external = System.getenv(EXTERNAL_BOOTSTRAP_ENV);
+    if (external != null && !external.isBlank()) {
+      KafkaCluster cluster = new KafkaCluster(null, external.trim());
+      cluster.waitUntil(
+          "external Kafka cluster at " + external + " to answer", WAIT, cluster::answers);
+      return cluster;
+    }
+    return startInProcess(brokers);
+  }
+
+  private static KafkaCluster startInProcess(int brokers) {
+    MetadataVersion mv = MetadataVersion.latestProduction();
+    // Every production feature at its default level for this metadata version: the kit's own
+    // version setter would leave group.version out, which disables the consumer group protocol.
+    Map<String, Short> features = new HashMap<>();
+    for (Feature f : Feature.PRODUCTION_FEATURES) {
+      features.put(f.featureName(), f.defaultLevel(mv));
+    }
+    BootstrapMetadata bootstrap = BootstrapMetadata.fromVersions(mv, features, "webhookd-test-kit");
+    // One controller only: with several, the 4.3 kit races controllers against brokers at startup.
+    TestKitNodes nodes =
+        new TestKitNodes.Builder(bootstrap)
+            .setCombined(brokers == 1)
+            .setNumControllerNodes(1)
+            .setNumBrokerNodes(brokers)
+            .build();
+    String rf = Integer.toString(Math.min(brokers, 3));
+    KafkaClusterTestKit kit = null;
+    try {
+      KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
+      brokerConfig(rf).forEach(builder::setConfigProp);
+      kit = builder.build();
+      kit.format();
+      kit.startup();
+      kit.waitForReadyBrokers();
+      KafkaCluster cluster = new KafkaCluster(kit, kit.bootstrapServers());
+      cluster.waitUntil(
+          brokers + " brokers to be visible to clients",
+          WAIT,
+          () -> cluster.answers() && cluster.visibleBrokerCount() == brokers);
+      return cluster;
+    } catch (Exception e) {
+      if (kit != null) {
+        try {
+          kit.close();
+        } catch (Exception suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      throw new IllegalStateException("could not start an in-process Kafka cluster of " + brokers + " brokers", e);
+    }
+  }
+
+  private static Map<String, String> brokerConfig(String rf) {
+    Map<String, String> c = new LinkedHashMap<>();
+    c.put("offsets.topic.replication.factor", rf);
+    c.put("offsets.topic.num.partitions", "5");
+    c.put("transaction.state.log.replication.factor", rf);
+    c.put("transaction.state.log.min.isr", "1");
+    c.put("transaction.state.log.num.partitions", "5");
+    c.put("share.coordinator.state.topic.replication.factor", rf);
+    c.put("share.coordinator.state.topic.min.isr", "1");
+    c.put("min.insync.replicas", "1");
+    c.put("group.initial.rebalance.delay.ms", "0");
+    c.put("group.consumer.min.heartbeat.interval.ms", "100");
+    c.put("group.consumer.heartbeat.interval.ms", "500");
+    c.put("group.consumer.min.session.timeout.ms", "1000");
+    c.put("group.consumer.session.timeout.ms", "10000");
+    // A stopped broker is fenced, and a restarted one unfenced, within seconds.
+    c.put("broker.session.timeout.ms", "2000");
+    c.put("broker.heartbeat.interval.ms", "250");
+    return c;
+  }
+
+  /** The {@code bootstrap.servers} of the cluster. */
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  /**
+   * An admin client of the cluster, shared: do not close it (closing the cluster does). Admin
+   * clients are thread-safe.
+   */
+  public Admin admin() {
+    return admin;
+  }
+
+  /**
+   * The ids of the cluster's brokers, ascending, whether running or stopped (for an external
+   * cluster: the brokers it reports).
+   */
+  public List<Integer> brokerIds() {
+    if (kit != null) {
+      return new ArrayList<>(new TreeMap<>(kit.brokers()).keySet());
+    }
+    try {
+      return admin.describeCluster().nodes().get(WAIT.toMillis(), TimeUnit.MILLISECONDS).stream()
+          .map(Node::id)
+          .sorted()
+          .toList();
+    } catch (Exception e) {
+      throw failure("could not describe the cluster", e);
+    }
+  }
+
+  /**
+   * Creates a topic replicated {@code min(brokers, 3)} times and waits until every partition has a
+   * leader that clients can see (on every running broker of an in-process cluster), so a producer
+   * or consumer can use it at once.
+   *
+   * @throws IllegalArgumentException when {@code partitions} is less than 1
+   * @throws IllegalStateException when the topic already exists or does not become ready in 60 s
+   */
+  public void createTopic(String name, int partitions) {
+    requireNonNull(name, "name");
+    if (partitions < 1) {
+      throw new IllegalArgumentException("partitions must be at least 1, was " + partitions);
+    }
+    short rf = (short) Math.min(brokerIds().size(), 3);
+    try {
+      admin
+          .createTopics(List.of(new NewTopic(name, partitions, rf)))
+          .all()
+          .get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof TopicExistsException) {
+        throw new IllegalStateException(
+            "topic " + name + " already exists; tests sharing a cluster must use unique topic names",
+            e.getCause());
+      }
+      throw failure("could not create topic " + name, e);
+    } catch (Exception e) {
+      throw failure("could not create topic " + name, e);
+    }
+    waitUntil(
+        "topic " + name + " with " + partitions + " partitions to have leaders",
+        WAIT,
+        () -> topicReady(name, partitions));
+  }
+
+  private boolean topicReady(String name, int partitions) {
+    KafkaClusterTestKit k = kit;
+    if (k != null) {
+      for (Map.Entry<Integer, BrokerServer> e : runningBrokers(k).entrySet()) {
+        var cache = e.getValue().metadataCache();
+        if (cache.numPartitions(name).orElse(-1) != partitions) {
+          return false;
+        }
+        for (int p = 0; p < partitions; p++) {
+          if (cache.getPartitionLeaderEndpoint(name, p, k.nodes().brokerListenerName()).isEmpty()) {
+            return false;
+          }
+        }
+      }
+    }
+    try {
+      TopicDescription d =
+          admin.describeTopics(List.of(name)).allTopicNames().get(5, TimeUnit.SECONDS).get(name);
+      return d != null
+          && d.partitions().size() == partitions
+          && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+        return false;
+      }
+      throw failure("could not describe topic " + name, e);
+    } catch (TimeoutException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw failure("interrupted", e);
+    }
+  }
+
+  /**
+   * A new producer of the cluster: {@code acks=all}, idempotent, string keys and byte-array values.
+   * The caller closes it.
+   */
+  public KafkaProducer<String, byte[]> newProducer() {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    return new KafkaProducer<>(props);
+  }
+
+  /**
+   * Sends the records (in order, with a shared idempotent producer) and blocks until every one is
+   * acknowledged by all in-sync replicas.
+   *
+   * @return the metadata of each record, in order
+   * @throws IllegalStateException when a record is not acknowledged within two minutes
+   */
+  public List<RecordMetadata> produce(String topic, List<ProducerRecord<String, byte[]>> records) {
+    requireNonNull(topic, "topic");
+    requireNonNull(records, "records");
+    for (ProducerRecord<String, byte[]> r : records) {
+      if (!r.topic().equals(topic)) {
+        throw new IllegalArgumentException(
+            "every record must be for topic " + topic + ", one was for " + r.topic());
+      }
+    }
+    KafkaProducer<String, byte[]> producer = sharedProducer();
+    List<Future<RecordMetadata>> futures = new ArrayList<>(records.size());
+    for (ProducerRecord<String, byte[]> r : records) {
+      futures.add(producer.send(r));
+    }
+    producer.flush();
+    List<RecordMetadata> out = new ArrayList<>(futures.size());
+    try {
+      for (Future<RecordMetadata> f : futures) {
+        out.add(f.get(2, TimeUnit.MINUTES));
+      }
+    } catch (Exception e) {
+      throw failure("could not produce " + records.size() + " records to " + topic, e);
+    }
+    return out;
+  }
+
+  private synchronized KafkaProducer<String, byte[]> sharedProducer() {
+    if (closed.get()) {
+      throw new IllegalStateException("the Kafka cluster is closed");
+    }
+    if (sharedProducer == null) {
+      sharedProducer = newProducer();
+    }
+    return sharedProducer;
+  }
+
+  /**
+   * The committed offset of every partition the group has committed (partitions without a commit
+   * are absent); empty when the group is unknown.
+   */
+  public Map<TopicPartition, Long> committedOffsets(String groupId) {
+    requireNonNull(groupId, "groupId");
+    try {
+      Map<TopicPartition, OffsetAndMetadata> offsets =
+          admin
+              .listConsumerGroupOffsets(groupId)
+              .partitionsToOffsetAndMetadata()
+              .get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      Map<TopicPartition, Long> out = new HashMap<>();
+      offsets.forEach(
+          (tp, om) -> {
+            if (om != null) {
+              out.put(tp, om.offset());
+            }
+          });
+      return out;
+    } catch (Exception e) {
+      throw failure("could not read the committed offsets of group " + groupId, e);
+    }
+  }
+
+  /** The log-end offset (the offset the next record will get) of every partition of the topic. */
+  public Map<TopicPartition, Long> endOffsets(String topic) {
+    requireNonNull(topic, "topic");
+    try {
+      TopicDescription d =
+          admin
+              .describeTopics(List.of(topic))
+              .allTopicNames()
+              .get(WAIT.toMillis(), TimeUnit.MILLISECONDS)
+              .get(topic);
+      Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+      for (TopicPartitionInfo p : d.partitions()) {
+        request.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
+      }
+      Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> result =
+          admin.listOffsets(request).all().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      return result.entrySet().stream()
+          .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+    } catch (Exception e) {
+      throw failure("could not read the end offsets of topic " + topic, e);
+    }
+  }
+
+  /**
+   * Stops a broker (a controlled shutdown: its partition leaderships move to other replicas) and
+   * waits until the other brokers consider it gone. Its data stays; {@link #startBroker(int)}
+   * restarts it on the same port. A test that stops a broker must restart it before it ends, as
+   * the cluster is shared.
+   *
+   * @throws UnsupportedOperationException for an external cluster
+   * @throws IllegalArgumentException when there is no such broker
+   * @throws IllegalStateException when the broker is already stopped
+   */
+  public synchronized void stopBroker(int brokerId) {
+    KafkaClusterTestKit k = requireInProcess("stopBroker");
+    BrokerServer broker = broker(k, brokerId);
+    if (stoppedBrokers.contains(brokerId)) {
+      throw new IllegalStateException("broker " + brokerId + " is already stopped");
+    }
+    broker.shutdown();
+    broker.awaitShutdown();
+    stoppedBrokers.add(brokerId);
+    waitUntil(
+        "the other brokers to see broker " + brokerId + " gone",
+        WAIT,
+        () ->
+            runningBrokers(k).values().stream()
+                .noneMatch(b -> b.metadataCache().hasAliveBroker(brokerId)));
+  }
+
+  /**
+   * Restarts a broker stopped by {@link #stopBroker(int)}, with the same data directories and
+   * port, and waits until it is running and every running broker sees it.
+   *
+   * @throws UnsupportedOperationException for an external cluster
+   * @throws IllegalArgumentException when there is no such broker
+   * @throws IllegalStateException when the broker is not stopped
+   */
+  public synchronized void startBroker(int brokerId) {
+    KafkaClusterTestKit k = requireInProcess("startBroker");
+    BrokerServer broker = broker(k, brokerId);
+    if (!stoppedBrokers.contains(brokerId)) {
+      throw new IllegalStateException("broker " + brokerId + " is not stopped");
+    }
+    broker.startup();
+    stoppedBrokers.remove(brokerId);
+    waitUntil(
+        "broker " + brokerId + " to run and be seen by every broker",
+        WAIT,
+        () ->
+            broker.brokerState() == BrokerState.RUNNING
+                && runningBrokers(k).values().stream()
+                    .allMatch(b -> b.metadataCache().hasAliveBroker(brokerId)));
+  }
+
+  /** Ids of the brokers stopped with {@link #stopBroker(int)} and not restarted. */
+  public synchronized Set<Integer> stoppedBrokers() {
+    return Set.copyOf(stoppedBrokers);
+  }
+
+  /** Whether this is an external cluster ({@value #EXTERNAL_BOOTSTRAP_ENV}). */
+  public boolean isExternal() {
+    return kit == null;
+  }
+
+  /**
+   * Closes the clients of this handle and, for an in-process cluster, stops every broker and the
+   * controller and deletes their data. Idempotent. Never close a cluster obtained from {@link
+   * WithKafka} or {@link KafkaExtension#shared(int)}: the extension closes it after the last test.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    KafkaProducer<String, byte[]> p;
+    synchronized (this) {
+      p = sharedProducer;
+      sharedProducer = null;
+    }
+    if (p != null) {
+      p.close(Duration.ofSeconds(5));
+    }
+    admin.close(Duration.ofSeconds(5));
+    if (kit != null) {
+      try {
+        kit.close();
+      } catch (Exception e) {
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        throw new IllegalStateException("could not stop the in-process Kafka cluster", e);
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return (kit == null ? "external" : "in-process") + " Kafka cluster at " + bootstrapServers;
+  }
+
+  private KafkaClusterTestKit requireInProcess(String operation) {
+    KafkaClusterTestKit k = kit;
+    if (k == null) {
+      throw new UnsupportedOperationException(
+          operation
+              + " needs an in-process cluster, but this is the external cluster at "
+              + bootstrapServers
+              + " ("
+              + EXTERNAL_BOOTSTRAP_ENV
+              + " is set); skip this test with an external cluster");
+    }
+    return k;
+  }
+
+  private static BrokerServer broker(KafkaClusterTestKit k, int brokerId) {
+    BrokerServer broker = k.brokers().get(brokerId);
+    if (broker == null) {
+      throw new IllegalArgumentException(
+          "no broker with id " + brokerId + "; the brokers are " + new TreeMap<>(k.brokers()).keySet());
+    }
+    return broker;
+  }
+
+  private Map<Integer, BrokerServer> runningBrokers(KafkaClusterTestKit k) {
+    Map<Integer, BrokerServer> out = new HashMap<>(k.brokers());
+    synchronized (this) {
+      out.keySet().removeAll(stoppedBrokers);
+    }
+    return out;
+  }
+
+  private boolean answers() {
+    try {
+      admin.describeCluster().clusterId().get(5, TimeUnit.SECONDS);
+      return true;
+    } catch (ExecutionException | TimeoutException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw failure("interrupted", e);
+    }
+  }
+
+  private int visibleBrokerCount() {
+    try {
+      Collection<Node> nodes = admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+      return nodes.size();
+    } catch (ExecutionException | TimeoutException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw failure("interrupted", e);
+    }
+  }
+
+  private void waitUntil(String what, Duration timeout, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new IllegalStateException(
+            "timed out after " + timeout.toSeconds() + " s waiting for " + what + " (" + this + ")");
+      }
+      try {
+        Thread.sleep(50); // polling a condition of a real cluster
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for " + what, e);
+      }
+    }
+  }
+
+  private static IllegalStateException failure(String message, Exception e) {
+    if (e instanceof InterruptedException) {
+      Thread.currentThread().interrupt();
+    }
+    Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+    return new IllegalStateException(message + ": " + cause, cause);
+  }
+}

@@ -1,0 +1,608 @@
+package io.webhookd.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.webhookd.ActivityEvent;
+import io.webhookd.AdminState;
+import io.webhookd.ConflictException;
+import io.webhookd.Health;
+import io.webhookd.HealthSnapshot;
+import io.webhookd.RetryAlgorithm;
+import io.webhookd.Subscription;
+import io.webhookd.SubscriptionNotFoundException;
+import io.webhookd.SubscriptionSpec;
+import io.webhookd.WebhookdException;
+import io.webhookd.spi.SubscriptionStore;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract of {@link SubscriptionStore}: every implementation's test extends this class and
+ * supplies {@link #createStore()}. Each test is one clause of the interface's Javadoc.
+ *
+ * <pre>{@code
+ * class JdbcSubscriptionStoreTest extends SubscriptionStoreContract {
+ *   @Override
+ *   protected SubscriptionStore createStore() {
+ *     return JdbcSubscriptionStore.create(freshDataSource());
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>Times used are whole milliseconds, so a store may keep timestamps with millisecond
+ * precision.
+ */
+public abstract class SubscriptionStoreContract {
+
+  /** A fixed point in time the tests build on. */
+  protected static final Instant T0 = Instant.parse("2026-03-01T10:00:00.123Z");
+
+  /** The store under test: fresh and empty for each test, closed after it. */
+  protected SubscriptionStore store;
+
+  /** A new, empty store; called once before each test. */
+  protected abstract SubscriptionStore createStore();
+
+  @BeforeEach
+  void openStore() {
+    store = createStore();
+  }
+
+  @AfterEach
+  void closeStore() {
+    if (store != null) {
+      store.close();
+    }
+  }
+
+  // ---- create, get, list ----------------------------------------------------------------------
+
+  @Test
+  @DisplayName("create stores a subscription with every optional feature, and get returns it equal")
+  void createThenGetRoundTripsEveryField() {
+    Subscription s = subscription(UUID.randomUUID().toString(), T0);
+
+    Subscription created = store.create(s);
+
+    assertThat(created).isEqualTo(s);
+    assertThat(store.get(s.id())).contains(s);
+    assertThat(store.get(s.id()).orElseThrow().spec()).isEqualTo(fullSpec("orders-webhook"));
+    assertThat(store.get(s.id()).orElseThrow().spec().destination().signingSecret()).isEqualTo(SIGNING_SECRET);
+  }
+
+  @Test
+  @DisplayName("a subscription without optional features round-trips too (nulls stay null)")
+  void minimalSpecRoundTrips() {
+    SubscriptionSpec minimal =
+        SubscriptionSpec.builder()
+            .name("minimal")
+            .webhookUrl("https://example.com/hook")
+            .source("orders")
+            .build();
+    Subscription s = new Subscription(UUID.randomUUID().toString(), minimal, null, 1, T0, T0);
+
+    store.create(s);
+
+    Subscription read = store.get(s.id()).orElseThrow();
+    assertThat(read).isEqualTo(s);
+    assertThat(read.owner()).isNull();
+    assertThat(read.spec().alerting()).isNull();
+    assertThat(read.spec().rateLimit()).isNull();
+    assertThat(read.spec().destination().signingSecret()).isNull();
+  }
+
+  @Test
+  @DisplayName("get of an unknown id is empty")
+  void getOfUnknownIdIsEmpty() {
+    assertThat(store.get(UUID.randomUUID().toString())).isEmpty();
+  }
+
+  @Test
+  @DisplayName("a new store lists no subscriptions")
+  void newStoreListsNothing() {
+    assertThat(store.list()).isEmpty();
+  }
+
+  @Test
+  @DisplayName("list returns every subscription, oldest first, whatever the order of creation")
+  void listIsOldestFirst() {
+    Subscription second = subscription(UUID.randomUUID().toString(), T0.plusSeconds(60));
+    Subscription third = subscription(UUID.randomUUID().toString(), T0.plusSeconds(120));
+    Subscription first = subscription(UUID.randomUUID().toString(), T0);
+    store.create(second);
+    store.create(third);
+    store.create(first);
+
+    assertThat(store.list()).containsExactly(first, second, third);
+  }
+
+  @Test
+  @DisplayName("create refuses an id that is taken, and keeps the stored subscription")
+  void createRefusesDuplicateId() {
+    String id = UUID.randomUUID().toString();
+    Subscription original = subscription(id, T0);
+    store.create(original);
+    Subscription other =
+        new Subscription(id, fullSpec("another name"), "someone-else", 1, T0.plusSeconds(5), T0.plusSeconds(5));
+
+    assertThatThrownBy(() -> store.create(other)).isInstanceOf(WebhookdException.class);
+
+    assertThat(store.get(id)).contains(original);
+    assertThat(store.list()).containsExactly(original);
+  }
+
+  @Test
+  @DisplayName("create refuses a subscription whose version is not 1")
+  void createRefusesVersionOtherThanOne() {
+    Subscription s = subscription(UUID.randomUUID().toString(), T0);
+    Subscription version2 = s.withSpec(s.spec(), 2, T0);
+
+    assertThatThrownBy(() -> store.create(version2))
+        .isInstanceOfAny(IllegalArgumentException.class, WebhookdException.class);
+
+    assertThat(store.get(s.id())).isEmpty();
+  }
+
+  // ---- update ---------------------------------------------------------------------------------
+
+  @Test
+  @DisplayName("update with the stored version replaces the subscription and stores the new version")
+  void updateWithCurrentVersionReplaces() {
+    Subscription v1 = store.create(subscription(UUID.randomUUID().toString(), T0));
+    SubscriptionSpec changed =
+        v1.spec().toBuilder().name("renamed").active(false).maxBatchSize(7).clearSources().source("refunds").build();
+    Subscription v2 = v1.withSpec(changed, 2, T0.plusSeconds(30));
+
+    Subscription returned = store.update(v2, 1);
+
+    assertThat(returned).isEqualTo(v2);
+    Subscription read = store.get(v1.id()).orElseThrow();
+    assertThat(read).isEqualTo(v2);
+    assertThat(read.version()).isEqualTo(2);
+    assertThat(read.createdAt()).isEqualTo(T0);
+    assertThat(read.updatedAt()).isEqualTo(T0.plusSeconds(30));
+    assertThat(store.list()).containsExactly(v2);
+  }
+
+  @Test
+  @DisplayName("successive updates each need the version the previous one stored")
+  void successiveUpdatesChainVersions() {
+    Subscription v1 = store.create(subscription(UUID.randomUUID().toString(), T0));
+    Subscription v2 = store.update(v1.withSpec(v1.spec().toBuilder().name("two").build(), 2, T0.plusSeconds(1)), 1);
+    Subscription v3 = store.update(v2.withSpec(v2.spec().toBuilder().name("three").build(), 3, T0.plusSeconds(2)), 2);
+
+    assertThat(store.get(v1.id())).contains(v3);
+    assertThat(v3.spec().name()).isEqualTo("three");
+  }
+
+  @Test
+  @DisplayName("update based on a stale version throws ConflictException naming both versions, and changes nothing")
+  void staleUpdateConflicts() {
+    Subscription v1 = store.create(subscription(UUID.randomUUID().toString(), T0));
+    Subscription v2 = store.update(v1.withSpec(v1.spec().toBuilder().name("first writer").build(), 2, T0.plusSeconds(1)), 1);
+    Subscription late = v1.withSpec(v1.spec().toBuilder().name("late writer").build(), 2, T0.plusSeconds(2));
+
+    assertThatThrownBy(() -> store.update(late, 1))
+        .isInstanceOfSatisfying(
+            ConflictException.class,
+            e -> {
+              assertThat(e.subscriptionId()).isEqualTo(v1.id());
+              assertThat(e.expectedVersion()).isEqualTo(1);
+              assertThat(e.actualVersion()).isEqualTo(2);
+            });
+
+    assertThat(store.get(v1.id())).contains(v2);
+  }
+
+  @Test
+  @DisplayName("update of an id that does not exist throws SubscriptionNotFoundException naming the id")
+  void updateOfMissingIdIsNotFound() {
+    Subscription ghost = subscription(UUID.randomUUID().toString(), T0);
+    Subscription ghostV2 = ghost.withSpec(ghost.spec(), 2, T0.plusSeconds(1));
+
+    assertThatThrownBy(() -> store.update(ghostV2, 1))
+        .isInstanceOfSatisfying(
+            SubscriptionNotFoundException.class,
+            e -> assertThat(e.subscriptionId()).isEqualTo(ghost.id()));
+
+    assertThat(store.get(ghost.id())).isEmpty();
+  }
+
+  @Test
+  @DisplayName("update refuses a new version other than the expected version + 1, and changes nothing")
+  void updateRefusesVersionThatSkips() {
+    Subscription v1 = store.create(subscription(UUID.randomUUID().toString(), T0));
+    Subscription skipping = v1.withSpec(v1.spec().toBuilder().name("skips").build(), 5, T0.plusSeconds(1));
+
+    assertThatThrownBy(() -> store.update(skipping, 1))
+        .isInstanceOfAny(IllegalArgumentException.class, WebhookdException.class);
+
+    assertThat(store.get(v1.id())).contains(v1);
+  }
+
+  @Test
+  @DisplayName("of concurrent updates based on the same version exactly one wins; the others get ConflictException")
+  void concurrentUpdatesHaveOneWinner() throws Exception {
+    Subscription v1 = store.create(subscription(UUID.randomUUID().toString(), T0));
+    int writers = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    try {
+      CountDownLatch ready = new CountDownLatch(writers);
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<Subscription>> results = new ArrayList<>();
+      for (int i = 0; i < writers; i++) {
+        Subscription attempt =
+            v1.withSpec(v1.spec().toBuilder().name("writer " + i).build(), 2, T0.plusSeconds(i + 1));
+        Callable<Subscription> update =
+            () -> {
+              ready.countDown();
+              go.await();
+              return store.update(attempt, 1);
+            };
+        results.add(pool.submit(update));
+      }
+      assertThat(ready.await(30, TimeUnit.SECONDS)).as("every writer ready").isTrue();
+      go.countDown();
+
+      List<Subscription> winners = new ArrayList<>();
+      List<Throwable> losers = new ArrayList<>();
+      for (Future<Subscription> f : results) {
+        try {
+          winners.add(f.get(60, TimeUnit.SECONDS));
+        } catch (ExecutionException e) {
+          losers.add(e.getCause());
+        }
+      }
+
+      assertThat(winners).hasSize(1);
+      assertThat(losers)
+          .hasSize(writers - 1)
+          .allSatisfy(
+              t ->
+                  assertThat(t)
+                      .isInstanceOfSatisfying(
+                          ConflictException.class,
+                          e -> {
+                            assertThat(e.expectedVersion()).isEqualTo(1);
+                            assertThat(e.actualVersion()).isEqualTo(2);
+                          }));
+      assertThat(store.get(v1.id())).contains(winners.get(0));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  // ---- delete ---------------------------------------------------------------------------------
+
+  @Test
+  @DisplayName("delete removes the subscription and returns true; deleting it again returns false")
+  void deleteRemoves() {
+    Subscription kept = store.create(subscription(UUID.randomUUID().toString(), T0));
+    Subscription doomed = store.create(subscription(UUID.randomUUID().toString(), T0.plusSeconds(1)));
+
+    assertThat(store.delete(doomed.id())).isTrue();
+
+    assertThat(store.get(doomed.id())).isEmpty();
+    assertThat(store.list()).containsExactly(kept);
+    assertThat(store.delete(doomed.id())).isFalse();
+  }
+
+  @Test
+  @DisplayName("delete of an unknown id returns false")
+  void deleteOfUnknownIdIsFalse() {
+    assertThat(store.delete(UUID.randomUUID().toString())).isFalse();
+  }
+
+  @Test
+  @DisplayName("delete also removes the subscription's health and activity")
+  void deleteRemovesHealthAndActivity() {
+    Subscription s = store.create(subscription(UUID.randomUUID().toString(), T0));
+    store.saveHealth(s.id(), fullHealth());
+    store.appendActivity(s.id(), List.of(apiCall(T0, 200), apiCall(T0.plusSeconds(1), 500)), 10);
+
+    store.delete(s.id());
+
+    assertThat(store.health(s.id())).isEmpty();
+    assertThat(store.recentActivity(s.id(), 10)).isEmpty();
+    // A subscription created again under the same id starts with none.
+    store.create(s);
+    assertThat(store.health(s.id())).isEmpty();
+    assertThat(store.recentActivity(s.id(), 10)).isEmpty();
+  }
+
+  @Test
+  @DisplayName("delete of one subscription leaves the others' health and activity alone")
+  void deleteLeavesOthersAlone() {
+    Subscription kept = store.create(subscription(UUID.randomUUID().toString(), T0));
+    Subscription doomed = store.create(subscription(UUID.randomUUID().toString(), T0.plusSeconds(1)));
+    HealthSnapshot health = fullHealth();
+    store.saveHealth(kept.id(), health);
+    store.saveHealth(doomed.id(), health);
+    ActivityEvent event = apiCall(T0, 200);
+    store.appendActivity(kept.id(), List.of(event), 10);
+    store.appendActivity(doomed.id(), List.of(event), 10);
+
+    store.delete(doomed.id());
+
+    assertThat(store.health(kept.id())).contains(health);
+    assertThat(store.recentActivity(kept.id(), 10)).containsExactly(event);
+  }
+
+  // ---- admin state ----------------------------------------------------------------------------
+
+  @Test
+  @DisplayName("a new store's admin state is AdminState.initial(): online, no message")
+  void adminStateIsInitiallyOnline() {
+    assertThat(store.adminState()).isEqualTo(AdminState.initial());
+    assertThat(store.adminState().online()).isTrue();
+  }
+
+  @Test
+  @DisplayName("the admin state round-trips: offline with a message, then online again")
+  void adminStateRoundTrips() {
+    AdminState offline = new AdminState(false, "Maintenance until 12:00 UTC — back soon", T0);
+    store.saveAdminState(offline);
+    assertThat(store.adminState()).isEqualTo(offline);
+
+    AdminState online = new AdminState(true, "", T0.plusSeconds(3600));
+    store.saveAdminState(online);
+    assertThat(store.adminState()).isEqualTo(online);
+  }
+
+  // ---- health ---------------------------------------------------------------------------------
+
+  @Test
+  @DisplayName("a subscription has no health until one is saved")
+  void healthIsInitiallyEmpty() {
+    Subscription s = store.create(subscription(UUID.randomUUID().toString(), T0));
+
+    assertThat(store.health(s.id())).isEmpty();
+  }
+
+  @Test
+  @DisplayName("health round-trips with every field, and the last writer wins")
+  void healthRoundTripsLastWriterWins() {
+    Subscription s = store.create(subscription(UUID.randomUUID().toString(), T0));
+    HealthSnapshot full = fullHealth();
+    store.saveHealth(s.id(), full);
+    assertThat(store.health(s.id())).contains(full);
+
+    HealthSnapshot recovered = HealthSnapshot.initial(Health.HEALTHY, T0.plusSeconds(600));
+    store.saveHealth(s.id(), recovered);
+    assertThat(store.health(s.id())).contains(recovered);
+  }
+
+  // ---- activity -------------------------------------------------------------------------------
+
+  @Test
+  @DisplayName("appended activity comes back newest first, every field intact")
+  void activityIsNewestFirst() {
+    Subscription s = store.create(subscription(UUID.randomUUID().toString(), T0));
+    ActivityEvent e1 = ActivityEvent.stateChange(T0, ActivityEvent.Type.ACTIVE, "subscription created");
+    ActivityEvent e2 = apiCall(T0.plusSeconds(1), 503);
+    ActivityEvent e3 = apiCall(T0.plusSeconds(2), 200);
+    store.appendActivity(s.id(), List.of(e1, e2), 100);
+    store.appendActivity(s.id(), List.of(e3), 100);
+
+    assertThat(store.recentActivity(s.id(), 100)).containsExactly(e3, e2, e1);
+  }
+
+  @Test
+  @DisplayName("appendActivity prunes the subscription's activity to the newest 'keep' events")
+  void activityIsPrunedToKeep() {
+    Subscription s = store.create(subscription(UUID.randomUUID().toString(), T0));
+    List<ActivityEvent> events = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      events.add(apiCall(T0.plusSeconds(i), 200 + i));
+    }
+    store.appendActivity(s.id(), events.subList(0, 5), 3);
+    assertThat(store.recentActivity(s.id(), 100))
+        .containsExactly(events.get(4), events.get(3), events.get(2));
+
+    store.appendActivity(s.id(), events.subList(5, 8), 4);
+    assertThat(store.recentActivity(s.id(), 100))
+        .containsExactly(events.get(7), events.get(6), events.get(5), events.get(4));
+  }
+
+  @Test
+  @DisplayName("recentActivity returns at most 'limit' events, the newest")
+  void activityHonoursLimit() {
+    Subscription s = store.create(subscription(UUID.randomUUID().toString(), T0));
+    List<ActivityEvent> events = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      events.add(apiCall(T0.plusSeconds(i), 200));
+    }
+    store.appendActivity(s.id(), events, 100);
+
+    assertThat(store.recentActivity(s.id(), 2)).containsExactly(events.get(4), events.get(3));
+    assertThat(store.recentActivity(s.id(), 0)).isEmpty();
+  }
+
+  @Test
+  @DisplayName("activity is kept per subscription")
+  void activityIsPerSubscription() {
+    Subscription a = store.create(subscription(UUID.randomUUID().toString(), T0));
+    Subscription b = store.create(subscription(UUID.randomUUID().toString(), T0.plusSeconds(1)));
+    ActivityEvent ea = apiCall(T0, 200);
+    ActivityEvent eb = apiCall(T0.plusSeconds(1), 500);
+    store.appendActivity(a.id(), List.of(ea), 10);
+    store.appendActivity(b.id(), List.of(eb), 10);
+
+    assertThat(store.recentActivity(a.id(), 10)).containsExactly(ea);
+    assertThat(store.recentActivity(b.id(), 10)).containsExactly(eb);
+  }
+
+  @Test
+  @DisplayName("a subscription without activity has an empty recent activity")
+  void noActivityIsEmpty() {
+    Subscription s = store.create(subscription(UUID.randomUUID().toString(), T0));
+
+    assertThat(store.recentActivity(s.id(), 10)).isEmpty();
+  }
+
+  // ---- alert claims ---------------------------------------------------------------------------
+
+  @Test
+  @DisplayName("claimAlert: the first claim succeeds, a second within the interval does not")
+  void secondClaimWithinIntervalFails() {
+    Subscription s = store.create(subscription(UUID.randomUUID().toString(), T0));
+    Duration interval = Duration.ofMinutes(5);
+
+    assertThat(store.claimAlert(s.id(), "unhealthy", T0, interval)).isTrue();
+    assertThat(store.claimAlert(s.id(), "unhealthy", T0, interval)).isFalse();
+    assertThat(store.claimAlert(s.id(), "unhealthy", T0.plus(interval).minusMillis(1), interval)).isFalse();
+  }
+
+  @Test
+  @DisplayName("claimAlert: a claim of another key, or of another subscription, succeeds within the interval")
+  void claimsOfOtherKeysAreIndependent() {
+    Subscription s = store.create(subscription(UUID.randomUUID().toString(), T0));
+    Subscription other = store.create(subscription(UUID.randomUUID().toString(), T0.plusSeconds(1)));
+    Duration interval = Duration.ofMinutes(5);
+
+    assertThat(store.claimAlert(s.id(), "unhealthy", T0, interval)).isTrue();
+    assertThat(store.claimAlert(s.id(), "recovered", T0.plusSeconds(1), interval)).isTrue();
+    assertThat(store.claimAlert(other.id(), "unhealthy", T0.plusSeconds(2), interval)).isTrue();
+  }
+
+  @Test
+  @DisplayName("claimAlert: once the interval has passed since the last claim, a claim succeeds again")
+  void claimSucceedsAfterInterval() {
+    Subscription s = store.create(subscription(UUID.randomUUID().toString(), T0));
+    Duration interval = Duration.ofMinutes(5);
+
+    assertThat(store.claimAlert(s.id(), "reminder", T0, interval)).isTrue();
+    assertThat(store.claimAlert(s.id(), "reminder", T0.plus(interval), interval)).isTrue();
+    assertThat(store.claimAlert(s.id(), "reminder", T0.plus(interval).plusSeconds(1), interval)).isFalse();
+  }
+
+  @Test
+  @DisplayName("claimAlert: a refused claim does not extend the interval")
+  void refusedClaimDoesNotExtendInterval() {
+    Subscription s = store.create(subscription(UUID.randomUUID().toString(), T0));
+    Duration interval = Duration.ofMinutes(5);
+
+    assertThat(store.claimAlert(s.id(), "unhealthy", T0, interval)).isTrue();
+    assertThat(store.claimAlert(s.id(), "unhealthy", T0.plusSeconds(200), interval)).isFalse();
+    assertThat(store.claimAlert(s.id(), "unhealthy", T0.plus(interval), interval)).isTrue();
+  }
+
+  @Test
+  @DisplayName("claimAlert: of concurrent claims of one key exactly one succeeds")
+  void concurrentClaimsHaveOneWinner() throws Exception {
+    Subscription s = store.create(subscription(UUID.randomUUID().toString(), T0));
+    int claimers = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(claimers);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<Boolean>> results = new ArrayList<>();
+      for (int i = 0; i < claimers; i++) {
+        Instant at = T0.plusMillis(i);
+        results.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  return store.claimAlert(s.id(), "unhealthy", at, Duration.ofMinutes(5));
+                }));
+      }
+      go.countDown();
+      int won = 0;
+      for (Future<Boolean> f : results) {
+        if (f.get(60, TimeUnit.SECONDS)) {
+          won++;
+        }
+      }
+      assertThat(won).isEqualTo(1);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  // ---- fixtures -------------------------------------------------------------------------------
+
+  /** A subscription (version 1, created and updated at {@code createdAt}) of {@link #fullSpec}. */
+  protected static Subscription subscription(String id, Instant createdAt) {
+    return new Subscription(id, fullSpec("orders-webhook"), "billing", 1, createdAt, createdAt);
+  }
+
+  /** The signing secret of {@link #fullSpec}: {@code whsec_} and base64 of 32 random bytes. */
+  protected static final String SIGNING_SECRET = newSigningSecret();
+
+  private static String newSigningSecret() {
+    byte[] secret = new byte[32];
+    new SecureRandom().nextBytes(secret);
+    return "whsec_" + Base64.getEncoder().encodeToString(secret);
+  }
+
+  /** A spec with every optional feature set. */
+  protected static SubscriptionSpec fullSpec(String name) {
+    return SubscriptionSpec.builder()
+        .name(name)
+        .active(true)
+        .webhookUrl("https://hooks.example.com/orders?token=abc123")
+        .header("Authorization", "Bearer s3cr3t-token")
+        .header("X-Tenant", "eu-1")
+        .signingSecret(SIGNING_SECRET)
+        .source("orders", "value.amount > `100`", "value.region == 'eu'")
+        .source("refunds")
+        .source("invoices.eu", "key != `null`")
+        .maxBatchSize(250)
+        .maxBatchInterval(Duration.ofSeconds(5))
+        .maxRetries(7)
+        .retryAlgorithm(RetryAlgorithm.FIXED_TIME)
+        .retryInitialDelay(Duration.ofMillis(1500))
+        .retryMaxDelay(Duration.ofSeconds(90))
+        .alertEmails(List.of("ops@example.com", "billing-team@example.com"))
+        .rateLimit(2.5)
+        .build();
+  }
+
+  /** A health snapshot with every field set. */
+  protected static HealthSnapshot fullHealth() {
+    return new HealthSnapshot(
+        Health.UNHEALTHY,
+        T0.plusSeconds(10),
+        T0,
+        T0.plusSeconds(9),
+        4,
+        503,
+        "HTTP 503 Service Unavailable",
+        1234,
+        17,
+        "unhealthy alert sent to 2 recipients",
+        T0.plusSeconds(11),
+        true);
+  }
+
+  /** An {@code api_call} activity event with every field set. */
+  protected static ActivityEvent apiCall(Instant at, int status) {
+    return new ActivityEvent(
+        at,
+        ActivityEvent.Type.API_CALL,
+        "POST https://hooks.example.com/orders?token=****",
+        List.of("Content-Type: application/json", "Authorization: ****"),
+        status,
+        "{\"ok\":" + (status < 300) + "}",
+        List.of("content-type: application/json"),
+        status < 300 ? null : "HTTP " + status,
+        25,
+        42L);
+  }
+}
