@@ -1,0 +1,371 @@
+package io.webhookd.store.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.webhookd.ActivityEvent;
+import io.webhookd.AdminState;
+import io.webhookd.Health;
+import io.webhookd.HealthSnapshot;
+import io.webhookd.Problem;
+import io.webhookd.RetryAlgorithm;
+import io.webhookd.Subscription;
+import io.webhookd.SubscriptionSpec;
+import io.webhookd.ValidationException;
+import io.webhookd.WebhookdException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the JDBC store adds to the contract: persistence, encryption, schema versions, failures. */
+class JdbcSubscriptionStoreTest {
+  static final Instant T0 = Instant.parse("2026-03-01T10:00:00.123Z");
+  static final String HEADER_SECRET = "s3cr3t-token-" + UUID.randomUUID();
+  static final String SIGNING_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwQm9Zc2V0dGVk";
+  static final String KEY_A = "q2bW1nY0nB1mCkz8m6mYV3kNlq4m0dKX0cJ4q2bW1nY=";
+  static final String KEY_B = "Yk8zN3JqV2tVbkR3cE1zQlRhQzFlSGZ0Z2xXcVpYT0E=";
+  private static final List<String> SCHEMAS = new ArrayList<>();
+
+  @TempDir Path dir;
+
+  @AfterAll
+  static void dropSchemas() {
+    SCHEMAS.forEach(Postgres::dropSchema);
+  }
+
+  static SubscriptionSpec spec() {
+    return SubscriptionSpec.builder()
+        .name("orders")
+        .webhookUrl("https://hooks.example.com/orders")
+        .header("Authorization", "Bearer " + HEADER_SECRET)
+        .header("X-Api-Key", HEADER_SECRET)
+        .signingSecret(SIGNING_SECRET)
+        .source("orders", "value.amount > `100`")
+        .maxBatchInterval(Duration.ofMillis(250))
+        .retryAlgorithm(RetryAlgorithm.FIXED_TIME)
+        .alertEmails(List.of("ops@example.com"))
+        .build();
+  }
+
+  static Subscription subscription() {
+    return new Subscription(UUID.randomUUID().toString(), spec(), "billing", 1, T0, T0);
+  }
+
+  static ActivityEvent apiCall(Instant at, int status) {
+    return new ActivityEvent(
+        at, ActivityEvent.Type.API_CALL, "POST https://hooks.example.com/orders",
+        List.of("Authorization: Bearer ****"), status, "ok", List.of(), null, 3, 12L);
+  }
+
+  private JdbcSubscriptionStore h2(String key, String... oldKeys) {
+    return JdbcSubscriptionStore.builder()
+        .jdbcUrl("jdbc:h2:file:" + dir.resolve("db"))
+        .encryptionKey(key)
+        .decryptionKeys(List.of(oldKeys))
+        .build();
+  }
+
+  private static String dump(Connection c, List<String> queries) throws SQLException {
+    StringBuilder sb = new StringBuilder();
+    try (Statement s = c.createStatement()) {
+      for (String q : queries) {
+        try (ResultSet rs = s.executeQuery(q)) {
+          ResultSetMetaData md = rs.getMetaData();
+          while (rs.next()) {
+            for (int i = 1; i <= md.getColumnCount(); i++) {
+              sb.append(rs.getString(i)).append('|');
+            }
+            sb.append('\n');
+          }
+        }
+      }
+    }
+    return sb.toString();
+  }
+
+  private static void fill(JdbcSubscriptionStore store, Subscription s) {
+    store.create(s);
+    store.saveHealth(s.id(), HealthSnapshot.initial(Health.HEALTHY, T0));
+    store.appendActivity(s.id(), List.of(apiCall(T0, 200)), 10);
+    store.claimAlert(s.id(), "unhealthy", T0, Duration.ofMinutes(5));
+    store.saveAdminState(new AdminState(false, "maintenance", T0));
+  }
+
+  @Test
+  @DisplayName("closing the H2 store and opening the same directory brings everything back")
+  void restartKeepsEverything() {
+    Subscription s = subscription();
+    HealthSnapshot health =
+        new HealthSnapshot(Health.UNHEALTHY, T0, T0.minusSeconds(5), T0, 2, 503, "HTTP 503", 10, 2,
+            "unhealthy alert sent", T0, true);
+    AdminState offline = new AdminState(false, "upgrade", T0.plusSeconds(1));
+    ActivityEvent created = ActivityEvent.stateChange(T0, ActivityEvent.Type.ACTIVE, "created");
+    // Recent, so that the 7-day retention of delivery attempts keeps it.
+    ActivityEvent call = apiCall(Instant.now().truncatedTo(ChronoUnit.MILLIS), 503);
+    String keyId;
+    try (JdbcSubscriptionStore store = JdbcSubscriptionStore.h2(dir)) {
+      keyId = store.encryptionKeyId();
+      store.create(s);
+      store.saveHealth(s.id(), health);
+      store.appendActivity(s.id(), List.of(created, call), 10);
+      store.saveAdminState(offline);
+    }
+
+    try (JdbcSubscriptionStore store = JdbcSubscriptionStore.h2(dir)) {
+      assertThat(store.encryptionKeyId()).isEqualTo(keyId);
+      assertThat(store.list()).containsExactly(s);
+      assertThat(store.health(s.id())).contains(health);
+      assertThat(store.recentActivity(s.id(), 10)).containsExactly(call, created);
+      assertThat(store.adminState()).isEqualTo(offline);
+      assertThat(store.deliveryAttempts(s.id(), T0.minusSeconds(1), 10)).containsExactly(call);
+    }
+  }
+
+  @Test
+  @DisplayName("the H2 key file is created once, owner-only, beside the database")
+  void keyFileIsOwnerOnly() throws Exception {
+    try (JdbcSubscriptionStore store = JdbcSubscriptionStore.h2(dir)) {
+      assertThat(store.isShared()).isFalse();
+    }
+    Path keyFile = dir.resolve("webhookd.key");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile))).isEqualTo("rw-------");
+  }
+
+  @Test
+  @DisplayName("an H2 dump of every table holds no secret in clear text")
+  void noClearTextSecretsInH2Dump() throws Exception {
+    try (JdbcSubscriptionStore store = JdbcSubscriptionStore.h2(dir)) {
+      fill(store, subscription());
+      String dump;
+      try (Connection c = store.dataSource().getConnection()) {
+        dump = dump(c, List.of("SCRIPT"));
+      }
+      assertThat(dump).contains("INSERT INTO \"PUBLIC\".\"SUBSCRIPTIONS\"").contains("enc:v1:" + store.encryptionKeyId());
+      assertThat(dump).doesNotContain(HEADER_SECRET).doesNotContain(SIGNING_SECRET.substring(6));
+    }
+  }
+
+  @Test
+  @DisplayName("a PostgreSQL dump of every table holds no secret in clear text")
+  void noClearTextSecretsInPostgresDump() throws Exception {
+    try (JdbcSubscriptionStore store = postgres(KEY_A)) {
+      assertThat(store.isShared()).isTrue();
+      fill(store, subscription());
+      List<String> queries = new ArrayList<>();
+      for (String t : List.of("subscriptions", "admin_state", "subscription_health", "activity",
+          "delivery_attempts", "alert_claims", "flyway_schema_history")) {
+        queries.add("SELECT row_to_json(t)::text FROM " + t + " t");
+      }
+      String dump;
+      try (Connection c = store.dataSource().getConnection()) {
+        dump = dump(c, queries);
+      }
+      assertThat(dump).contains("enc:v1:").contains("maintenance");
+      assertThat(dump).doesNotContain(HEADER_SECRET).doesNotContain(SIGNING_SECRET.substring(6));
+    }
+  }
+
+  private static JdbcSubscriptionStore postgres(String key) {
+    String schema = Postgres.createSchema();
+    SCHEMAS.add(schema);
+    return JdbcSubscriptionStore.builder()
+        .jdbcUrl(Postgres.url(schema))
+        .username(Postgres.USER)
+        .encryptionKey(key)
+        .maxPoolSize(9)
+        .build();
+  }
+
+  @Test
+  @DisplayName("key rotation: data written with key A reads with B as the encryption key and A as an old key")
+  void keyRotation() {
+    Subscription s = subscription();
+    String idA;
+    try (JdbcSubscriptionStore store = h2(KEY_A)) {
+      idA = store.encryptionKeyId();
+      store.create(s);
+    }
+    try (JdbcSubscriptionStore store = h2(KEY_B)) {
+      assertThatThrownBy(() -> store.get(s.id()))
+          .isInstanceOf(WebhookdException.class)
+          .hasMessageContaining("encrypted with key " + idA)
+          .hasMessageContaining("not configured");
+    }
+    try (JdbcSubscriptionStore store = h2(KEY_B, KEY_A)) {
+      assertThat(store.encryptionKeyId()).isNotEqualTo(idA);
+      assertThat(store.get(s.id())).contains(s);
+      assertThat(store.reencryptAll()).isEqualTo(1);
+    }
+    try (JdbcSubscriptionStore store = h2(KEY_B)) {
+      assertThat(store.get(s.id())).contains(s);
+    }
+  }
+
+  @Test
+  @DisplayName("a schema newer than this webhookd is refused with a clear message; the data is untouched")
+  void newerSchemaIsRefused() throws Exception {
+    Subscription s = subscription();
+    try (JdbcSubscriptionStore store = JdbcSubscriptionStore.h2(dir)) {
+      store.create(s);
+      try (Connection c = store.dataSource().getConnection();
+          Statement st = c.createStatement()) {
+        st.executeUpdate(
+            "INSERT INTO \"flyway_schema_history\" (\"installed_rank\", \"version\", \"description\", \"type\","
+                + " \"script\", \"checksum\", \"installed_by\", \"execution_time\", \"success\")"
+                + " VALUES (99, '99', 'from the future', 'SQL', 'V99__from_the_future.sql', 1, 'sa', 1, TRUE)");
+      }
+    }
+
+    assertThatThrownBy(() -> JdbcSubscriptionStore.h2(dir))
+        .isInstanceOf(WebhookdException.class)
+        .hasMessageContaining("schema")
+        .hasMessageContaining("at version 99, newer than this webhookd knows (up to 1)");
+  }
+
+  @Test
+  @DisplayName("an unreachable database fails fast with the URL, password masked, and never the password")
+  void unreachableDatabase() {
+    WebhookdException e =
+        catchThrowableOfType(
+            WebhookdException.class,
+            () ->
+                JdbcSubscriptionStore.builder()
+                    .jdbcUrl("jdbc:postgresql://127.0.0.1:1/x?user=app&password=hunter2")
+                    .password("hunter2")
+                    .encryptionKey(KEY_A)
+                    .build());
+
+    assertThat(e).isNotNull();
+    System.out.println("unreachable database: " + e.getMessage());
+    assertThat(e.getMessage())
+        .startsWith("cannot connect to the database jdbc:postgresql://127.0.0.1:1/x?user=app&password=****: ");
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      assertThat(String.valueOf(t.getMessage())).doesNotContain("hunter2");
+    }
+  }
+
+  @Test
+  @DisplayName("a shared database needs a configured key, and bad settings are all reported at once")
+  void settingsAreValidated() {
+    assertThatThrownBy(() -> JdbcSubscriptionStore.builder().jdbcUrl("jdbc:postgresql://db/x").build())
+        .isInstanceOf(WebhookdException.class)
+        .hasMessageContaining("an encryption key is required for jdbc:postgresql://db/x");
+    assertThatThrownBy(
+            () ->
+                JdbcSubscriptionStore.builder()
+                    .jdbcUrl("postgres://db")
+                    .maxPoolSize(0)
+                    .attemptRetention(Duration.ZERO)
+                    .build())
+        .isInstanceOfSatisfying(
+            ValidationException.class,
+            v ->
+                assertThat(v.problems())
+                    .extracting(Problem::field)
+                    .containsExactly("jdbcUrl", "maxPoolSize", "attemptRetention"));
+    assertThatThrownBy(() -> JdbcSubscriptionStore.builder().jdbcUrl("jdbc:h2:mem:x").encryptionKey("c2hvcnQ=").build())
+        .isInstanceOf(WebhookdException.class)
+        .hasMessage("encryptionKey must be base64 of 32 bytes, was 5 bytes");
+  }
+
+  @Test
+  @DisplayName("H2: concurrent claims of a key whose last claim has expired give exactly one true, round after round")
+  void concurrentClaimsOverAnExpiredClaimH2() throws Exception {
+    try (JdbcSubscriptionStore store = h2(KEY_A)) {
+      assertOneWinnerPerRound(store);
+    }
+  }
+
+  @Test
+  @DisplayName("PostgreSQL: concurrent claims of a key whose last claim has expired give exactly one true, round after round")
+  void concurrentClaimsOverAnExpiredClaimPostgres() throws Exception {
+    try (JdbcSubscriptionStore store = postgres(KEY_A)) {
+      assertOneWinnerPerRound(store);
+    }
+  }
+
+  private static void assertOneWinnerPerRound(JdbcSubscriptionStore store) throws Exception {
+    String id = UUID.randomUUID().toString();
+    Duration interval = Duration.ofMinutes(5);
+    int threads = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      for (int round = 0; round < 10; round++) {
+        Instant at = T0.plus(interval.multipliedBy(round));
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<Boolean>> results = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+          results.add(
+              pool.submit(
+                  () -> {
+                    go.await();
+                    return store.claimAlert(id, "unhealthy", at, interval);
+                  }));
+        }
+        go.countDown();
+        int won = 0;
+        for (Future<Boolean> f : results) {
+          won += f.get(60, TimeUnit.SECONDS) ? 1 : 0;
+        }
+        assertThat(won).as("winners of round %d", round).isEqualTo(1);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  @DisplayName("delivery attempts are recorded from api_call activity and bounded by age and by count")
+  void deliveryAttemptsAreBounded() {
+    Instant now = T0.plus(Duration.ofDays(8));
+    try (JdbcSubscriptionStore store =
+        JdbcSubscriptionStore.builder()
+            .jdbcUrl("jdbc:h2:file:" + dir.resolve("db"))
+            .encryptionKey(KEY_A)
+            .clock(Clock.fixed(now, ZoneOffset.UTC))
+            .maxAttemptsPerSubscription(5)
+            .build()) {
+      Subscription s = subscription();
+      store.create(s);
+      ActivityEvent old = apiCall(T0, 200);
+      ActivityEvent recent = apiCall(now.minusSeconds(60), 200);
+      ActivityEvent state = ActivityEvent.stateChange(now, ActivityEvent.Type.INACTIVE, "offline");
+      store.appendActivity(s.id(), List.of(old, old, recent, state), 100);
+
+      assertThat(store.deliveryAttempts(s.id(), Instant.EPOCH, 100)).containsExactly(recent);
+      assertThat(store.recentActivity(s.id(), 100)).containsExactly(state, recent, old, old);
+
+      List<ActivityEvent> many = new ArrayList<>();
+      for (int i = 0; i < 64; i++) {
+        many.add(apiCall(now.plusMillis(i), 200 + i % 3));
+      }
+      store.appendActivity(s.id(), many, 100);
+      assertThat(store.deliveryAttempts(s.id(), Instant.EPOCH, 100)).containsExactlyElementsOf(
+          List.of(many.get(63), many.get(62), many.get(61), many.get(60), many.get(59)));
+      assertThat(store.deliveryAttempts(s.id(), now.plusMillis(62), 100)).hasSize(2);
+    }
+  }
+}
