@@ -41,12 +41,18 @@ class SmtpAlertChannelTest {
   final GreenMailExtension greenMail =
       new GreenMailExtension(
               new ServerSetup[] {
-                ServerSetupTest.SMTP.dynamicPort(), ServerSetupTest.SMTPS.dynamicPort()
+                patient(ServerSetupTest.SMTP.dynamicPort()), patient(ServerSetupTest.SMTPS.dynamicPort())
               })
           .withConfiguration(
               GreenMailConfiguration.aConfig().withUser("alerts@example.com", "alerts", "s3cret"));
 
   private final List<SmtpAlertChannel> channels = new ArrayList<>();
+
+  /** GreenMail's default of 2 s to start is too short on a busy shared machine. */
+  private static ServerSetup patient(ServerSetup setup) {
+    setup.setServerStartupTimeout(WAIT.toMillis());
+    return setup;
+  }
 
   @AfterEach
   void closeChannels() {
@@ -278,7 +284,7 @@ class SmtpAlertChannelTest {
         .hasMessageContaining("127.0.0.1:" + port);
     assertThat(((SmtpAlertException) failure).retryable()).isTrue();
 
-    GreenMail late = new GreenMail(new ServerSetup(port, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+    GreenMail late = new GreenMail(patient(new ServerSetup(port, "127.0.0.1", ServerSetup.PROTOCOL_SMTP)));
     late.start();
     try {
       awaitSent(channel.send(Alerts.unhealthy()));
@@ -301,7 +307,7 @@ class SmtpAlertChannelTest {
       CompletableFuture<Void> queued = channel.send(Alerts.unhealthy());
       assertThat(queued).as("waits behind the stalled one; the caller does not").isNotDone();
 
-      stalling.close();
+      stalling.hangUp();
       assertThat(awaitFailure(sent)).isInstanceOf(SmtpAlertException.class);
       assertThat(awaitFailure(queued)).isInstanceOf(SmtpAlertException.class);
     }
