@@ -1,8 +1,12 @@
 package io.webhookd.server;
 
+import io.webhookd.WebhookdException;
+import io.webhookd.alert.smtp.SmtpAlertChannel;
 import io.webhookd.spi.AlertChannel;
 import io.webhookd.spi.SubscriptionStore;
 import io.webhookd.spi.WebhookDestination;
+import io.webhookd.store.jdbc.JdbcSubscriptionStore;
+import java.nio.file.Path;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,17 +20,52 @@ final class Adapters {
 
   private Adapters() {}
 
-  static SubscriptionStore store(ServerConfig config) {
-    // wired to webhookd-store-jdbc below once it is available
-    log.warn("no persistent store module yet: subscriptions are kept in memory");
-    return SubscriptionStore.inMemory();
+  /**
+   * The H2 file {@code {dataDir}/webhookd.mv.db} when no JDBC URL is configured; otherwise that
+   * database, with the key that encrypts stored secrets from {@code
+   * WEBHOOKD_JDBC_ENCRYPTION_KEY} or, when unset, the key file {@code {dataDir}/webhookd.key}.
+   */
+  static SubscriptionStore store(ServerConfig config, Path dataDir) {
+    try {
+      if (config.jdbcUrl() == null) {
+        log.info("store: H2 database under {}", dataDir);
+        return JdbcSubscriptionStore.h2(dataDir);
+      }
+      JdbcSubscriptionStore.Builder b =
+          JdbcSubscriptionStore.builder()
+              .jdbcUrl(config.jdbcUrl())
+              .username(config.jdbcUser())
+              .password(config.jdbcPassword());
+      String key = config.environment().get("WEBHOOKD_JDBC_ENCRYPTION_KEY");
+      if (key != null && !key.isBlank()) {
+        b.encryptionKey(key.trim());
+      } else {
+        b.keyFile(dataDir.resolve("webhookd.key"));
+      }
+      return b.build();
+    } catch (io.webhookd.ValidationException e) {
+      throw new ConfigException(e.problems().stream().map(p -> "WEBHOOKD_JDBC_*: " + p).toList());
+    } catch (WebhookdException e) {
+      throw new IllegalStateException("the database cannot be opened: " + e.getMessage(), e);
+    }
   }
 
   static Optional<WebhookDestination> destination(ServerConfig config) {
     return Optional.empty();
   }
 
+  /** SMTP when {@code WEBHOOKD_SMTP_HOST} is set; otherwise alerts are logged. */
   static AlertChannel alerts(ServerConfig config) {
+    try {
+      Optional<SmtpAlertChannel> smtp = SmtpAlertChannel.fromEnvironment(config.environment());
+      if (smtp.isPresent()) {
+        log.info("alerts: mailed through {}", config.environment().get("WEBHOOKD_SMTP_HOST"));
+        return smtp.get();
+      }
+    } catch (IllegalArgumentException | WebhookdException e) {
+      throw new ConfigException("WEBHOOKD_SMTP_*: " + e.getMessage());
+    }
+    log.info("alerts: logged (set WEBHOOKD_SMTP_HOST to mail them)");
     return AlertChannel.logging();
   }
 }

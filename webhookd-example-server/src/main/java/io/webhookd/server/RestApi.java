@@ -91,6 +91,7 @@ final class RestApi {
   private final int maxBodyBytes;
   private final byte[] openApi;
   private final Javalin app;
+  private final List<String> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /** Readiness of what the API depends on. */
   interface Health {
@@ -132,6 +133,11 @@ final class RestApi {
     return app.port();
   }
 
+  /** The routes Javalin registered, as {@code METHOD path}. */
+  List<String> registeredRoutes() {
+    return List.copyOf(registered);
+  }
+
   private void configure(io.javalin.config.JavalinConfig config) {
     config.startup.showJavalinBanner = false;
     config.startup.showOldJavalinVersionWarning = false;
@@ -147,6 +153,14 @@ final class RestApi {
           http.setRequestHeaderSize(16 * 1024);
         });
 
+    config.events.handlerAdded(
+        meta -> {
+          String method = meta.getHttpMethod().name();
+          if (!method.equals("BEFORE") && !method.equals("AFTER")
+              && !method.equals("BEFORE_MATCHED") && !method.equals("AFTER_MATCHED")) {
+            registered.add(method + " " + meta.getPath());
+          }
+        });
     var routes = config.routes;
     routes.before(
         ctx -> {
@@ -527,7 +541,8 @@ final class RestApi {
     long nanos = started == null ? 0 : System.nanoTime() - started;
     String uri;
     try {
-      uri = ctx.endpoint().path;
+      io.javalin.router.Endpoint matched = ctx.endpoints().matchedHttpEndpoint();
+      uri = matched == null ? "UNMATCHED" : matched.path;
     } catch (RuntimeException e) {
       uri = "UNMATCHED";
     }

@@ -10,6 +10,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.webhookd.Webhookd;
 import io.webhookd.spi.SubscriptionStore;
+import io.webhookd.spi.WebhookDestination;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -58,9 +59,14 @@ final class WebhookdServer implements AutoCloseable {
    * @throws ConfigException when the clients file or another part of the configuration is bad
    */
   static WebhookdServer start(ServerConfig config, PrintStream out) {
+    return start(config, out, null);
+  }
+
+  /** As {@link #start(ServerConfig, PrintStream)}, with another transport (tests). */
+  static WebhookdServer start(ServerConfig config, PrintStream out, @Nullable WebhookDestination destination) {
     WebhookdServer s = new WebhookdServer();
     try {
-      s.startAll(config, out);
+      s.startAll(config, out, destination);
       return s;
     } catch (RuntimeException | Error e) {
       s.close();
@@ -68,7 +74,7 @@ final class WebhookdServer implements AutoCloseable {
     }
   }
 
-  private void startAll(ServerConfig config, PrintStream out) {
+  private void startAll(ServerConfig config, PrintStream out, @Nullable WebhookDestination destination) {
     Path dataDir = config.dataDir().toAbsolutePath().normalize();
     try {
       Files.createDirectories(dataDir);
@@ -112,7 +118,7 @@ final class WebhookdServer implements AutoCloseable {
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
 
-    SubscriptionStore store = Adapters.store(config);
+    SubscriptionStore store = Adapters.store(config, dataDir);
     Webhookd.Builder builder =
         Webhookd.builder()
             .bootstrapServers(bootstrapServers)
@@ -120,8 +126,18 @@ final class WebhookdServer implements AutoCloseable {
             .alertChannel(Adapters.alerts(config))
             .meterRegistry(registry)
             .rowFilterPolicy(policy.rowFilterPolicy());
-    Adapters.destination(config).ifPresent(builder::destination);
-    Deliveries deliveries = Deliveries.of(builder.build());
+    if (destination != null) {
+      builder.destination(destination);
+    } else {
+      Adapters.destination(config).ifPresent(builder::destination);
+    }
+    Deliveries deliveries;
+    try {
+      deliveries = Deliveries.of(builder.build());
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
     closeInOrder.add(0, deliveries);
 
     Properties ap = new Properties();
@@ -214,6 +230,11 @@ final class WebhookdServer implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       throw new ConfigException(file + " does not hold a UUID: delete it to have a new one made");
     }
+  }
+
+  /** The routes the REST API registered, as {@code METHOD path}. */
+  List<String> routes() {
+    return api == null ? List.of() : api.registeredRoutes();
   }
 
   /** The port of the REST API. */
