@@ -69,6 +69,8 @@ public final class InMemoryDestination implements WebhookDestination {
   private volatile Duration delay = Duration.ZERO;
   private volatile Function<URI, @Nullable String> urlCheck = url -> null;
   private volatile boolean closed;
+  private boolean paused;
+  private final List<Runnable> held = new ArrayList<>();
 
   private InMemoryDestination() {
     AtomicInteger threads = new AtomicInteger();
@@ -122,12 +124,46 @@ public final class InMemoryDestination implements WebhookDestination {
     }
     CompletableFuture<DeliveryResult> future = new CompletableFuture<>();
     DeliveryResult r = result;
+    Duration d = delay;
+    Runnable complete = () -> schedule(() -> future.complete(r), d, future);
+    synchronized (lock) {
+      if (paused) {
+        held.add(complete);
+        return future;
+      }
+    }
+    complete.run();
+    return future;
+  }
+
+  private void schedule(Runnable task, Duration after, CompletableFuture<DeliveryResult> future) {
     try {
-      completer.schedule(() -> future.complete(r), delay.toNanos(), TimeUnit.NANOSECONDS);
+      completer.schedule(task, after.toNanos(), TimeUnit.NANOSECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       future.complete(noResponse("the destination is closed", true));
     }
-    return future;
+  }
+
+  /**
+   * Holds the futures of following requests incomplete (the requests are recorded and their
+   * results decided) until {@link #resumeResponses()}: a batch stays in flight as long as a test
+   * needs.
+   */
+  public void pauseResponses() {
+    synchronized (lock) {
+      paused = true;
+    }
+  }
+
+  /** Completes the held futures (each after its delay, on a destination thread) and stops holding. */
+  public void resumeResponses() {
+    List<Runnable> release;
+    synchronized (lock) {
+      paused = false;
+      release = List.copyOf(held);
+      held.clear();
+    }
+    release.forEach(Runnable::run);
   }
 
   @Override
@@ -173,7 +209,10 @@ public final class InMemoryDestination implements WebhookDestination {
     this.urlCheck = requireNonNull(check, "check");
   }
 
-  /** Forgets every request, restarts request numbers at 1, answers 200 at once again. */
+  /**
+   * Forgets every request, restarts request numbers at 1, answers 200 at once again. Held futures
+   * stay held until {@link #resumeResponses()}.
+   */
   public void reset() {
     synchronized (lock) {
       exchanges.clear();
@@ -259,10 +298,14 @@ public final class InMemoryDestination implements WebhookDestination {
     return requests();
   }
 
-  /** Stops the completion threads; later requests fail (retryable). Idempotent. */
+  /**
+   * Completes held futures, then stops the completion threads; futures already scheduled still
+   * complete, later requests fail (retryable). Idempotent.
+   */
   @Override
   public void close() {
     closed = true;
+    resumeResponses();
     completer.shutdown();
   }
 }

@@ -57,12 +57,34 @@ class InMemoryDestinationTest {
   @DisplayName("futures complete on a thread of the destination, not the caller's")
   void completesAsynchronously() {
     AtomicReference<Thread> completedOn = new AtomicReference<>();
-
+    destination.pauseResponses();
     CompletableFuture<DeliveryResult> f = destination.send(request("b", 1));
-    f.thenRun(() -> completedOn.set(Thread.currentThread())).join();
+    CompletableFuture<Void> observed = f.thenRun(() -> completedOn.set(Thread.currentThread()));
+    assertThat(f).isNotDone();
+
+    destination.resumeResponses();
+    observed.join();
 
     assertThat(completedOn.get()).isNotNull().isNotSameAs(Thread.currentThread());
     assertThat(completedOn.get().getName()).startsWith("in-memory-destination-");
+  }
+
+  @Test
+  @DisplayName("paused responses stay incomplete until resumed, in order, with their scripted results")
+  void pauseAndResume() {
+    destination.failFirst(1, 500);
+    destination.pauseResponses();
+    CompletableFuture<DeliveryResult> first = destination.send(request("b", 1));
+    CompletableFuture<DeliveryResult> second = destination.send(request("b", 1));
+
+    assertThat(destination.requestCount()).isEqualTo(2);
+    assertThat(first).isNotDone();
+    assertThat(second).isNotDone();
+
+    destination.resumeResponses();
+
+    assertThat(first.join().statusCode()).isEqualTo(500);
+    assertThat(second.join().statusCode()).isEqualTo(200);
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.webhookd.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -20,11 +21,17 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 @WithKafka(brokers = 3)
 class ThreeBrokerClusterTest {
+
+  @BeforeEach
+  void needsInProcessCluster(KafkaCluster kafka) {
+    assumeFalse(kafka.isExternal(), "stops and starts brokers of an in-process cluster");
+  }
 
   @Test
   @DisplayName("a three-broker cluster has brokers 0, 1 and 2 and replicates topics three times")
