@@ -301,6 +301,13 @@ public final class KafkaCluster implements AutoCloseable {
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    // One request in flight per broker: a retry (after a request timed out on a loaded machine)
+    // is then always of the newest batch, which the broker recognises as a duplicate. With
+    // several in flight an old batch's retry can fail with OutOfOrderSequenceException forever.
+    props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
+    props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 60_000);
+    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 180_000);
+    props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
     props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
     props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     return new KafkaProducer<>(props);
@@ -331,7 +338,7 @@ public final class KafkaCluster implements AutoCloseable {
     List<RecordMetadata> out = new ArrayList<>(futures.size());
     try {
       for (Future<RecordMetadata> f : futures) {
-        out.add(f.get(2, TimeUnit.MINUTES));
+        out.add(f.get(4, TimeUnit.MINUTES));
       }
     } catch (Exception e) {
       throw failure("could not produce " + records.size() + " records to " + topic, e);
