@@ -601,6 +601,11 @@ final class RestApi {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
       int status = response.getStatus();
+      if (status == 505) {
+        // HTTP/0.9 and other unknown versions: a malformed request as far as this API goes
+        status = 400;
+        response.setStatus(400);
+      }
       if (status < 400) {
         status = 500;
       }

@@ -94,6 +94,15 @@ final class TestServer implements AutoCloseable {
 
   Answer call(String method, String path, @Nullable String key, @Nullable Object body, String... headers) {
     try {
+      return callOnce(method, path, key, body, headers);
+    } catch (UncheckedIOException e) {
+      // a pooled connection the server had closed (after a 413, say): one fresh try
+      return callOnce(method, path, key, body, headers);
+    }
+  }
+
+  private Answer callOnce(String method, String path, @Nullable String key, @Nullable Object body, String... headers) {
+    try {
       HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
       if (key != null) {
         b.header("Authorization", "Bearer " + key);
