@@ -1,0 +1,17 @@
+package io.webhookd.http;
+
+import io.webhookd.WebhookdException;
+
+/**
+ * A delivery was refused before any connection was made, because the destination's host resolves
+ * to an address the SSRF guard forbids (loopback, private, link-local, ...). Appears as the {@link
+ * io.webhookd.spi.DeliveryResult#failure()} of a non-retryable result; {@link
+ * JdkHttpDestination#send} never throws it.
+ */
+public class ForbiddenDestinationException extends WebhookdException {
+  private static final long serialVersionUID = 1L;
+
+  public ForbiddenDestinationException(String message) {
+    super(message);
+  }
+}

@@ -1,0 +1,121 @@
+package io.webhookd.http.internal;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The SSRF guard's address rules: which addresses a webhook may never reach unless private
+ * destinations are allowed. Stateless and thread-safe.
+ *
+ * <p>Refused: IPv4 0/8 ("this network", incl. 0.0.0.0), 10/8, 100.64/10 (CGNAT), 127/8,
+ * 169.254/16 (link-local, incl. the cloud metadata address 169.254.169.254), 172.16/12,
+ * 192.0.0/24, 192.168/16, 198.18/15, 224/4 (multicast), 240/4 (reserved, incl. broadcast); IPv6
+ * ::, ::1, fc00::/7, fe80::/10, fec0::/10, ff00::/8; and IPv6 forms that embed an IPv4 address
+ * (IPv4-mapped ::ffff:0:0/96, IPv4-compatible ::/96, NAT64 64:ff9b::/96, 6to4 2002::/16) when the
+ * embedded address is refused.
+ */
+public final class AddressRules {
+  private AddressRules() {}
+
+  /** Why {@code address} may not be reached, or {@code null} when it may. */
+  public static @Nullable String forbiddenReason(InetAddress address) {
+    byte[] b = address.getAddress();
+    if (address instanceof Inet4Address) {
+      return ipv4Reason(b);
+    }
+    if (address instanceof Inet6Address) {
+      return ipv6Reason(b);
+    }
+    return "unknown address family";
+  }
+
+  private static @Nullable String ipv4Reason(byte[] b) {
+    int a0 = b[0] & 0xff;
+    int a1 = b[1] & 0xff;
+    int a2 = b[2] & 0xff;
+    if (a0 == 0) {
+      return "unspecified address (0.0.0.0/8)";
+    }
+    if (a0 == 127) {
+      return "loopback address (127.0.0.0/8)";
+    }
+    if (a0 == 10 || (a0 == 172 && (a1 & 0xf0) == 16) || (a0 == 192 && a1 == 168)) {
+      return "private address (10/8, 172.16/12, 192.168/16)";
+    }
+    if (a0 == 169 && a1 == 254) {
+      return "link-local address (169.254/16, incl. cloud metadata)";
+    }
+    if (a0 == 100 && (a1 & 0xc0) == 64) {
+      return "shared address space (CGNAT 100.64/10)";
+    }
+    if (a0 == 192 && a1 == 0 && a2 == 0) {
+      return "IETF protocol assignment (192.0.0/24)";
+    }
+    if (a0 == 198 && (a1 & 0xfe) == 18) {
+      return "benchmarking address (198.18/15)";
+    }
+    if ((a0 & 0xf0) == 224) {
+      return "multicast address (224/4)";
+    }
+    if ((a0 & 0xf0) == 240) {
+      return "reserved or broadcast address (240/4)";
+    }
+    return null;
+  }
+
+  private static @Nullable String ipv6Reason(byte[] b) {
+    boolean first10Zero = true;
+    for (int i = 0; i < 10; i++) {
+      if (b[i] != 0) {
+        first10Zero = false;
+        break;
+      }
+    }
+    if (first10Zero && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
+      String embedded = ipv4Reason(tail4(b));
+      return embedded == null ? null : "IPv4-mapped " + embedded;
+    }
+    if (first10Zero && b[10] == 0 && b[11] == 0) {
+      if (b[12] == 0 && b[13] == 0 && b[14] == 0 && (b[15] == 0 || b[15] == 1)) {
+        return b[15] == 0 ? "unspecified address (::)" : "loopback address (::1)";
+      }
+      String embedded = ipv4Reason(tail4(b));
+      return embedded == null ? null : "IPv4-compatible " + embedded;
+    }
+    int b0 = b[0] & 0xff;
+    int b1 = b[1] & 0xff;
+    if ((b0 & 0xfe) == 0xfc) {
+      return "unique local address (fc00::/7)";
+    }
+    if (b0 == 0xfe && (b1 & 0xc0) == 0x80) {
+      return "link-local address (fe80::/10)";
+    }
+    if (b0 == 0xfe && (b1 & 0xc0) == 0xc0) {
+      return "site-local address (fec0::/10)";
+    }
+    if (b0 == 0xff) {
+      return "multicast address (ff00::/8)";
+    }
+    if (b0 == 0x00 && b1 == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b) {
+      boolean wellKnown = true;
+      for (int i = 4; i < 12; i++) {
+        wellKnown &= b[i] == 0;
+      }
+      if (wellKnown) {
+        String embedded = ipv4Reason(tail4(b));
+        return embedded == null ? null : "NAT64 " + embedded;
+      }
+    }
+    if (b0 == 0x20 && b1 == 0x02) {
+      String embedded = ipv4Reason(new byte[] {b[2], b[3], b[4], b[5]});
+      return embedded == null ? null : "6to4 " + embedded;
+    }
+    return null;
+  }
+
+  private static byte[] tail4(byte[] b) {
+    return new byte[] {b[12], b[13], b[14], b[15]};
+  }
+}

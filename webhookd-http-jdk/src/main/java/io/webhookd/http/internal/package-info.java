@@ -1,0 +1,5 @@
+/** Internals of the JDK HTTP transport: no compatibility promise. */
+@NullMarked
+package io.webhookd.http.internal;
+
+import org.jspecify.annotations.NullMarked;
