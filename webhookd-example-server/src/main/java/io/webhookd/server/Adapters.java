@@ -2,6 +2,7 @@ package io.webhookd.server;
 
 import io.webhookd.WebhookdException;
 import io.webhookd.alert.smtp.SmtpAlertChannel;
+import io.webhookd.http.JdkHttpDestination;
 import io.webhookd.spi.AlertChannel;
 import io.webhookd.spi.SubscriptionStore;
 import io.webhookd.spi.WebhookDestination;
@@ -50,8 +51,15 @@ final class Adapters {
     }
   }
 
-  static Optional<WebhookDestination> destination(ServerConfig config) {
-    return Optional.empty();
+  /**
+   * The JDK HTTP transport; unless {@code WEBHOOKD_ALLOW_PRIVATE_DESTINATIONS} is true it refuses
+   * webhook URLs that resolve to loopback, private or link-local addresses (SSRF guard).
+   */
+  static WebhookDestination destination(ServerConfig config) {
+    if (config.allowPrivateDestinations()) {
+      log.warn("WEBHOOKD_ALLOW_PRIVATE_DESTINATIONS=true: webhooks may target loopback and private addresses");
+    }
+    return JdkHttpDestination.builder().allowPrivateDestinations(config.allowPrivateDestinations()).build();
   }
 
   /** SMTP when {@code WEBHOOKD_SMTP_HOST} is set; otherwise alerts are logged. */

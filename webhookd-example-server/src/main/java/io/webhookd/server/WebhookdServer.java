@@ -129,7 +129,7 @@ final class WebhookdServer implements AutoCloseable {
     if (destination != null) {
       builder.destination(destination);
     } else {
-      Adapters.destination(config).ifPresent(builder::destination);
+      builder.destination(Adapters.destination(config));
     }
     Deliveries deliveries;
     try {

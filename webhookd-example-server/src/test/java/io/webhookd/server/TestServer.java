@@ -63,7 +63,7 @@ final class TestServer implements AutoCloseable {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     WebhookdServer s =
         WebhookdServer.start(
-            ServerConfig.from(env, List.of()), new PrintStream(out, true, StandardCharsets.UTF_8), TestTransport.create());
+            ServerConfig.from(env, List.of()), new PrintStream(out, true, StandardCharsets.UTF_8));
     return new TestServer(s, out);
   }
 
