@@ -1,6 +1,7 @@
 package io.webhookd.it;
 
 import io.webhookd.Webhookd;
+import io.webhookd.http.JdkHttpDestination;
 import io.webhookd.testkit.KafkaCluster;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -23,7 +24,7 @@ final class EngineFixture {
   static Webhookd.Builder engine(KafkaCluster kafka) {
     return Webhookd.builder()
         .bootstrapServers(kafka.bootstrapServers())
-        .destination(new TemporaryHttpDestination())
+        .destination(JdkHttpDestination.builder().allowPrivateDestinations(true).build())
         .requestTimeout(Duration.ofSeconds(5))
         .shutdownTimeout(Duration.ofSeconds(10));
   }
