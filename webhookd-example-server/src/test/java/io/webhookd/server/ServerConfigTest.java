@@ -1,0 +1,109 @@
+package io.webhookd.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServerConfigTest {
+  @TempDir Path dir;
+
+  @Test
+  @DisplayName("defaults: port 8080, ./data, embedded Kafka on 9092, H2, generated admin key, SSRF guard on")
+  void defaults() {
+    ServerConfig c = ServerConfig.from(Map.of(), List.of());
+    assertThat(c.httpPort()).isEqualTo(8080);
+    assertThat(c.dataDir()).isEqualTo(Path.of("./data"));
+    assertThat(c.embeddedKafka()).isTrue();
+    assertThat(c.embeddedKafkaPort()).isEqualTo(9092);
+    assertThat(c.jdbcUrl()).isNull();
+    assertThat(c.adminApiKey()).isNull();
+    assertThat(c.clientsFile()).isNull();
+    assertThat(c.allowPrivateDestinations()).isFalse();
+    assertThat(c.logFormat()).isEqualTo(ServerConfig.LogFormat.TEXT);
+  }
+
+  @Test
+  @DisplayName("every bad variable is reported at once, and no key is echoed")
+  void listsEveryProblem() {
+    Map<String, String> env =
+        Map.of(
+            "WEBHOOKD_HTTP_PORT", "eighty",
+            "WEBHOOKD_EMBEDDED_KAFKA_PORT", "70000",
+            "WEBHOOKD_KAFKA_BOOTSTRAP_SERVERS", "no-port-here",
+            "WEBHOOKD_JDBC_URL", "postgres://x",
+            "WEBHOOKD_ADMIN_API_KEY", "short-secret",
+            "WEBHOOKD_ALLOW_PRIVATE_DESTINATIONS", "perhaps",
+            "WEBHOOKD_LOG_FORMAT", "xml",
+            "WEBHOOKD_MAX_BODY_BYTES", "1");
+    assertThatThrownBy(() -> ServerConfig.from(env, List.of()))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e -> {
+              assertThat(e.problems()).hasSize(8);
+              assertThat(e.getMessage())
+                  .contains("WEBHOOKD_HTTP_PORT")
+                  .contains("WEBHOOKD_EMBEDDED_KAFKA_PORT")
+                  .contains("WEBHOOKD_KAFKA_BOOTSTRAP_SERVERS")
+                  .contains("WEBHOOKD_JDBC_URL")
+                  .contains("WEBHOOKD_ADMIN_API_KEY must be at least 16 characters, was 12")
+                  .contains("WEBHOOKD_ALLOW_PRIVATE_DESTINATIONS")
+                  .contains("WEBHOOKD_LOG_FORMAT")
+                  .contains("WEBHOOKD_MAX_BODY_BYTES")
+                  .doesNotContain("short-secret");
+            });
+  }
+
+  @Test
+  @DisplayName("flags mirror the variables and win over them; unknown flags are errors")
+  void flags() {
+    ServerConfig c =
+        ServerConfig.from(
+            Map.of("WEBHOOKD_HTTP_PORT", "1111", "WEBHOOKD_DATA_DIR", "/env"),
+            List.of("--http-port", "2222", "--data-dir=/flag", "--allow-private-destinations", "true"));
+    assertThat(c.httpPort()).isEqualTo(2222);
+    assertThat(c.dataDir()).isEqualTo(Path.of("/flag"));
+    assertThat(c.allowPrivateDestinations()).isTrue();
+    assertThat(c.environment()).containsEntry("WEBHOOKD_HTTP_PORT", "2222");
+    assertThatThrownBy(() -> ServerConfig.from(Map.of(), List.of("--htp-port", "1", "--http-port")))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e -> assertThat(e.problems()).anyMatch(p -> p.contains("--htp-port")).anyMatch(p -> p.contains("--http-port needs a value")));
+    assertThat(ServerConfig.usage()).contains("--kafka-bootstrap-servers").contains("WEBHOOKD_CLIENTS_FILE");
+  }
+
+  @Test
+  @DisplayName("toString masks the admin key and JDBC passwords")
+  void toStringMasksSecrets() {
+    ServerConfig c =
+        ServerConfig.from(
+            Map.of(
+                "WEBHOOKD_ADMIN_API_KEY", "a-very-secret-admin-key",
+                "WEBHOOKD_JDBC_URL", "jdbc:postgresql://db/x?password=hunter2",
+                "WEBHOOKD_JDBC_PASSWORD", "hunter3"),
+            List.of());
+    assertThat(c.toString()).doesNotContain("a-very-secret-admin-key").doesNotContain("hunter2").doesNotContain("hunter3");
+  }
+
+  @Test
+  @DisplayName("the admin key is generated once into the data dir with owner-only permissions, then reused")
+  void generatesTheAdminKeyOnce() throws Exception {
+    AdminKey.Loaded first = AdminKey.load(null, dir);
+    assertThat(first.generated()).isTrue();
+    assertThat(first.key()).hasSizeGreaterThanOrEqualTo(32);
+    Path file = dir.resolve("admin-api-key");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+    AdminKey.Loaded second = AdminKey.load(null, dir);
+    assertThat(second.generated()).isFalse();
+    assertThat(second.key()).isEqualTo(first.key());
+    assertThat(second.toString()).doesNotContain(first.key());
+    assertThat(AdminKey.load("from-the-environment-123", dir).key()).isEqualTo("from-the-environment-123");
+  }
+}
