@@ -232,6 +232,32 @@ class SsrfGuardTest {
   }
 
   @Test
+  @DisplayName("https through the guard reuses the tunnelled connection for later requests")
+  void httpsThroughTheGuardReusesConnections() throws Exception {
+    HeldCertificate cert = new HeldCertificate.Builder().addSubjectAlternativeName("hooks.test").build();
+    try (MockWebServer tls = tlsServer(cert)) {
+      tls.enqueue(new MockResponse.Builder().code(200).body("one").build());
+      tls.enqueue(new MockResponse.Builder().code(200).body("two").build());
+      URI url = URI.create("https://hooks.test:" + tls.getPort() + "/h");
+      try (JdkHttpDestination guarded =
+          JdkHttpDestination.builder()
+              .resolver(fixedDns("hooks.test", "127.0.0.1"))
+              .addressPolicy(onlyAllowed("127.0.0.1"))
+              .sslContext(trusting(cert))
+              .build()) {
+
+        assertThat(await(guarded.send(request(url))).bodyExcerpt()).isEqualTo("one");
+        assertThat(await(guarded.send(request(url))).bodyExcerpt()).isEqualTo("two");
+      }
+      RecordedRequest first = tls.takeRequest(30, TimeUnit.SECONDS);
+      RecordedRequest second = tls.takeRequest(30, TimeUnit.SECONDS);
+      assertThat(first).isNotNull();
+      assertThat(second).isNotNull();
+      assertThat(second.getConnectionIndex()).isEqualTo(first.getConnectionIndex());
+    }
+  }
+
+  @Test
   @DisplayName("https through the guard: a certificate for another name is a TLS failure that is not retryable")
   void wrongCertificateNameIsNotRetryable() throws Exception {
     HeldCertificate cert = new HeldCertificate.Builder().addSubjectAlternativeName("other.test").build();

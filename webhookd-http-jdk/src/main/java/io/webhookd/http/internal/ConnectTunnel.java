@@ -346,7 +346,10 @@ public final class ConnectTunnel implements AutoCloseable {
             closePair(client, upstream);
           }
         };
-    relay(client, upstream, ByteBuffer.allocate(BUFFER), halfDone);
+    // The client (HttpClient) closing means it is done with the connection: close both at once,
+    // so a server that ignores a half-close cannot hold the tunnel open. The server closing is
+    // passed on as a half-close, so the client still reads everything relayed before it.
+    relay(client, upstream, ByteBuffer.allocate(BUFFER), () -> closePair(client, upstream));
     relay(upstream, client, ByteBuffer.allocate(BUFFER), halfDone);
   }
 
