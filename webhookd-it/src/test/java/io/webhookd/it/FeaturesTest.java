@@ -1,0 +1,182 @@
+package io.webhookd.it;
+
+import static io.webhookd.it.EngineFixture.engine;
+import static io.webhookd.it.EngineFixture.jsonMessages;
+import static io.webhookd.it.EngineFixture.topic;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.webhookd.Problem;
+import io.webhookd.Subscription;
+import io.webhookd.SubscriptionSpec;
+import io.webhookd.ValidationException;
+import io.webhookd.Webhookd;
+import io.webhookd.http.JdkHttpDestination;
+import io.webhookd.spi.DeliveryResult;
+import io.webhookd.spi.SubscriptionListener;
+import io.webhookd.testkit.KafkaCluster;
+import io.webhookd.testkit.ReceivedRequest;
+import io.webhookd.testkit.WebhookReceiver;
+import io.webhookd.testkit.WithKafka;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@WithKafka
+class FeaturesTest {
+  private final KafkaCluster kafka;
+  private WebhookReceiver receiver;
+
+  FeaturesTest(KafkaCluster kafka) {
+    this.kafka = kafka;
+  }
+
+  @BeforeEach
+  void startReceiver() {
+    receiver = WebhookReceiver.start();
+  }
+
+  @AfterEach
+  void stopReceiver() {
+    receiver.close();
+  }
+
+  /** Standard Webhooks verification written from the specification, independent of webhookd's signer. */
+  static boolean verify(String secret, ReceivedRequest r) throws Exception {
+    String id = r.header("webhook-id").orElse(null);
+    String ts = r.header("webhook-timestamp").orElse(null);
+    String sigHeader = r.header("webhook-signature").orElse(null);
+    if (id == null || ts == null || sigHeader == null) {
+      return false;
+    }
+    if (Math.abs(Instant.now().getEpochSecond() - Long.parseLong(ts)) > 300) {
+      return false;
+    }
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(Base64.getDecoder().decode(secret.substring("whsec_".length())), "HmacSHA256"));
+    byte[] expected = mac.doFinal((id + "." + ts + "." + new String(r.body(), StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
+    for (String part : sigHeader.split(" ")) {
+      String[] vs = part.split(",", 2);
+      if (vs.length == 2 && vs[0].equals("v1") && MessageDigest.isEqual(Base64.getDecoder().decode(vs[1]), expected)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Test
+  @DisplayName("with a signing secret every request carries a Standard Webhooks signature that an independent verifier accepts")
+  void signsRequests() throws Exception {
+    String t = topic(kafka, "signed", 2);
+    String secret = "whsec_" + Base64.getEncoder().encodeToString("0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII));
+    receiver.failFirst(1, 500);
+    try (Webhookd engine = engine(kafka).build()) {
+      engine.subscribe(SubscriptionSpec.builder().name("signed").webhookUrl(receiver.url().toString())
+          .header("X-Tenant", "acme").signingSecret(secret).source(t).maxBatchSize(25)
+          .retryInitialDelay(Duration.ofMillis(10)).maxBatchInterval(Duration.ofMillis(50)).build());
+      kafka.produce(t, jsonMessages(t, 0, 100));
+      receiver.awaitDeliveredCount(100, Duration.ofSeconds(30));
+    }
+    assertThat(receiver.requests()).hasSizeGreaterThan(1);
+    for (ReceivedRequest r : receiver.requests()) {
+      assertThat(verify(secret, r)).as("signature of %s", r.batchId()).isTrue();
+      assertThat(r.header("webhook-id")).contains(r.batchId());
+      assertThat(r.header("content-type")).contains("application/json");
+      assertThat(r.header("user-agent").orElseThrow()).startsWith("webhookd/");
+      assertThat(r.header("x-tenant")).contains("acme");
+    }
+    String tampered = "whsec_" + Base64.getEncoder().encodeToString("fedcba9876543210fedcba9876543210".getBytes(StandardCharsets.US_ASCII));
+    assertThat(verify(tampered, receiver.requests().get(0))).isFalse();
+  }
+
+  @Test
+  @DisplayName("the rate limit spaces requests out")
+  void rateLimits() {
+    String t = topic(kafka, "limited", 1);
+    try (Webhookd engine = engine(kafka).build()) {
+      engine.subscribe(SubscriptionSpec.builder().name("limited").webhookUrl(receiver.url().toString()).source(t)
+          .maxBatchSize(1).maxBatchInterval(Duration.ofMillis(1)).rateLimit(5.0).build());
+      kafka.produce(t, jsonMessages(t, 0, 11));
+      receiver.awaitDeliveredCount(11, Duration.ofSeconds(30));
+    }
+    List<ReceivedRequest> rs = receiver.requests();
+    // one token at the start, then 5 per second: 11 requests need at least 2 seconds
+    assertThat(Duration.between(rs.get(0).receivedAt(), rs.get(rs.size() - 1).receivedAt())).isGreaterThanOrEqualTo(Duration.ofMillis(1900));
+  }
+
+  @Test
+  @DisplayName("metrics: consumed, filtered, delivered, attempts by outcome, latency and lag per subscription")
+  void publishesMetrics() {
+    String t = topic(kafka, "metered", 1);
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    receiver.failFirst(1, 503);
+    try (Webhookd engine = engine(kafka).meterRegistry(registry).build()) {
+      Subscription s = engine.subscribe(SubscriptionSpec.builder().name("metered").webhookUrl(receiver.url().toString())
+          .source(t, "value.region == 'eu'").maxBatchSize(10).maxBatchInterval(Duration.ofMillis(20))
+          .retryInitialDelay(Duration.ofMillis(10)).build());
+      kafka.produce(t, jsonMessages(t, 0, 40));
+      receiver.awaitDeliveredCount(20, Duration.ofSeconds(30));
+      String id = s.id();
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+        assertThat(registry.get("webhookd.messages.consumed").tag("subscription", id).counter().count()).isEqualTo(40);
+        assertThat(registry.get("webhookd.messages.filtered").tag("subscription", id).counter().count()).isEqualTo(20);
+        assertThat(registry.get("webhookd.messages.delivered").tag("subscription", id).counter().count()).isEqualTo(20);
+        assertThat(registry.get("webhookd.delivery.attempts").tags("subscription", id, "outcome", "http_error").timer().count()).isEqualTo(1);
+        assertThat(registry.get("webhookd.delivery.attempts").tags("subscription", id, "outcome", "success").timer().count()).isPositive();
+        assertThat(registry.get("webhookd.delivery.latency").tag("subscription", id).summary().count()).isEqualTo(20);
+        assertThat(registry.get("webhookd.consumer.lag").tag("subscription", id).gauge().value()).isZero();
+      });
+    }
+  }
+
+  @Test
+  @DisplayName("a listener that throws is logged and ignored; the others still hear every event")
+  void throwingListenerIsIgnored() {
+    String t = topic(kafka, "listeners", 1);
+    AtomicInteger delivered = new AtomicInteger();
+    SubscriptionListener bad = new SubscriptionListener() {
+      @Override
+      public void batchDelivered(String id, String batchId, int size, DeliveryResult r) {
+        throw new IllegalStateException("boom");
+      }
+    };
+    SubscriptionListener good = new SubscriptionListener() {
+      @Override
+      public void batchDelivered(String id, String batchId, int size, DeliveryResult r) {
+        delivered.addAndGet(size);
+      }
+    };
+    try (Webhookd engine = engine(kafka).listener(bad).listener(good).build()) {
+      engine.subscribe(SubscriptionSpec.builder().name("l").webhookUrl(receiver.url().toString()).source(t)
+          .maxBatchSize(5).maxBatchInterval(Duration.ofMillis(20)).build());
+      kafka.produce(t, jsonMessages(t, 0, 30));
+      receiver.awaitDeliveredCount(30, Duration.ofSeconds(30));
+      await().atMost(Duration.ofSeconds(5)).until(() -> delivered.get() == 30);
+    }
+  }
+
+  @Test
+  @DisplayName("the SSRF guard refuses a loopback webhook at registration, naming the field")
+  void refusesPrivateDestinations() {
+    try (Webhookd engine = Webhookd.builder().bootstrapServers(kafka.bootstrapServers())
+        .destination(JdkHttpDestination.create()).build()) {
+      assertThatThrownBy(() -> engine.subscribe(SubscriptionSpec.builder().name("x")
+              .webhookUrl("http://localhost:" + receiver.port() + "/x").source("t").build()))
+          .isInstanceOfSatisfying(ValidationException.class, e ->
+              assertThat(e.problems()).extracting(Problem::field).containsExactly("destination.webhook.url"));
+      assertThat(engine.list()).isEmpty();
+    }
+  }
+}
