@@ -132,7 +132,8 @@ public final class JdkHttpDestination implements WebhookDestination {
   private final boolean allowPrivateDestinations;
   private final Resolver resolver;
   private final AddressPolicy policy;
-  private final Map<CompletableFuture<DeliveryResult>, Long> inFlight = new ConcurrentHashMap<>();
+  private final Map<CompletableFuture<DeliveryResult>, InFlight> inFlight =
+      new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private JdkHttpDestination(Builder b) {
@@ -256,9 +257,9 @@ public final class JdkHttpDestination implements WebhookDestination {
         return CompletableFuture.completedFuture(
             failure(new IllegalArgumentException(problem), start, false));
       }
-      inFlight.put(result, start);
-      result.whenComplete((r, t) -> inFlight.remove(result));
       AtomicReference<@Nullable Runnable> abort = new AtomicReference<>();
+      inFlight.put(result, new InFlight(start, abort));
+      result.whenComplete((r, t) -> inFlight.remove(result));
       long timeoutNanos = Math.max(1, request.timeout().toNanos());
       ScheduledFuture<?> deadline =
           timer.schedule(
@@ -278,11 +279,8 @@ public final class JdkHttpDestination implements WebhookDestination {
               timeoutNanos,
               TimeUnit.NANOSECONDS);
       result.whenComplete((r, t) -> deadline.cancel(false));
-      if (allowPrivateDestinations) {
-        exchange(request, request.url(), null, start, result, abort);
-      } else {
-        executor.execute(() -> guardedExchange(request, start, result, abort));
-      }
+      // Everything that may block (DNS, building the client's exchange) runs on the executor.
+      executor.execute(() -> guardedExchange(request, start, result, abort));
     } catch (RuntimeException | Error e) {
       result.complete(failure(e, start, !(e instanceof IllegalArgumentException)));
     }
@@ -296,6 +294,10 @@ public final class JdkHttpDestination implements WebhookDestination {
       AtomicReference<@Nullable Runnable> abort) {
     try {
       URI url = request.url();
+      if (allowPrivateDestinations) {
+        exchange(request, url, null, start, result, abort);
+        return;
+      }
       String host = bareHost(requireNonNull(url.getHost(), "host"));
       InetAddress[] addresses;
       try {
@@ -561,8 +563,14 @@ public final class JdkHttpDestination implements WebhookDestination {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    for (Map.Entry<CompletableFuture<DeliveryResult>, Long> e : inFlight.entrySet()) {
-      e.getKey().complete(failure(new IOException("the destination was closed"), e.getValue(), true));
+    for (Map.Entry<CompletableFuture<DeliveryResult>, InFlight> e : inFlight.entrySet()) {
+      InFlight f = e.getValue();
+      if (e.getKey().complete(failure(new IOException("the destination was closed"), f.start, true))) {
+        Runnable abort = f.abort.get();
+        if (abort != null) {
+          abort.run();
+        }
+      }
     }
     if (tunnel != null) {
       tunnel.close();
@@ -582,6 +590,16 @@ public final class JdkHttpDestination implements WebhookDestination {
         + ", allowPrivateDestinations="
         + allowPrivateDestinations
         + "}";
+  }
+
+  private static final class InFlight {
+    final long start;
+    final AtomicReference<@Nullable Runnable> abort;
+
+    InFlight(long start, AtomicReference<@Nullable Runnable> abort) {
+      this.start = start;
+      this.abort = abort;
+    }
   }
 
   /** Configures a {@link JdkHttpDestination}. Not thread-safe; {@link #build()} copies it. */
