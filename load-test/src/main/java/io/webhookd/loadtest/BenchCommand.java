@@ -1,0 +1,464 @@
+package io.webhookd.loadtest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.webhookd.SubscriptionSpec;
+import io.webhookd.Webhookd;
+import io.webhookd.spi.SubscriptionStore;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import jdk.jfr.Configuration;
+import jdk.jfr.Recording;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * End-to-end throughput (and latency) of webhookd against the naive relay, on the same broker,
+ * topic and receiver in one run.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Throughput: a backlog of --count 1 KB JSON messages on a 3-partition topic, drained by the naive relay",
+      "(poll, POST, commitSync) and by webhookd (one subscription), at each --batch-size; prints msg/s and the",
+      "ratio. Latency (--latency): produce at --rate for --duration and report produce->receive percentiles."
+    })
+final class BenchCommand implements Callable<Integer> {
+  private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  @Option(names = "--count", defaultValue = "300000", description = "Backlog size (default ${DEFAULT-VALUE}).")
+  int count;
+
+  @Option(names = "--partitions", defaultValue = "3", description = "Partitions (default ${DEFAULT-VALUE}).")
+  int partitions;
+
+  @Option(names = "--payload-bytes", defaultValue = "1024", description = "Payload size (default ${DEFAULT-VALUE}).")
+  int payloadBytes;
+
+  @Option(names = "--batch-size", split = ",", defaultValue = "1,100,1000", description = "Batch sizes (default ${DEFAULT-VALUE}).")
+  List<Integer> batchSizes;
+
+  @Option(names = "--batch-interval", defaultValue = "100ms", converter = DurationConverter.class,
+      description = "webhookd's max batch interval (default ${DEFAULT-VALUE}; the backlog fills batches anyway).")
+  Duration batchInterval;
+
+  @Option(names = "--max-seconds", defaultValue = "60", description = "Cap per measurement; the rate is then what arrived in that time (default ${DEFAULT-VALUE}).")
+  int maxSeconds;
+
+  @Option(names = "--warmup", defaultValue = "30000", description = "Messages each contender delivers at batch 100 before measuring, not reported (default ${DEFAULT-VALUE}; 0 for none).")
+  int warmup;
+
+  @Option(names = "--bootstrap", description = "An external Kafka instead of an in-process one.")
+  @Nullable String bootstrap;
+
+  @Option(names = "--brokers", defaultValue = "1", description = "Brokers of the in-process cluster (default ${DEFAULT-VALUE}).")
+  int brokers;
+
+  @Option(names = "--kafka-jvm", description = "Run the in-process Kafka cluster in a JVM of its own.")
+  boolean kafkaJvm;
+
+  @Option(names = "--receiver-jvm", description = "Run the receiver in a JVM of its own (java -cp <this jar> io.webhookd.loadtest.ReceiverMain).")
+  boolean receiverJvm;
+
+  @Option(names = "--receiver-threads", defaultValue = "16", description = "Receiver threads (default ${DEFAULT-VALUE}).")
+  int receiverThreads;
+
+  @Option(names = "--latency", description = "Latency mode instead of throughput.")
+  boolean latency;
+
+  @Option(names = "--rate", defaultValue = "500", description = "Latency mode: messages per second (default ${DEFAULT-VALUE}).")
+  double rate;
+
+  @Option(names = "--duration", defaultValue = "30s", converter = DurationConverter.class, description = "Latency mode: how long to produce (default ${DEFAULT-VALUE}).")
+  Duration duration;
+
+  @Option(names = "--warmup-seconds", defaultValue = "5", description = "Latency mode: seconds of produce time left out of the figures (default ${DEFAULT-VALUE}).")
+  int warmupSeconds;
+
+  @Option(names = "--only", description = "Measure only this contender: webhookd or baseline.")
+  @Nullable String only;
+
+  @Option(names = "--jfr", description = "Record a JFR profile (settings 'profile') of this JVM while webhookd runs, write it here and print its top frames.")
+  @Nullable Path jfr;
+
+  @Option(names = "--out", description = "The JSON result file (default target/webhookd-load-test/bench-<time>.json).")
+  @Nullable Path out;
+
+  PrintStream console = System.out;
+  private final String secret = SignatureVerifier.newSecret();
+  private int channelSeq;
+
+  @Override
+  public Integer call() throws Exception {
+    String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").format(LocalDateTime.now());
+    Path file = out != null ? out : Path.of("target", "webhookd-load-test", "bench-" + stamp + (latency ? "-latency" : "") + ".json");
+    if (file.toAbsolutePath().getParent() != null) {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+    }
+    Map<String, Object> res = new LinkedHashMap<>();
+    res.put("date", Instant.now().toString());
+    res.put("cores", Runtime.getRuntime().availableProcessors());
+    res.put("java", System.getProperty("java.version") + " " + System.getProperty("java.vm.name"));
+    res.put("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20);
+    res.put("transport", Transports.describe());
+    Process kafkaProcess = null;
+    String bs = bootstrap;
+    Kafka kafka = null;
+    try {
+      if (bs == null && kafkaJvm) {
+        kafkaProcess = startKafkaJvm();
+        bs = bootstrapOf(kafkaProcess);
+      }
+      kafka = Kafka.start(bs, brokers);
+      res.put("kafka", kafkaProcess != null ? "in-process KRaft cluster of " + brokers + " broker(s) in a separate JVM at " + bs : kafka.describe());
+      try (ReceiverHandle receiver = receiverJvm ? ReceiverHandle.separateJvm(receiverThreads) : ReceiverHandle.inProcess(receiverThreads)) {
+        res.put("receiver", receiver.describe());
+        console.println("kafka: " + res.get("kafka"));
+        console.println("receiver: " + receiver.describe());
+        console.println("transport: " + Transports.describe());
+        if (latency) {
+          latencyMode(kafka, receiver, res);
+        } else {
+          throughputMode(kafka, receiver, res);
+        }
+      }
+    } finally {
+      if (kafka != null) {
+        kafka.close();
+      }
+      if (kafkaProcess != null) {
+        kafkaProcess.getOutputStream().close();
+        if (!kafkaProcess.waitFor(20, TimeUnit.SECONDS)) {
+          kafkaProcess.destroyForcibly();
+        }
+      }
+    }
+    MAPPER.writeValue(file.toFile(), res);
+    console.println("result: " + file.toAbsolutePath());
+    return 0;
+  }
+
+  private void throughputMode(Kafka kafka, ReceiverHandle receiver, Map<String, Object> res) throws Exception {
+    String topic = "bench-" + UUID.randomUUID().toString().substring(0, 8);
+    kafka.createTopic(topic, partitions, Math.min(3, brokers));
+    long t0 = System.nanoTime();
+    produceBacklog(kafka, topic);
+    double produceSecs = (System.nanoTime() - t0) / 1e9;
+    console.printf(Locale.ROOT, "backlog: %d messages of %d bytes on %s (%d partitions) in %.1f s%n", count, payloadBytes, topic, partitions, produceSecs);
+    res.put("backlog", Map.of("messages", count, "payload_bytes", payloadBytes, "partitions", partitions, "produce_seconds", RunCommand.round(produceSecs)));
+    res.put("consumer_only_msg_s", consumeOnly(kafka, topic));
+    if (warmup > 0) {
+      console.printf("warm-up: %d messages each at batch 100 (not reported)%n", warmup);
+      if (!"webhookd".equals(only)) {
+        measure("warmup-baseline", 100, warmup, kafka, receiver, topic, false);
+      }
+      if (!"baseline".equals(only)) {
+        measure("warmup-webhookd", 100, warmup, kafka, receiver, topic, true);
+      }
+    }
+    Recording rec = null;
+    if (jfr != null) {
+      rec = new Recording(Configuration.getConfiguration("profile"));
+      rec.setName("webhookd-bench");
+    }
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (int b : batchSizes) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("batch_size", b);
+      Map<String, Object> base = "webhookd".equals(only) ? null : measure("baseline", b, count, kafka, receiver, topic, false);
+      if (rec != null) {
+        rec.start();
+      }
+      Map<String, Object> wh = "baseline".equals(only) ? null : measure("webhookd", b, count, kafka, receiver, topic, true);
+      if (rec != null) {
+        rec.stop();
+        // the next start is not allowed on a stopped recording: dump and make a new one per batch size
+        Path f = batchSizes.size() == 1 ? jfr : jfr.resolveSibling(stripJfr(jfr.getFileName().toString()) + "-batch" + b + ".jfr");
+        rec.dump(f);
+        rec.close();
+        row.put("jfr", f.toString());
+        rec = new Recording(Configuration.getConfiguration("profile"));
+      }
+      row.put("baseline", base);
+      row.put("webhookd", wh);
+      if (base != null && wh != null) {
+        double ratio = ((Number) wh.get("rate_msg_s")).doubleValue() / Math.max(1, ((Number) base.get("rate_msg_s")).doubleValue());
+        row.put("ratio", Math.round(ratio * 100) / 100.0);
+      }
+      rows.add(row);
+    }
+    if (rec != null) {
+      rec.close();
+    }
+    res.put("throughput", rows);
+    console.println();
+    console.println("| batch | baseline msg/s | webhookd msg/s | webhookd / baseline |");
+    console.println("|---:|---:|---:|---:|");
+    for (Map<String, Object> r : rows) {
+      console.printf(Locale.ROOT, "| %s | %s | %s | %s |%n", r.get("batch_size"), rateOf(r.get("baseline")), rateOf(r.get("webhookd")), r.getOrDefault("ratio", "-"));
+    }
+    for (Map<String, Object> r : rows) {
+      if (r.get("jfr") != null) {
+        Path f = Path.of((String) r.get("jfr"));
+        String summary = JfrSummary.summarize(f, 25, null);
+        Files.writeString(Path.of(f + ".txt"), summary);
+        console.println("\nJFR " + f + " (batch " + r.get("batch_size") + "):\n" + summary);
+      }
+    }
+  }
+
+  private static String stripJfr(String n) {
+    return n.endsWith(".jfr") ? n.substring(0, n.length() - 4) : n;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static String rateOf(Object m) {
+    if (m == null) {
+      return "-";
+    }
+    Map<String, Object> x = (Map<String, Object>) m;
+    return String.format(Locale.ROOT, "%,.0f%s", ((Number) x.get("rate_msg_s")).doubleValue(), Boolean.TRUE.equals(x.get("capped")) ? " (capped)" : "");
+  }
+
+  /** Drains up to {@code target} messages of the topic with one contender; the rate is unique messages over the time from start to the last. */
+  private Map<String, Object> measure(String name, int batch, int target, Kafka kafka, ReceiverHandle receiver, String topic, boolean webhookd)
+      throws Exception {
+    String channel = name + "-" + batch + "-" + (++channelSeq);
+    URI url = receiver.channel(channel, secret, 0);
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Webhookd engine = null;
+    Thread relay = null;
+    long start = System.currentTimeMillis();
+    if (webhookd) {
+      engine = Engines.start(kafka.bootstrap(), SubscriptionStore.inMemory());
+      engine.subscribe(SubscriptionSpec.builder()
+          .name("bench " + channel)
+          .webhookUrl(url.toString())
+          .signingSecret(secret)
+          .source(topic)
+          .maxBatchSize(batch)
+          .maxBatchInterval(batchInterval)
+          .maxRetries(3)
+          .build());
+    } else {
+      relay = new Thread(() -> {
+        try {
+          NaiveRelay.run(kafka.bootstrap(), topic, "naive-" + channel + "-" + UUID.randomUUID(), batch, url, secret, stop::get);
+        } catch (Throwable t) {
+          failure.set(t);
+        }
+      }, "naive-relay");
+      relay.start();
+    }
+    long capAt = start + maxSeconds * 1000L;
+    JsonNode s = receiver.stats(channel);
+    long lastPrint = start;
+    while (s.get("unique").asLong() < target && System.currentTimeMillis() < capAt && failure.get() == null) {
+      Thread.sleep(100);
+      s = receiver.stats(channel);
+      if (System.currentTimeMillis() - lastPrint >= 5000) {
+        lastPrint = System.currentTimeMillis();
+        console.printf(Locale.ROOT, "  %s batch %d: %d/%d after %.0f s%n", name, batch, s.get("unique").asLong(), target, (lastPrint - start) / 1000.0);
+      }
+    }
+    boolean capped = s.get("unique").asLong() < target;
+    stop.set(true);
+    if (engine != null) {
+      engine.close();
+    }
+    if (relay != null) {
+      relay.join(30_000);
+    }
+    if (failure.get() != null) {
+      throw new IllegalStateException(name + " failed", failure.get());
+    }
+    s = receiver.stats(channel);
+    long unique = Math.min(s.get("unique").asLong(), target);
+    long last = s.get("last_new_ms").asLong();
+    long first = s.get("first_ms").asLong();
+    double secs = Math.max(0.001, ((capped ? capAt : last) - start) / 1000.0);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("messages", unique);
+    m.put("seconds", Math.round(secs * 100) / 100.0);
+    m.put("rate_msg_s", Math.round(unique / secs));
+    m.put("rate_after_first_delivery_msg_s", first > 0 && last > first ? Math.round(unique * 1000.0 / (last - first)) : null);
+    m.put("first_delivery_after_ms", first > 0 ? first - start : null);
+    m.put("requests", s.get("accepted_requests").asLong());
+    m.put("duplicates", s.get("duplicates").asLong());
+    m.put("bad_signature", s.get("bad_signature").asLong());
+    m.put("capped", capped);
+    if (!name.startsWith("warmup")) {
+      console.printf(Locale.ROOT, "%-9s batch %4d: %,8d msgs in %6.2f s = %,8.0f msg/s%s (first delivery after %s ms, %d requests, %d dup, %d bad sig)%n",
+          name, batch, unique, secs, unique / secs, capped ? " CAPPED" : "", m.get("first_delivery_after_ms"), m.get("requests"),
+          m.get("duplicates"), m.get("bad_signature"));
+    }
+    return m;
+  }
+
+  private void produceBacklog(Kafka kafka, String topic) throws Exception {
+    SplittableRandom rnd = new SplittableRandom(7);
+    AtomicLong failed = new AtomicLong();
+    try (KafkaProducer<String, byte[]> p = kafka.producer(20)) {
+      for (int i = 0; i < count; i++) {
+        int customer = rnd.nextInt(1000);
+        byte[] payload = Payloads.payload(i, Payloads.REGIONS[rnd.nextInt(4)], rnd.nextInt(500), customer, payloadBytes, rnd);
+        p.send(new ProducerRecord<>(topic, "c-" + customer, payload), (md, e) -> {
+          if (e != null) {
+            failed.incrementAndGet();
+          }
+        });
+      }
+      p.flush();
+    }
+    if (failed.get() > 0) {
+      throw new IllegalStateException(failed.get() + " backlog messages could not be produced");
+    }
+  }
+
+  /** How fast one plain consumer reads the whole backlog (no HTTP), for reference. */
+  private long consumeOnly(Kafka kafka, String topic) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, "consume-only-" + UUID.randomUUID());
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    long n = 0;
+    long start = System.nanoTime();
+    long cap = start + TimeUnit.SECONDS.toNanos(maxSeconds);
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      c.subscribe(List.of(topic));
+      while (n < count && System.nanoTime() < cap) {
+        ConsumerRecords<byte[], byte[]> r = c.poll(Duration.ofMillis(200));
+        n += r.count();
+      }
+    }
+    long rate = Math.round(n / ((System.nanoTime() - start) / 1e9));
+    console.printf(Locale.ROOT, "consumer only (poll, no HTTP): %,d msgs at %,d msg/s (from subscribe)%n", n, rate);
+    return rate;
+  }
+
+  private void latencyMode(Kafka kafka, ReceiverHandle receiver, Map<String, Object> res) throws Exception {
+    int b = batchSizes.get(0);
+    res.put("latency_setup", Map.of("rate_msg_s", rate, "duration", Durations.format(duration), "batch_size", b,
+        "warmup_seconds_excluded", warmupSeconds, "batch_interval", Durations.format(batchInterval)));
+    List<String> contenders = new ArrayList<>();
+    if (!"baseline".equals(only)) {
+      contenders.add("webhookd");
+    }
+    if (!"webhookd".equals(only)) {
+      contenders.add("baseline");
+    }
+    Map<String, Object> figures = new LinkedHashMap<>();
+    for (String name : contenders) {
+      String topic = "latency-" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
+      kafka.createTopic(topic, partitions, Math.min(3, brokers));
+      String channel = "lat-" + name + "-" + (++channelSeq);
+      AtomicBoolean stop = new AtomicBoolean();
+      Webhookd engine = null;
+      Thread relay = null;
+      long produceStart = System.currentTimeMillis() + 3000;
+      URI url = receiver.channel(channel, secret, produceStart + warmupSeconds * 1000L);
+      if (name.equals("webhookd")) {
+        engine = Engines.start(kafka.bootstrap(), SubscriptionStore.inMemory());
+        engine.subscribe(SubscriptionSpec.builder().name("latency " + channel).webhookUrl(url.toString()).signingSecret(secret)
+            .source(topic).maxBatchSize(b).maxBatchInterval(batchInterval).build());
+      } else {
+        relay = new Thread(() -> {
+          try {
+            NaiveRelay.run(kafka.bootstrap(), topic, "naive-" + channel, b, url, secret, stop::get);
+          } catch (Exception e) {
+            e.printStackTrace();
+          }
+        }, "naive-relay");
+        relay.start();
+      }
+      Thread.sleep(Math.max(0, produceStart - System.currentTimeMillis()));
+      int n = (int) Math.round(rate * duration.toMillis() / 1000.0);
+      SplittableRandom rnd = new SplittableRandom(11);
+      try (KafkaProducer<String, byte[]> p = kafka.producer(0)) {
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+          long due = t0 + (long) (i * 1e9 / rate);
+          long w = due - System.nanoTime();
+          if (w > 0) {
+            LockSupport.parkNanos(w);
+          }
+          int customer = rnd.nextInt(1000);
+          p.send(new ProducerRecord<>(topic, "c-" + customer, Payloads.payload(i, "eu", rnd.nextInt(500), customer, payloadBytes, rnd)));
+        }
+        p.flush();
+      }
+      long until = System.currentTimeMillis() + 60_000;
+      JsonNode s = receiver.stats(channel);
+      while (s.get("unique").asLong() < n && System.currentTimeMillis() < until) {
+        Thread.sleep(100);
+        s = receiver.stats(channel);
+      }
+      stop.set(true);
+      if (engine != null) {
+        engine.close();
+      }
+      if (relay != null) {
+        relay.join(30_000);
+      }
+      s = receiver.stats(channel);
+      Map<String, Object> f = MAPPER.convertValue(s.get("latency"), Map.class);
+      f.put("produced", n);
+      f.put("delivered_unique", s.get("unique").asLong());
+      f.put("requests", s.get("accepted_requests").asLong());
+      figures.put(name, f);
+      console.printf(Locale.ROOT, "%-9s batch %d at %.0f msg/s: %s%n", name, b, rate, f);
+    }
+    res.put("latency", figures);
+  }
+
+  private Process startKafkaJvm() throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    return new ProcessBuilder(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"), "io.webhookd.loadtest.KafkaMain",
+        "--brokers", Integer.toString(brokers)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+  }
+
+  private static String bootstrapOf(Process p) throws Exception {
+    BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    String line;
+    while ((line = r.readLine()) != null) {
+      if (line.startsWith("BOOTSTRAP ")) {
+        return line.substring("BOOTSTRAP ".length()).trim();
+      }
+    }
+    throw new IllegalStateException("the Kafka JVM ended without printing its bootstrap servers");
+  }
+}

@@ -1,0 +1,41 @@
+package io.webhookd.loadtest;
+
+import io.webhookd.Webhookd;
+import io.webhookd.spi.SubscriptionStore;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.Map;
+
+/** In-process engines of the harness, and the crash fault. */
+final class Engines {
+  private Engines() {}
+
+  static Webhookd start(String bootstrap, SubscriptionStore store) {
+    return Webhookd.builder()
+        .bootstrapServers(bootstrap)
+        .kafkaProperties(Map.of("client.id", "webhookd-load-test"))
+        .destination(Transports.create())
+        .store(store)
+        .requestTimeout(Duration.ofSeconds(10))
+        .shutdownTimeout(Duration.ofSeconds(15))
+        .build();
+  }
+
+  /**
+   * Stops an engine the way a crash would: its consumers stop at once, nothing more is committed,
+   * nothing is closed gracefully ({@code Engine.abandonForTesting()}, reached by reflection as the
+   * end-to-end tests do).
+   */
+  static void abandon(Webhookd engine) {
+    try {
+      Field f = Webhookd.class.getDeclaredField("engine");
+      f.setAccessible(true);
+      Object e = f.get(engine);
+      Method m = e.getClass().getMethod("abandonForTesting");
+      m.invoke(e);
+    } catch (ReflectiveOperationException ex) {
+      throw new IllegalStateException("could not abandon the engine (Engine.abandonForTesting)", ex);
+    }
+  }
+}

@@ -1,0 +1,79 @@
+package io.webhookd.loadtest;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The endpoint's misbehaviour, switched on and off by the fault schedule while the receiver runs:
+ * a fraction of requests answered 500, every request answered 503 until a time, 429 with
+ * Retry-After until a time, every request delayed. Thread-safe (volatile switches).
+ */
+final class HttpFaults {
+  private volatile double fraction5xx;
+  private volatile long window5xxUntilMs;
+  private volatile long tooManyUntilMs;
+  private volatile int retryAfterSeconds;
+  private final java.util.concurrent.atomic.AtomicInteger tooManyArmed = new java.util.concurrent.atomic.AtomicInteger();
+  private volatile long slowMs;
+
+  final AtomicLong answered500 = new AtomicLong();
+  final AtomicLong answered503 = new AtomicLong();
+  final AtomicLong answered429 = new AtomicLong();
+  final AtomicLong slowed = new AtomicLong();
+
+  /** A refusal: the status and, for 429, the Retry-After seconds. */
+  record Refusal(int status, int retryAfterSeconds) {}
+
+  void fraction5xx(double fraction) {
+    this.fraction5xx = fraction;
+  }
+
+  void window5xx(long untilMs) {
+    this.window5xxUntilMs = untilMs;
+  }
+
+  /** 429 until {@code untilMs}, and in any case to the next {@code atLeast} requests. */
+  void tooMany(long untilMs, int retryAfterSeconds, int atLeast) {
+    this.retryAfterSeconds = retryAfterSeconds;
+    this.tooManyUntilMs = untilMs;
+    this.tooManyArmed.set(atLeast);
+  }
+
+  void slow(long millis) {
+    this.slowMs = millis;
+  }
+
+  long slowMillis() {
+    return slowMs;
+  }
+
+  /** Whether to refuse this request, decided before it is read. */
+  @Nullable Refusal decide(long nowMs) {
+    if (nowMs < window5xxUntilMs) {
+      answered503.incrementAndGet();
+      return new Refusal(503, 0);
+    }
+    if (nowMs < tooManyUntilMs || (tooManyArmed.get() > 0 && tooManyArmed.getAndDecrement() > 0)) {
+      answered429.incrementAndGet();
+      return new Refusal(429, retryAfterSeconds);
+    }
+    double f = fraction5xx;
+    if (f > 0 && ThreadLocalRandom.current().nextDouble() < f) {
+      answered500.incrementAndGet();
+      return new Refusal(500, 0);
+    }
+    return null;
+  }
+
+  Map<String, Object> counts() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("answered_500_fraction", answered500.get());
+    m.put("answered_503_window", answered503.get());
+    m.put("answered_429", answered429.get());
+    m.put("slowed", slowed.get());
+    return m;
+  }
+}

@@ -1,0 +1,79 @@
+package io.webhookd.loadtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import io.webhookd.internal.Signer;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The harness's own pieces, without a broker. */
+class PartsTest {
+  @Test
+  @DisplayName("generate writes a CSV that reads back to the same rows, in time order over the duration")
+  void csvRoundTrip(@TempDir Path dir) throws Exception {
+    List<Payloads.Row> rows = Payloads.generate(500, 3, 10_000, 1024, 5, "loadtest");
+    Csv.write(dir.resolve("in.csv"), rows);
+    List<Payloads.Row> back = Csv.read(dir.resolve("in.csv"));
+    assertThat(back).hasSize(500);
+    assertThat(back.get(7).payload()).isEqualTo(rows.get(7).payload());
+    assertThat(back.get(499).offsetMs()).isLessThanOrEqualTo(10_000);
+    assertThat(rows.get(0).payload().length).isBetween(1000, 1100);
+    assertThat(back.stream().map(Payloads.Row::topic).distinct()).containsExactlyInAnyOrder("loadtest-0", "loadtest-1", "loadtest-2");
+  }
+
+  @Test
+  @DisplayName("the expectation evaluator agrees with JMESPath semantics on the generated fields")
+  void expectedFilter() {
+    Payloads.Fields eu = new Payloads.Fields(1, "eu", 120);
+    Payloads.Fields us = new Payloads.Fields(2, "us", 80);
+    assertThat(ExpectedFilter.of(List.of("value.region == 'eu'")).test(eu)).isTrue();
+    assertThat(ExpectedFilter.of(List.of("value.region == 'eu'")).test(us)).isFalse();
+    assertThat(ExpectedFilter.of(List.of("value.amount > `100`", "value.region != 'us'")).test(eu)).isTrue();
+    assertThat(ExpectedFilter.of(List.of("value.amount > `100`")).test(us)).isFalse();
+    assertThatThrownBy(() -> ExpectedFilter.of(List.of("length(value) > `1`"))).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  @DisplayName("the receiver's own HMAC accepts the engine's signatures and refuses tampering and stale timestamps")
+  void signatures() {
+    String secret = SignatureVerifier.newSecret();
+    byte[] body = "{\"a\":1}".getBytes();
+    long now = 1_764_000_000L;
+    String sig = new Signer(secret).sign("msg_1", now, body);
+    SignatureVerifier v = new SignatureVerifier(secret);
+    assertThat(v.check("msg_1", Long.toString(now), sig, body, now)).isNull();
+    assertThat(v.check("msg_1", Long.toString(now), "v1,AAAA " + sig, body, now)).isNull();
+    assertThat(v.check("msg_2", Long.toString(now), sig, body, now)).isNotNull();
+    assertThat(v.check("msg_1", Long.toString(now), sig, "{\"a\":2}".getBytes(), now)).isNotNull();
+    assertThat(v.check("msg_1", Long.toString(now), sig, body, now + 301)).isNotNull();
+  }
+
+  @Test
+  @DisplayName("the receiver parses the wire format and ISO timestamps")
+  void parse() throws Exception {
+    List<Channel.Msg> out = new ArrayList<>();
+    String id = Receiver.parse(("{\"subscription_id\":\"s\",\"batch_id\":\"b1\",\"messages\":[{\"topic\":\"t\",\"partition\":2,"
+        + "\"offset\":9,\"timestamp\":\"2026-11-29T10:15:30.123Z\",\"key\":\"k\",\"value\":{\"x\":[1,{\"seq\":5}],\"seq\":77},"
+        + "\"headers\":{\"h\":\"v\"}}]}").getBytes(), out);
+    assertThat(id).isEqualTo("b1");
+    assertThat(out).containsExactly(new Channel.Msg(77, "t", 2, 9, java.time.Instant.parse("2026-11-29T10:15:30.123Z").toEpochMilli()));
+  }
+
+  @Test
+  @DisplayName("faults and durations parse, and bad ones say what is wrong")
+  void faults() {
+    assertThat(Fault.parse("http-5xx:0.1").fraction()).isEqualTo(0.1);
+    assertThat(Fault.parse("slow:200ms").duration()).isEqualTo(Duration.ofMillis(200));
+    assertThat(Fault.parse("http-5xx-window:5s").duration()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(Fault.parse("429:2").seconds()).isEqualTo(2);
+    assertThatThrownBy(() -> Fault.parse("http-5xx:2")).hasMessageContaining("between 0 and 1");
+    assertThatThrownBy(() -> Fault.parse("slow")).hasMessageContaining("needs an argument");
+    assertThatThrownBy(() -> Durations.parse("5 parsecs")).hasMessageContaining("number and a unit");
+  }
+}
