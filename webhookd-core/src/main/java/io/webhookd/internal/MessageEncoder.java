@@ -42,6 +42,8 @@ public final class MessageEncoder {
   private static final byte[] NULL = "null".getBytes(StandardCharsets.US_ASCII);
 
   private final ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
+  private long lastMillis = Long.MIN_VALUE;
+  private String lastTimestamp = "";
 
   /** The kind of payload a record value holds. */
   enum ValueKind {
@@ -159,7 +161,7 @@ public final class MessageEncoder {
     raw(",\"offset\":");
     raw(Long.toString(r.offset()));
     raw(",\"timestamp\":\"");
-    raw(TS.format(Instant.ofEpochMilli(r.timestamp())));
+    raw(timestamp(r.timestamp()));
     raw("\",\"key\":");
     byte[] key = r.key();
     boolean keyBase64 = false;
@@ -201,6 +203,15 @@ public final class MessageEncoder {
     }
     raw("}}");
     return out.toByteArray();
+  }
+
+  /** Records of one poll mostly share their millisecond: format each millisecond once. */
+  private String timestamp(long millis) {
+    if (millis != lastMillis) {
+      lastTimestamp = TS.format(Instant.ofEpochMilli(millis));
+      lastMillis = millis;
+    }
+    return lastTimestamp;
   }
 
   /** A batch body: {@code {"subscription_id":…,"batch_id":…,"messages":[…]}}. */

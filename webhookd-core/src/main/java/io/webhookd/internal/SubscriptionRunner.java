@@ -256,37 +256,38 @@ final class SubscriptionRunner implements Runnable {
   private void handle(ConsumerRecords<byte[], byte[]> records, long now) {
     int consumed = 0;
     int filtered = 0;
-    for (ConsumerRecord<byte[], byte[]> r : records) {
-      TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+    for (TopicPartition tp : records.partitions()) {
       PartitionState ps = partitions.get(tp);
       if (ps == null) {
         continue; // not ours any more
       }
-      if (ps.nextOffset >= 0 && r.offset() < ps.nextOffset) {
-        continue; // already seen (cannot normally happen)
-      }
-      ps.nextOffset = r.offset() + 1;
-      consumed++;
-      MessageEncoder.ValueKind kind = MessageEncoder.classify(r.value());
-      Jmes.Filter f = filters.getOrDefault(r.topic(), Jmes.Filter.ACCEPT_ALL);
-      if (f != Jmes.Filter.ACCEPT_ALL) {
-        boolean pass;
-        try {
-          pass = f.test(MessageEncoder.tree(r, kind));
-        } catch (RuntimeException e) {
-          log.debug("filter error on {}-{}@{}: {}; treated as not matching", r.topic(), r.partition(), r.offset(), e.toString());
-          pass = false;
+      Jmes.Filter f = filters.getOrDefault(tp.topic(), Jmes.Filter.ACCEPT_ALL);
+      for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
+        if (ps.nextOffset >= 0 && r.offset() < ps.nextOffset) {
+          continue; // already seen (cannot normally happen)
         }
-        if (!pass) {
-          filtered++;
-          commitDirty = true;
-          continue;
+        ps.nextOffset = r.offset() + 1;
+        consumed++;
+        MessageEncoder.ValueKind kind = MessageEncoder.classify(r.value());
+        if (f != Jmes.Filter.ACCEPT_ALL) {
+          boolean pass;
+          try {
+            pass = f.test(MessageEncoder.tree(r, kind));
+          } catch (RuntimeException e) {
+            log.debug("filter error on {}-{}@{}: {}; treated as not matching", r.topic(), r.partition(), r.offset(), e.toString());
+            pass = false;
+          }
+          if (!pass) {
+            filtered++;
+            commitDirty = true;
+            continue;
+          }
         }
+        byte[] bytes = encoder.encode(r, kind);
+        ps.buffer.addLast(new Pending(r.offset(), bytes, now, r.timestamp()));
+        ps.bufferedBytes += bytes.length;
+        buffered++;
       }
-      byte[] bytes = encoder.encode(r, kind);
-      ps.buffer.addLast(new Pending(r.offset(), bytes, now, r.timestamp()));
-      ps.bufferedBytes += bytes.length;
-      buffered++;
     }
     metrics.consumed(consumed);
     if (filtered > 0) {

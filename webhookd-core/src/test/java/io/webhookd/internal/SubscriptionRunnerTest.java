@@ -120,7 +120,7 @@ class SubscriptionRunnerTest {
     add(P0, 1);
     add(P0, 2);
     await().until(() -> destination.requests.size() == 1);
-    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() -> destination.requests.size() == 1);
+    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10)).until(() -> destination.requests.size() == 1);
     destination.pendingFor(P0).complete(ok());
     await().until(() -> destination.requests.size() == 2);
     assertThat(destination.requests.get(1).body()).asString(StandardCharsets.UTF_8).contains("\"offset\":1");

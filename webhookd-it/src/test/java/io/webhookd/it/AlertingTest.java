@@ -138,7 +138,7 @@ class AlertingTest {
       }
       // three failures and three recoveries: one mail of each kind
       await().atMost(Duration.ofSeconds(10)).until(() -> smtp.getReceivedMessages().length >= 2);
-      await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> smtp.getReceivedMessages().length == 2);
+      await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> smtp.getReceivedMessages().length == 2);
     }
     assertThat(Arrays.stream(smtp.getReceivedMessages()).map(AlertingTest::subject)).containsExactly("[webhookd] orders-to-billing is failing: HTTP 503", "[webhookd] orders-to-billing recovered");
   }

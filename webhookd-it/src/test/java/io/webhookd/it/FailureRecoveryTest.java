@@ -218,7 +218,7 @@ class FailureRecoveryTest {
       assertThat(st.recentActivity().get(0).message()).contains("maintenance until 10:00");
       assertThat(engine.adminStatus().state().online()).isFalse();
       kafka.produce(t, jsonMessages(t, 10, 10));
-      await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> receiver.uniqueDeliveredIds().size() == 10);
+      await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> receiver.uniqueDeliveredIds().size() == 10);
 
       engine.setOnline(true, null);
       receiver.awaitDeliveredCount(20, Duration.ofSeconds(30));
