@@ -52,7 +52,7 @@ public final class Main {
       System.err.println(e.getMessage());
       System.exit(2);
       return;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
       log.error("webhookd could not start", e);
       System.err.println("webhookd cannot start: " + e.getMessage());
       System.exit(1);
