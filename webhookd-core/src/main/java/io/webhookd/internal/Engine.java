@@ -12,7 +12,6 @@ import io.webhookd.SubscriptionNotFoundException;
 import io.webhookd.SubscriptionSpec;
 import io.webhookd.SubscriptionStatus;
 import io.webhookd.ValidationException;
-import io.webhookd.WebhookdException;
 import io.webhookd.spi.Alert;
 import io.webhookd.spi.AlertChannel;
 import io.webhookd.spi.DeliveryResult;
@@ -620,9 +619,5 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     public void healthChanged(String id, Health from, Health to) {
       each(l -> l.healthChanged(id, from, to));
     }
-  }
-
-  static WebhookdException unreachable(String what, Throwable t) {
-    return new WebhookdException(what + ": " + t.getMessage(), t);
   }
 }

@@ -64,9 +64,11 @@ public final class MessageEncoder {
     return isUtf8(value) ? ValueKind.TEXT : ValueKind.BINARY;
   }
 
-  /** Whether the bytes are exactly one JSON value (whitespace around it allowed), in UTF-8. */
-  static boolean isJson(byte[] value) {
-    // cheap pre-check: JSON values start with one of these (after whitespace)
+  private static final com.fasterxml.jackson.databind.ObjectReader STRICT_READER =
+      MAPPER.reader().with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+  /** Cheap pre-check: JSON values start (after whitespace) with one of these bytes. */
+  private static boolean mayBeJson(byte[] value) {
     int i = 0;
     while (i < value.length && (value[i] == ' ' || value[i] == '\n' || value[i] == '\r' || value[i] == '\t')) {
       i++;
@@ -75,7 +77,38 @@ public final class MessageEncoder {
       return false;
     }
     byte c = value[i];
-    if (!(c == '{' || c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n')) {
+    return c == '{' || c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n';
+  }
+
+  /**
+   * The value parsed as JSON, or {@code null} when it is not exactly one JSON value: used when a
+   * filter needs the tree anyway, so the value is parsed once.
+   */
+  static @Nullable JsonNode parseJson(byte @Nullable [] value) {
+    if (value == null || value.length == 0 || !mayBeJson(value)) {
+      return null;
+    }
+    try {
+      return STRICT_READER.readTree(value);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** The kind of a value whose JSON parse (by {@link #parseJson}) gave {@code parsed}. */
+  static ValueKind classify(byte @Nullable [] value, @Nullable JsonNode parsed) {
+    if (value == null || value.length == 0) {
+      return ValueKind.NULL;
+    }
+    if (parsed != null) {
+      return ValueKind.JSON;
+    }
+    return isUtf8(value) ? ValueKind.TEXT : ValueKind.BINARY;
+  }
+
+  /** Whether the bytes are exactly one JSON value (whitespace around it allowed), in UTF-8. */
+  static boolean isJson(byte[] value) {
+    if (!mayBeJson(value)) {
       return false;
     }
     try (JsonParser p = FACTORY.createParser(value)) {
@@ -111,6 +144,11 @@ public final class MessageEncoder {
    * JSON, a string, or base64), headers.
    */
   static ObjectNode tree(ConsumerRecord<byte[], byte[]> r, ValueKind kind) {
+    return tree(r, kind, null);
+  }
+
+  /** As {@link #tree(ConsumerRecord, ValueKind)}, reusing an already parsed JSON value. */
+  static ObjectNode tree(ConsumerRecord<byte[], byte[]> r, ValueKind kind, @Nullable JsonNode parsed) {
     ObjectNode n = JsonNodeFactory.instance.objectNode();
     n.put("topic", r.topic());
     n.put("partition", r.partition());
@@ -128,10 +166,14 @@ public final class MessageEncoder {
     switch (kind) {
       case NULL -> n.putNull("value");
       case JSON -> {
-        try {
-          n.set("value", MAPPER.readTree(r.value()));
-        } catch (IOException e) {
-          n.put("value", new String(r.value(), StandardCharsets.UTF_8));
+        if (parsed != null) {
+          n.set("value", parsed);
+        } else {
+          try {
+            n.set("value", MAPPER.readTree(r.value()));
+          } catch (IOException e) {
+            n.put("value", new String(r.value(), StandardCharsets.UTF_8));
+          }
         }
       }
       case TEXT -> n.put("value", new String(r.value(), StandardCharsets.UTF_8));

@@ -9,7 +9,6 @@ import io.webhookd.spi.DeliveryRequest;
 import io.webhookd.spi.DeliveryResult;
 import io.webhookd.spi.Retrier;
 import io.webhookd.spi.SubscriptionListener;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -268,11 +267,13 @@ final class SubscriptionRunner implements Runnable {
         }
         ps.nextOffset = r.offset() + 1;
         consumed++;
-        MessageEncoder.ValueKind kind = MessageEncoder.classify(r.value());
+        MessageEncoder.ValueKind kind;
         if (f != Jmes.Filter.ACCEPT_ALL) {
+          com.fasterxml.jackson.databind.JsonNode parsed = MessageEncoder.parseJson(r.value());
+          kind = MessageEncoder.classify(r.value(), parsed);
           boolean pass;
           try {
-            pass = f.test(MessageEncoder.tree(r, kind));
+            pass = f.test(MessageEncoder.tree(r, kind, parsed));
           } catch (RuntimeException e) {
             log.debug("filter error on {}-{}@{}: {}; treated as not matching", r.topic(), r.partition(), r.offset(), e.toString());
             pass = false;
@@ -282,6 +283,8 @@ final class SubscriptionRunner implements Runnable {
             commitDirty = true;
             continue;
           }
+        } else {
+          kind = MessageEncoder.classify(r.value());
         }
         byte[] bytes = encoder.encode(r, kind);
         ps.buffer.addLast(new Pending(r.offset(), bytes, now, r.timestamp()));
@@ -444,7 +447,6 @@ final class SubscriptionRunner implements Runnable {
     DeliveryRequest req =
         new DeliveryRequest(id, b.id, spec.destination().url(), headers, b.body, host.config().requestTimeout());
     b.request = req;
-    b.sentAt = now;
     inFlight.put(b.id, b);
     if (b.attempts == 1) {
       int size = b.messages.size();
@@ -902,7 +904,6 @@ final class SubscriptionRunner implements Runnable {
     byte[] body = new byte[0];
     int attempts;
     long nextAttemptAt;
-    long sentAt;
     boolean abandoned;
     @Nullable DeliveryRequest request;
 
@@ -912,8 +913,4 @@ final class SubscriptionRunner implements Runnable {
   }
 
   record Completion(Batch batch, DeliveryResult result) {}
-
-  static String utf8(byte[] b) {
-    return new String(b, StandardCharsets.UTF_8);
-  }
 }

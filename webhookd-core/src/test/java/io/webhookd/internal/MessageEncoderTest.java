@@ -61,6 +61,17 @@ class MessageEncoderTest {
   }
 
   @Test
+  @DisplayName("parsing once for filters classifies exactly as the streaming check does")
+  void parseOnceAgreesWithClassify() {
+    for (String v : new String[] {"{\"a\":1}", " [1,2] ", "\"s\"", "12", "true", "null", "{\"a\":1} x", "{", "plain", ""}) {
+      byte[] b = v.getBytes(StandardCharsets.UTF_8);
+      assertThat(MessageEncoder.classify(b, MessageEncoder.parseJson(b))).as(v).isEqualTo(MessageEncoder.classify(b));
+    }
+    byte[] bin = {(byte) 0xff, 0};
+    assertThat(MessageEncoder.classify(bin, MessageEncoder.parseJson(bin))).isEqualTo(MessageEncoder.ValueKind.BINARY);
+  }
+
+  @Test
   @DisplayName("a batch body is the wire format's envelope around the messages")
   void buildsBatchBody() throws Exception {
     byte[] a = encoder.encode(record(null, "1".getBytes(StandardCharsets.UTF_8)), MessageEncoder.ValueKind.JSON);
