@@ -9,7 +9,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code java -jar webhookd-server.jar [flags]} runs the server; {@code java -jar
- * webhookd-server.jar produce ...} sends messages to Kafka (see {@link ProduceCommand}).
+ * webhookd-server.jar produce ...} sends messages to Kafka (see {@link ProduceCommand}); {@code
+ * java -jar webhookd-server.jar receive ...} is a webhook endpoint that prints what it receives
+ * (see {@link ReceiveCommand}).
  *
  * <p>Exit codes: 0 after SIGTERM/SIGINT and an orderly shutdown, 2 for a bad configuration, 1 when
  * the server could not start for another reason.
@@ -23,6 +25,10 @@ public final class Main {
     if (!args.isEmpty() && args.get(0).equals("produce")) {
       quietLogging(env);
       System.exit(ProduceCommand.run(args.subList(1, args.size()), env, System.in, System.out, System.err));
+    }
+    if (!args.isEmpty() && args.get(0).equals("receive")) {
+      quietLogging(env);
+      System.exit(ReceiveCommand.run(args.subList(1, args.size()), System.out, System.err));
     }
     if (args.contains("--help") || args.contains("-h")) {
       System.out.print(ServerConfig.usage());
