@@ -52,6 +52,9 @@ import org.slf4j.MDC;
  * turned into {@code {"error", "details"}}; Javalin's own 404/405/413 and Jetty's protocol errors
  * (431 for huge headers, 400 for malformed request lines) get the same shape. Anything else is a
  * bug: it is logged with an error id and answered 500 with only that id.
+ *
+ * <p>The same server serves the operator web page ({@link WebUi}) at {@code /ui/}, with {@code /}
+ * redirecting there; those routes serve files, not the API, and are left out of {@link #ROUTES}.
  */
 final class RestApi {
   private static final Logger log = LoggerFactory.getLogger(RestApi.class);
@@ -90,6 +93,7 @@ final class RestApi {
   private final String instanceId;
   private final int maxBodyBytes;
   private final byte[] openApi;
+  private final WebUi ui = new WebUi();
   private final Javalin app;
   private final List<String> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -158,7 +162,11 @@ final class RestApi {
           String method = meta.getHttpMethod().name();
           if (!method.equals("BEFORE") && !method.equals("AFTER")
               && !method.equals("BEFORE_MATCHED") && !method.equals("AFTER_MATCHED")) {
-            registered.add(method + " " + meta.getPath());
+            String route = method + " " + meta.getPath();
+            // the web page's routes serve files, not the API: the OpenAPI document leaves them out
+            if (!WebUi.ROUTES.contains(route)) {
+              registered.add(route);
+            }
           }
         });
     var routes = config.routes;
@@ -183,6 +191,9 @@ final class RestApi {
     routes.get("/metrics", this::metrics);
     routes.get(
         "/openapi.json", ctx -> ctx.status(200).contentType(JSON_TYPE).result(openApi));
+    routes.get("/", ui::root);
+    routes.get("/ui", ui::index);
+    routes.get("/ui/{file}", ui::file);
 
     routes.exception(ApiError.class, (e, ctx) -> writeError(ctx, e.status(), e.getMessage(), e.details(), e.headers()));
     routes.exception(
@@ -518,7 +529,7 @@ final class RestApi {
 
   private static String allowedMethods(String path) {
     List<String> methods = new ArrayList<>();
-    for (String route : ROUTES) {
+    for (String route : java.util.stream.Stream.concat(ROUTES.stream(), WebUi.ROUTES.stream()).toList()) {
       int sp = route.indexOf(' ');
       String template = route.substring(sp + 1).replaceAll("\\{[^/]+}", "[^/]+");
       if (path.replaceAll("/+$", "").matches(template)) {

@@ -196,6 +196,7 @@ final class WebhookdServer implements AutoCloseable {
       out.println("  " + adminKey.key());
     }
     out.println("webhookd: REST API listening on http://" + displayHost(config.httpHost()) + ":" + port);
+    out.println("webhookd: operator page at http://" + displayHost(config.httpHost()) + ":" + port + "/ui/ (sign in with an API key)");
     log.info("webhookd is ready: {}", config);
   }
 
