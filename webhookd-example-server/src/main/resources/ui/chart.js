@@ -40,7 +40,7 @@ function countsChart(calls, start, end) {
   const plotH = H - M.top - M.bottom;
   const y = (v) => M.top + plotH - (v / max) * plotH;
   const barW = plotW / SLOTS;
-  const title = `Deliveries and failures, ${minutes(end - start)}: ${delivered} delivered, ${failed} failed`;
+  const title = `Delivery attempts, ${minutes(end - start)}: ${delivered} delivered, ${failed} failed`;
   const bars = [];
   slots.forEach((slot, i) => {
     const x = M.left + i * barW + 1;
@@ -70,7 +70,8 @@ function latencyChart(calls, start, end) {
   const ok = sorted.filter((c) => c.ok);
   const median = ok.length ? [...ok].sort((a, b) => a.duration - b.duration)[Math.floor(ok.length / 2)].duration : null;
   const title = `Delivery latency, ${minutes(end - start)}: ` + (timed.length === 0 ? 'no timings'
-    : `${timed.length} calls, slowest ${max} ms` + (median === null ? '' : `, median of deliveries ${median} ms`));
+    : `${timed.length} call${timed.length === 1 ? '' : 's'}, slowest ${max} ms`
+      + (median === null ? '' : `, median of the delivered ${median} ms`));
   const marks = [];
   if (ok.length > 1) {
     marks.push(s('polyline', {class: 'line-ok', points: ok.map((c) => `${x(c.t).toFixed(1)},${y(c.duration).toFixed(1)}`).join(' ')}));
