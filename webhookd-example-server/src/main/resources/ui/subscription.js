@@ -6,6 +6,7 @@ import {deliveryCharts} from './chart.js';
 import {absoluteTime, excerpt, h, healthBadge, maskHeader, maskUrl, num, relativeTime, replace, timeAgo} from './dom.js';
 
 const BODY_EXCERPT = 400;
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const FIRST_ENTRIES = 12;
 
 export function subscriptionView(id, ctx) {
@@ -44,6 +45,12 @@ export function subscriptionView(id, ctx) {
 
   async function refresh() {
     if (gone) {
+      return;
+    }
+    if (!UUID.test(id)) {
+      // no such id can exist: say so without asking the server
+      gone = true;
+      notFound(new ApiError(404, 'no subscription with id ' + id));
       return;
     }
     const path = '/1/Subscription/' + encodeURIComponent(id);

@@ -238,6 +238,11 @@ class OperatorPageBrowserTest {
     assertThat(browser.findElement(By.id("subscription-title")).getText()).isEqualTo("Subscription not found");
     assertThat(text()).doesNotContain("shipping labels");
 
+    // an id that is no id at all: not found too, shown as text
+    browser.get(server.base + "/ui/#/subscriptions/" + "..%2F..%2F%3Cb%3Ex");
+    waitFor(d -> browser.findElement(By.id("not-found")).isDisplayed());
+    assertThat(browser.findElement(By.id("not-found")).getText()).contains("../../<b>x");
+
     // and the admin's System page is not for a client
     browser.get(server.base + "/ui/#/system");
     waitFor(d -> text().contains("This page is for the admin key only."));
@@ -350,8 +355,12 @@ class OperatorPageBrowserTest {
       waitForElement("take-offline").click();
       WebElement dialog = browser.findElement(By.id("confirm"));
       waitFor(d -> dialog.isDisplayed());
-      // cancelling changes nothing
+      // cancelling, with the button or with Escape, changes nothing
       browser.findElement(By.id("confirm-cancel")).click();
+      waitFor(d -> !dialog.isDisplayed());
+      waitForElement("take-offline").sendKeys(Keys.ENTER);
+      waitFor(d -> dialog.isDisplayed());
+      browser.switchTo().activeElement().sendKeys(Keys.ESCAPE);
       waitFor(d -> !dialog.isDisplayed());
       assertThat(adminStatus().get("status").asText()).isEqualTo("online");
 
