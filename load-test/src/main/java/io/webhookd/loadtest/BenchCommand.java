@@ -77,6 +77,9 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--max-seconds", defaultValue = "60", description = "Cap per measurement; the rate is then what arrived in that time (default ${DEFAULT-VALUE}).")
   int maxSeconds;
 
+  @Option(names = "--repeat", defaultValue = "1", description = "Measurements per contender and batch size, alternating who goes first; the median is reported (default ${DEFAULT-VALUE}).")
+  int repeat;
+
   @Option(names = "--warmup", defaultValue = "30000", description = "Messages each contender delivers at batch 100 before measuring, not reported (default ${DEFAULT-VALUE}; 0 for none).")
   int warmup;
 
@@ -107,6 +110,9 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--warmup-seconds", defaultValue = "5", description = "Latency mode: seconds of produce time left out of the figures (default ${DEFAULT-VALUE}).")
   int warmupSeconds;
 
+  @Option(names = "--transport", defaultValue = "jdk", description = "webhookd's transport: jdk (webhookd-http-jdk) or standin (a minimal HTTP/1.1 sendAsync one, for comparison) (default ${DEFAULT-VALUE}).")
+  String transport;
+
   @Option(names = "--only", description = "Measure only this contender: webhookd or baseline.")
   @Nullable String only;
 
@@ -123,6 +129,10 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").format(LocalDateTime.now());
+    if (!transport.equals("jdk") && !transport.equals("standin")) {
+      throw new IllegalArgumentException("--transport must be jdk or standin, was " + transport);
+    }
+    Transports.choice = transport;
     Path file = out != null ? out : Path.of("target", "webhookd-load-test", "bench-" + stamp + (latency ? "-latency" : "") + ".json");
     if (file.toAbsolutePath().getParent() != null) {
       Files.createDirectories(file.toAbsolutePath().getParent());
@@ -133,6 +143,7 @@ final class BenchCommand implements Callable<Integer> {
     res.put("java", System.getProperty("java.version") + " " + System.getProperty("java.vm.name"));
     res.put("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20);
     res.put("transport", Transports.describe());
+    res.put("load_average_before", loadAverage());
     Process kafkaProcess = null;
     String bs = bootstrap;
     Kafka kafka = null;
@@ -165,6 +176,8 @@ final class BenchCommand implements Callable<Integer> {
         }
       }
     }
+    res.put("load_average_after", loadAverage());
+    console.println("load average before / after: " + res.get("load_average_before") + " / " + res.get("load_average_after"));
     MAPPER.writeValue(file.toFile(), res);
     console.println("result: " + file.toAbsolutePath());
     return 0;
@@ -188,55 +201,75 @@ final class BenchCommand implements Callable<Integer> {
         measure("warmup-webhookd", 100, warmup, kafka, receiver, topic, true);
       }
     }
-    Recording rec = null;
-    if (jfr != null) {
-      rec = new Recording(Configuration.getConfiguration("profile"));
-      rec.setName("webhookd-bench");
-    }
     List<Map<String, Object>> rows = new ArrayList<>();
     for (int b : batchSizes) {
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("batch_size", b);
-      Map<String, Object> base = "webhookd".equals(only) ? null : measure("baseline", b, count, kafka, receiver, topic, false);
-      if (rec != null) {
+      Recording rec = null;
+      if (jfr != null) {
+        rec = new Recording(Configuration.getConfiguration("profile"));
+        rec.setName("webhookd-bench-" + b);
         rec.start();
       }
-      Map<String, Object> wh = "baseline".equals(only) ? null : measure("webhookd", b, count, kafka, receiver, topic, true);
+      List<Map<String, Object>> bases = new ArrayList<>();
+      List<Map<String, Object>> whs = new ArrayList<>();
+      for (int rep = 0; rep < repeat; rep++) {
+        // alternate who goes first, so that neither always gets the warmer or the quieter slot
+        boolean baseFirst = rep % 2 == 0;
+        for (int k = 0; k < 2; k++) {
+          boolean wh = (k == 0) != baseFirst;
+          if (wh && !"baseline".equals(only)) {
+            whs.add(measure("webhookd", b, count, kafka, receiver, topic, true));
+          } else if (!wh && !"webhookd".equals(only)) {
+            bases.add(measure("baseline", b, count, kafka, receiver, topic, false));
+          }
+        }
+      }
       if (rec != null) {
         rec.stop();
-        // the next start is not allowed on a stopped recording: dump and make a new one per batch size
         Path f = batchSizes.size() == 1 ? jfr : jfr.resolveSibling(stripJfr(jfr.getFileName().toString()) + "-batch" + b + ".jfr");
         rec.dump(f);
         rec.close();
         row.put("jfr", f.toString());
-        rec = new Recording(Configuration.getConfiguration("profile"));
       }
+      Map<String, Object> base = median(bases);
+      Map<String, Object> wh = median(whs);
       row.put("baseline", base);
       row.put("webhookd", wh);
+      row.put("baseline_runs_msg_s", bases.stream().map(m -> m.get("rate_msg_s")).toList());
+      row.put("webhookd_runs_msg_s", whs.stream().map(m -> m.get("rate_msg_s")).toList());
       if (base != null && wh != null) {
         double ratio = ((Number) wh.get("rate_msg_s")).doubleValue() / Math.max(1, ((Number) base.get("rate_msg_s")).doubleValue());
         row.put("ratio", Math.round(ratio * 100) / 100.0);
       }
       rows.add(row);
     }
-    if (rec != null) {
-      rec.close();
-    }
     res.put("throughput", rows);
     console.println();
-    console.println("| batch | baseline msg/s | webhookd msg/s | webhookd / baseline |");
-    console.println("|---:|---:|---:|---:|");
+    console.println("| batch | baseline msg/s | webhookd msg/s | webhookd / baseline | runs: baseline / webhookd |");
+    console.println("|---:|---:|---:|---:|---|");
     for (Map<String, Object> r : rows) {
-      console.printf(Locale.ROOT, "| %s | %s | %s | %s |%n", r.get("batch_size"), rateOf(r.get("baseline")), rateOf(r.get("webhookd")), r.getOrDefault("ratio", "-"));
+      console.printf(Locale.ROOT, "| %s | %s | %s | %s | %s / %s |%n", r.get("batch_size"), rateOf(r.get("baseline")), rateOf(r.get("webhookd")),
+          r.getOrDefault("ratio", "-"), r.get("baseline_runs_msg_s"), r.get("webhookd_runs_msg_s"));
     }
     for (Map<String, Object> r : rows) {
       if (r.get("jfr") != null) {
         Path f = Path.of((String) r.get("jfr"));
-        String summary = JfrSummary.summarize(f, 25, null);
+        String summary = JfrSummary.summarize(f, 25, "webhookd");
         Files.writeString(Path.of(f + ".txt"), summary);
         console.println("\nJFR " + f + " (batch " + r.get("batch_size") + "):\n" + summary);
       }
     }
+  }
+
+  /** The measurement with the median rate (the lower middle one for an even count). */
+  private static @Nullable Map<String, Object> median(List<Map<String, Object>> runs) {
+    if (runs.isEmpty()) {
+      return null;
+    }
+    List<Map<String, Object>> sorted = new ArrayList<>(runs);
+    sorted.sort((a, b) -> Long.compare(((Number) a.get("rate_msg_s")).longValue(), ((Number) b.get("rate_msg_s")).longValue()));
+    return sorted.get((sorted.size() - 1) / 2);
   }
 
   private static String stripJfr(String n) {
@@ -443,6 +476,16 @@ final class BenchCommand implements Callable<Integer> {
       console.printf(Locale.ROOT, "%-9s batch %d at %.0f msg/s: %s%n", name, b, rate, f);
     }
     res.put("latency", figures);
+  }
+
+  /** The 1, 5 and 15 minute load averages (the machine is shared; figures under load are lower). */
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (Exception e) {
+      return "unknown";
+    }
   }
 
   private Process startKafkaJvm() throws Exception {

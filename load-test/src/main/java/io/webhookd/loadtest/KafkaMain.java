@@ -10,6 +10,7 @@ public final class KafkaMain {
   private KafkaMain() {}
 
   public static void main(String[] args) throws Exception {
+    LoadTestMain.quietKafkaLogs();
     int brokers = args.length > 1 && args[0].equals("--brokers") ? Integer.parseInt(args[1]) : 1;
     KafkaCluster c = KafkaCluster.start(brokers);
     System.out.println("BOOTSTRAP " + c.bootstrapServers());

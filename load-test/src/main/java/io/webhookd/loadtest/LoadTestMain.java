@@ -16,11 +16,22 @@ import picocli.CommandLine.Command;
     description = "The webhookd load, fault and benchmark harness. Commands: generate, run, bench, jmh, jfr-summary.")
 public final class LoadTestMain implements Runnable {
   public static void main(String[] args) throws Exception {
+    quietKafkaLogs();
     if (args.length > 0 && args[0].equals("jmh")) {
       org.openjdk.jmh.Main.main(Arrays.copyOfRange(args, 1, args.length));
       return;
     }
     System.exit(commandLine().execute(args));
+  }
+
+  /** Kafka's clients and brokers log their whole configuration at INFO: keep them to warnings. */
+  static void quietKafkaLogs() {
+    for (String logger : new String[] {"org.apache.kafka", "kafka", "state.change.logger", "org.apache.zookeeper"}) {
+      String key = "org.slf4j.simpleLogger.log." + logger;
+      if (System.getProperty(key) == null) {
+        System.setProperty(key, "warn");
+      }
+    }
   }
 
   static CommandLine commandLine() {

@@ -11,6 +11,7 @@ public final class ReceiverMain {
   private ReceiverMain() {}
 
   public static void main(String[] args) throws Exception {
+    LoadTestMain.quietKafkaLogs();
     int port = 0;
     int threads = 16;
     for (int i = 0; i + 1 < args.length; i += 2) {

@@ -146,12 +146,19 @@ final class Report {
     }
     String[][] series = {{"max", "#ccc"}, {"p99", "#d33"}, {"p50", "#36c"}};
     for (String[] sr : series) {
+      // one polyline per run of consecutive seconds: a second without deliveries is a gap, not a slope
       StringBuilder pts = new StringBuilder();
+      long prev = Long.MIN_VALUE;
       for (Second x : s) {
+        if (x.t() != prev + 1 && pts.length() > 0) {
+          g.append(polyline(sr[1], pts));
+          pts.setLength(0);
+        }
+        prev = x.t();
         long v = sr[0].equals("max") ? x.max() : sr[0].equals("p99") ? x.p99() : x.p50();
         pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", l + pw * (x.t() + 0.5) / tMax, top + ph - ph * Math.min(v, yMax) / yMax));
       }
-      g.append("<polyline fill=\"none\" stroke=\"").append(sr[1]).append("\" stroke-width=\"1.5\" points=\"").append(pts).append("\"/>");
+      g.append(polyline(sr[1], pts));
     }
     int lx = w - r - 150;
     for (int i = 0; i < series.length; i++) {
@@ -160,6 +167,16 @@ final class Report {
     }
     g.append("</svg>");
     return g.toString();
+  }
+
+  private static String polyline(String color, CharSequence pts) {
+    String p = pts.toString().trim();
+    if (!p.contains(" ")) {
+      // a single point: draw a dot
+      String[] xy = p.split(",");
+      return "<circle cx=\"" + xy[0] + "\" cy=\"" + xy[1] + "\" r=\"2\" fill=\"" + color + "\"/>";
+    }
+    return "<polyline fill=\"none\" stroke=\"" + color + "\" stroke-width=\"1.5\" points=\"" + p + "\"/>";
   }
 
   /** Logarithmic bins from 1 ms to the maximum, counts as bars. */

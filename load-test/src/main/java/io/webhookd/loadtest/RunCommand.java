@@ -184,6 +184,7 @@ final class RunCommand implements Callable<Integer> {
     setup.put("faults", faults.stream().map(Fault::toString).toList());
     setup.put("cores", Runtime.getRuntime().availableProcessors());
     setup.put("java", System.getProperty("java.version"));
+    setup.put("load_average_before", BenchCommand.loadAverage());
 
     Map<String, Object> counts;
     Map<String, Object> sqlCheck;
@@ -325,6 +326,7 @@ final class RunCommand implements Callable<Integer> {
     res.put("http_faults", faultCounts);
     res.put("receiver", receiverStats);
     res.put("sqlite_check", sqlCheck);
+    setup.put("load_average_after", BenchCommand.loadAverage());
     res.put("setup", setup);
     Report.writeJson(dir.resolve("result.json"), res);
     Report.writeHtml(dir.resolve("report.html"), res, Report.perSecond(firsts, startMs), firsts, new ArrayList<>(events));

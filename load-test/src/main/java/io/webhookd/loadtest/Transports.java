@@ -23,7 +23,13 @@ final class Transports {
 
   static final String JDK = "io.webhookd.http.JdkHttpDestination";
 
+  /** {@code jdk} (default) or {@code standin}: set by {@code bench --transport} for comparisons. */
+  static volatile String choice = "jdk";
+
   static WebhookDestination create() {
+    if (choice.equals("standin")) {
+      return new StandIn();
+    }
     try {
       Class<?> c = Class.forName(JDK);
       Object builder = c.getMethod("builder").invoke(null);
@@ -41,6 +47,9 @@ final class Transports {
   }
 
   static String describe() {
+    if (choice.equals("standin")) {
+      return "load-test stand-in on java.net.http.HttpClient (HTTP/1.1, sendAsync, no executor hop)";
+    }
     try {
       Class.forName(JDK);
       return "webhookd-http-jdk JdkHttpDestination";
