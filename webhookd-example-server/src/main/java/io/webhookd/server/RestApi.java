@@ -19,6 +19,8 @@ import io.webhookd.SubscriptionNotFoundException;
 import io.webhookd.SubscriptionSpec;
 import io.webhookd.SubscriptionStatus;
 import io.webhookd.ValidationException;
+import io.webhookd.Webhookd;
+import io.webhookd.WebhookdException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -85,7 +87,7 @@ final class RestApi {
           "GET /metrics",
           "GET /openapi.json");
 
-  private final Deliveries deliveries;
+  private final Webhookd deliveries;
   private final AccessPolicy policy;
   private final Health health;
   private final MeterRegistry registry;
@@ -104,7 +106,7 @@ final class RestApi {
   }
 
   RestApi(
-      Deliveries deliveries,
+      Webhookd deliveries,
       AccessPolicy policy,
       Health health,
       MeterRegistry registry,
@@ -200,7 +202,21 @@ final class RestApi {
         ValidationException.class,
         (e, ctx) -> write(ctx, 400, SubscriptionJson.toJson(e)));
     routes.exception(HttpResponseException.class, this::javalinError);
+    routes.exception(WebhookdException.class, this::unavailable);
     routes.exception(Exception.class, this::unexpected);
+  }
+
+  /**
+   * The engine's own failures that are not the caller's fault, chiefly a database that cannot be
+   * reached: 503 with Retry-After, the details only in the log.
+   */
+  private void unavailable(WebhookdException e, Context ctx) {
+    String errorId = UUID.randomUUID().toString();
+    log.warn("error {}: {} {} failed: {}", errorId, ctx.method(), printable(shorten(ctx.path())), e.toString());
+    ObjectNode body = errorBody("service unavailable (" + errorId + "): webhookd cannot complete this request right now, for example because its database is unreachable; try again", List.of());
+    body.put("error_id", errorId);
+    ctx.header("Retry-After", "5");
+    write(ctx, 503, body);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -131,9 +131,9 @@ final class WebhookdServer implements AutoCloseable {
     } else {
       builder.destination(Adapters.destination(config));
     }
-    Deliveries deliveries;
+    Webhookd deliveries;
     try {
-      deliveries = Deliveries.of(builder.build());
+      deliveries = builder.build();
     } catch (RuntimeException e) {
       store.close();
       throw e;
