@@ -350,39 +350,56 @@ public final class JdkHttpDestination implements WebhookDestination {
     }
     HttpRequest httpRequest = rb.build();
     AtomicReference<@Nullable CappedBodySubscriber> subscriber = new AtomicReference<>();
-    CompletableFuture<HttpResponse<String>> sent =
-        client.sendAsync(
-            httpRequest,
-            info -> {
-              CappedBodySubscriber s = new CappedBodySubscriber(maxResponseBodyBytes);
-              subscriber.set(s);
-              return s;
-            });
+    // The exchange runs synchronously on this executor thread. HttpClient.sendAsync would hand
+    // its completion to CompletableFuture's default executor, which on machines with fewer than
+    // three cores (common pool parallelism 1) starts a new thread for every response.
+    Thread worker = Thread.currentThread();
+    Object running = new Object();
+    boolean[] done = {false};
     abort.set(
         () -> {
           CappedBodySubscriber s = subscriber.get();
           if (s != null) {
             s.abort();
           }
-          sent.cancel(true);
-        });
-    if (result.isDone()) {
-      requireNonNull(abort.get()).run();
-      return;
-    }
-    sent.whenComplete(
-        (response, error) -> {
-          if (error != null) {
-            result.complete(failureOf(error, uri, start));
-          } else {
-            result.complete(
-                DeliveryResult.response(
-                    response.statusCode(),
-                    lowerCaseHeaders(response.headers().map()),
-                    response.body(),
-                    elapsed(start)));
+          synchronized (running) {
+            if (!done[0]) {
+              worker.interrupt();
+            }
           }
         });
+    if (result.isDone()) {
+      synchronized (running) {
+        done[0] = true;
+      }
+      return;
+    }
+    try {
+      HttpResponse<String> response =
+          client.send(
+              httpRequest,
+              info -> {
+                CappedBodySubscriber s = new CappedBodySubscriber(maxResponseBodyBytes);
+                subscriber.set(s);
+                return s;
+              });
+      result.complete(
+          DeliveryResult.response(
+              response.statusCode(),
+              lowerCaseHeaders(response.headers().map()),
+              response.body(),
+              elapsed(start)));
+    } catch (InterruptedException e) {
+      // aborted: by the deadline (the result already says so) or by close()
+      result.complete(failure(new IOException("the request was aborted"), start, true));
+    } catch (IOException | RuntimeException e) {
+      result.complete(failureOf(e, uri, start));
+    } finally {
+      synchronized (running) {
+        done[0] = true;
+        Thread.interrupted(); // an abort that came after the exchange ended must not leak
+      }
+    }
   }
 
   private DeliveryResult failureOf(Throwable error, URI uri, long start) {
