@@ -1,23 +1,16 @@
 package io.webhookd.internal;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
 import java.util.Base64;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
@@ -31,19 +24,13 @@ import org.jspecify.annotations.Nullable;
  */
 public final class MessageEncoder {
   static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final JsonFactory FACTORY =
-      JsonFactory.builder()
-          .streamReadConstraints(
-              StreamReadConstraints.builder().maxNestingDepth(500).maxStringLength(Integer.MAX_VALUE / 2).build())
-          .build();
   private static final JsonStringEncoder QUOTER = JsonStringEncoder.getInstance();
   private static final DateTimeFormatter TS =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
   private static final byte[] NULL = "null".getBytes(StandardCharsets.US_ASCII);
 
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
   private long lastMillis = Long.MIN_VALUE;
-  private String lastTimestamp = "";
+  private byte[] lastTimestamp = new byte[0];
 
   /** The kind of payload a record value holds. */
   enum ValueKind {
@@ -58,34 +45,21 @@ public final class MessageEncoder {
     if (value == null || value.length == 0) {
       return ValueKind.NULL;
     }
-    if (isJson(value)) {
+    if (JsonBytes.isJson(value)) {
       return ValueKind.JSON;
     }
-    return isUtf8(value) ? ValueKind.TEXT : ValueKind.BINARY;
+    return JsonBytes.isUtf8(value) ? ValueKind.TEXT : ValueKind.BINARY;
   }
 
   private static final com.fasterxml.jackson.databind.ObjectReader STRICT_READER =
       MAPPER.reader().with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-  /** Cheap pre-check: JSON values start (after whitespace) with one of these bytes. */
-  private static boolean mayBeJson(byte[] value) {
-    int i = 0;
-    while (i < value.length && (value[i] == ' ' || value[i] == '\n' || value[i] == '\r' || value[i] == '\t')) {
-      i++;
-    }
-    if (i == value.length) {
-      return false;
-    }
-    byte c = value[i];
-    return c == '{' || c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n';
-  }
-
   /**
    * The value parsed as JSON, or {@code null} when it is not exactly one JSON value: used when a
-   * filter needs the tree anyway, so the value is parsed once.
+   * filter needs the tree anyway.
    */
   static @Nullable JsonNode parseJson(byte @Nullable [] value) {
-    if (value == null || value.length == 0 || !mayBeJson(value)) {
+    if (value == null || value.length == 0 || !JsonBytes.isJson(value)) {
       return null;
     }
     try {
@@ -103,40 +77,16 @@ public final class MessageEncoder {
     if (parsed != null) {
       return ValueKind.JSON;
     }
-    return isUtf8(value) ? ValueKind.TEXT : ValueKind.BINARY;
+    return JsonBytes.isUtf8(value) ? ValueKind.TEXT : ValueKind.BINARY;
   }
 
   /** Whether the bytes are exactly one JSON value (whitespace around it allowed), in UTF-8. */
   static boolean isJson(byte[] value) {
-    if (!mayBeJson(value)) {
-      return false;
-    }
-    try (JsonParser p = FACTORY.createParser(value)) {
-      JsonToken t = p.nextToken();
-      if (t == null) {
-        return false;
-      }
-      p.skipChildren();
-      if (t == JsonToken.VALUE_STRING) {
-        p.getText(); // forces UTF-8 validation of the string
-      }
-      return p.nextToken() == null;
-    } catch (IOException | RuntimeException e) {
-      return false;
-    }
+    return JsonBytes.isJson(value);
   }
 
   static boolean isUtf8(byte[] bytes) {
-    try {
-      StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes));
-      return true;
-    } catch (CharacterCodingException e) {
-      return false;
-    }
+    return JsonBytes.isUtf8(bytes);
   }
 
   /**
@@ -195,62 +145,149 @@ public final class MessageEncoder {
 
   /** The message object's JSON bytes, without building a tree. */
   byte[] encode(ConsumerRecord<byte[], byte[]> r, ValueKind kind) {
-    out.reset();
-    raw("{\"topic\":");
-    quoted(r.topic());
-    raw(",\"partition\":");
-    raw(Integer.toString(r.partition()));
-    raw(",\"offset\":");
-    raw(Long.toString(r.offset()));
-    raw(",\"timestamp\":\"");
-    raw(timestamp(r.timestamp()));
-    raw("\",\"key\":");
+    pos = 0;
+    put(T_TOPIC);
+    put(topicBytes(r.topic()));
+    put(T_PARTITION);
+    putLong(r.partition());
+    put(T_OFFSET);
+    putLong(r.offset());
+    put(T_TIMESTAMP);
+    put(timestamp(r.timestamp()));
+    put(T_KEY);
     byte[] key = r.key();
-    boolean keyBase64 = false;
     if (key == null) {
-      out.writeBytes(NULL);
-    } else if (isUtf8(key)) {
-      quoted(new String(key, StandardCharsets.UTF_8));
-    } else {
-      quoted(Base64.getEncoder().encodeToString(key));
-      keyBase64 = true;
+      put(NULL);
+    } else if (!putText(key)) {
+      putQuoted(Base64.getEncoder().encodeToString(key));
+      put(T_KEY_BASE64);
     }
-    if (keyBase64) {
-      raw(",\"key_encoding\":\"base64\"");
-    }
-    raw(",\"value\":");
+    put(T_VALUE);
     switch (kind) {
-      case NULL -> out.writeBytes(NULL);
-      case JSON -> out.writeBytes(r.value());
-      case TEXT -> quoted(new String(r.value(), StandardCharsets.UTF_8));
+      case NULL -> put(NULL);
+      case JSON -> put(r.value());
+      case TEXT -> putText(r.value());
       case BINARY -> {
-        quoted(Base64.getEncoder().encodeToString(r.value()));
-        raw(",\"value_encoding\":\"base64\"");
+        putQuoted(Base64.getEncoder().encodeToString(r.value()));
+        put(T_VALUE_BASE64);
       }
     }
-    raw(",\"headers\":{");
+    put(T_HEADERS);
     boolean first = true;
     for (Header h : r.headers()) {
       if (!first) {
-        out.write(',');
+        put((byte) ',');
       }
       first = false;
-      quoted(h.key());
-      out.write(':');
-      if (h.value() == null) {
-        out.writeBytes(NULL);
-      } else {
-        quoted(headerValue(h.value()));
+      putQuoted(h.key());
+      put((byte) ':');
+      byte[] v = h.value();
+      if (v == null) {
+        put(NULL);
+      } else if (!putText(v)) {
+        putQuoted(Base64.getEncoder().encodeToString(v));
       }
     }
-    raw("}}");
-    return out.toByteArray();
+    put(T_END);
+    return Arrays.copyOf(buf, pos);
+  }
+
+  private static final byte[] T_TOPIC = ascii("{\"topic\":");
+  private static final byte[] T_PARTITION = ascii(",\"partition\":");
+  private static final byte[] T_OFFSET = ascii(",\"offset\":");
+  private static final byte[] T_TIMESTAMP = ascii(",\"timestamp\":\"");
+  private static final byte[] T_KEY = ascii("\",\"key\":");
+  private static final byte[] T_KEY_BASE64 = ascii(",\"key_encoding\":\"base64\"");
+  private static final byte[] T_VALUE = ascii(",\"value\":");
+  private static final byte[] T_VALUE_BASE64 = ascii(",\"value_encoding\":\"base64\"");
+  private static final byte[] T_HEADERS = ascii(",\"headers\":{");
+  private static final byte[] T_END = ascii("}}");
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private byte[] buf = new byte[4096];
+  private int pos;
+  private final java.util.Map<String, byte[]> topics = new java.util.HashMap<>();
+
+  private byte[] topicBytes(String topic) {
+    byte[] b = topics.get(topic);
+    if (b == null) {
+      b = ("\"" + new String(QUOTER.quoteAsString(topic)) + "\"").getBytes(StandardCharsets.UTF_8);
+      if (topics.size() < 1000) {
+        topics.put(topic, b);
+      }
+    }
+    return b;
+  }
+
+  private void ensure(int more) {
+    if (pos + more > buf.length) {
+      buf = Arrays.copyOf(buf, Math.max(buf.length * 2, pos + more));
+    }
+  }
+
+  private void put(byte[] a) {
+    ensure(a.length);
+    System.arraycopy(a, 0, buf, pos, a.length);
+    pos += a.length;
+  }
+
+  private void put(byte b) {
+    ensure(1);
+    buf[pos++] = b;
+  }
+
+  private void putLong(long v) {
+    if (v < 0) {
+      put(ascii(Long.toString(v)));
+      return;
+    }
+    ensure(20);
+    if (v == 0) {
+      buf[pos++] = '0';
+      return;
+    }
+    int start = pos;
+    while (v > 0) {
+      buf[pos++] = (byte) ('0' + (v % 10));
+      v /= 10;
+    }
+    for (int i = start, j = pos - 1; i < j; i++, j--) {
+      byte t = buf[i];
+      buf[i] = buf[j];
+      buf[j] = t;
+    }
+  }
+
+  /** Writes UTF-8 bytes as a JSON string; false (nothing written) when they are not UTF-8. */
+  private boolean putText(byte[] utf8) {
+    if (JsonBytes.isPlainAscii(utf8)) {
+      ensure(utf8.length + 2);
+      buf[pos++] = '"';
+      System.arraycopy(utf8, 0, buf, pos, utf8.length);
+      pos += utf8.length;
+      buf[pos++] = '"';
+      return true;
+    }
+    if (!JsonBytes.isUtf8(utf8)) {
+      return false;
+    }
+    putQuoted(new String(utf8, StandardCharsets.UTF_8));
+    return true;
+  }
+
+  private void putQuoted(String s) {
+    put((byte) '"');
+    put(QUOTER.quoteAsUTF8(s));
+    put((byte) '"');
   }
 
   /** Records of one poll mostly share their millisecond: format each millisecond once. */
-  private String timestamp(long millis) {
+  private byte[] timestamp(long millis) {
     if (millis != lastMillis) {
-      lastTimestamp = TS.format(Instant.ofEpochMilli(millis));
+      lastTimestamp = ascii(TS.format(Instant.ofEpochMilli(millis)));
       lastMillis = millis;
     }
     return lastTimestamp;
@@ -276,17 +313,5 @@ public final class MessageEncoder {
     body[pos++] = ']';
     body[pos++] = '}';
     return body;
-  }
-
-  private void raw(String ascii) {
-    for (int i = 0; i < ascii.length(); i++) {
-      out.write(ascii.charAt(i));
-    }
-  }
-
-  private void quoted(String s) {
-    out.write('"');
-    out.writeBytes(QUOTER.quoteAsUTF8(s));
-    out.write('"');
   }
 }
