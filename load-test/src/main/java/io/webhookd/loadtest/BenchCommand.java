@@ -422,8 +422,7 @@ final class BenchCommand implements Callable<Integer> {
       AtomicBoolean stop = new AtomicBoolean();
       Webhookd engine = null;
       Thread relay = null;
-      long produceStart = System.currentTimeMillis() + 3000;
-      URI url = receiver.channel(channel, secret, produceStart + warmupSeconds * 1000L);
+      URI url = receiver.channel(channel, secret, Long.MAX_VALUE);
       if (name.equals("webhookd")) {
         engine = Engines.start(kafka.bootstrap(), SubscriptionStore.inMemory());
         engine.subscribe(SubscriptionSpec.builder().name("latency " + channel).webhookUrl(url.toString()).signingSecret(secret)
@@ -438,10 +437,21 @@ final class BenchCommand implements Callable<Integer> {
         }, "naive-relay");
         relay.start();
       }
-      Thread.sleep(Math.max(0, produceStart - System.currentTimeMillis()));
       int n = (int) Math.round(rate * duration.toMillis() / 1000.0);
       SplittableRandom rnd = new SplittableRandom(11);
+      int probes = 0;
       try (KafkaProducer<String, byte[]> p = kafka.producer(0)) {
+        // probes until the contender delivers (group joined, offsets topic there), so that
+        // neither contender's figures include the start-up of its consumer
+        long readyBy = System.currentTimeMillis() + 60_000;
+        while (receiver.stats(channel).get("unique").asLong() == 0 && System.currentTimeMillis() < readyBy) {
+          p.send(new ProducerRecord<>(topic, "probe", Payloads.payload(n + probes, "eu", 0, 0, payloadBytes, rnd)));
+          probes++;
+          Thread.sleep(100);
+        }
+        long measuredFrom = System.currentTimeMillis() + warmupSeconds * 1000L;
+        receiver.latencyFrom(channel, measuredFrom);
+        console.printf(Locale.ROOT, "%s: ready after %d probe(s); producing %d messages at %.0f msg/s%n", name, probes, n, rate);
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
           long due = t0 + (long) (i * 1e9 / rate);
@@ -454,6 +464,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         p.flush();
       }
+      n += probes;
       long until = System.currentTimeMillis() + 60_000;
       JsonNode s = receiver.stats(channel);
       while (s.get("unique").asLong() < n && System.currentTimeMillis() < until) {
@@ -499,6 +510,18 @@ final class BenchCommand implements Callable<Integer> {
     String line;
     while ((line = r.readLine()) != null) {
       if (line.startsWith("BOOTSTRAP ")) {
+        // keep draining its output, so that a full pipe never stalls the Kafka JVM
+        Thread drain = new Thread(() -> {
+          try {
+            while (r.readLine() != null) {
+              // discard
+            }
+          } catch (java.io.IOException ignored) {
+            // the JVM ended
+          }
+        }, "kafka-jvm-stdout");
+        drain.setDaemon(true);
+        drain.start();
         return line.substring("BOOTSTRAP ".length()).trim();
       }
     }

@@ -34,7 +34,8 @@ import org.jspecify.annotations.Nullable;
  * requests. Refused requests record nothing (the sender must deliver them again).
  *
  * <p>Control endpoints, used when the receiver runs in its own JVM ({@link ReceiverMain}): {@code
- * POST /control/channel?name=&secret=&latency_from_ms=} and {@code GET /control/stats?name=}.
+ * POST /control/channel?name=&secret=&latency_from_ms=}, {@code POST
+ * /control/latency_from?name=&ms=} and {@code GET /control/stats?name=}.
  */
 final class Receiver implements AutoCloseable {
   private static final JsonFactory JSON = new JsonFactory();
@@ -233,6 +234,14 @@ final class Receiver implements AutoCloseable {
           c.latencyFrom(Long.parseLong(q.get("latency_from_ms")));
         }
         out = MAPPER.writeValueAsBytes(Map.of("url", url(c.name).toString()));
+      } else if (path.equals("/control/latency_from") && ex.getRequestMethod().equals("POST")) {
+        Channel c = channels.get(q.getOrDefault("name", ""));
+        if (c == null) {
+          ex.sendResponseHeaders(404, -1);
+          return;
+        }
+        c.latencyFrom(Long.parseLong(q.get("ms")));
+        out = MAPPER.writeValueAsBytes(Map.of("latency_from_ms", Long.parseLong(q.get("ms"))));
       } else if (path.equals("/control/stats")) {
         Channel c = channels.get(q.getOrDefault("name", ""));
         if (c == null) {

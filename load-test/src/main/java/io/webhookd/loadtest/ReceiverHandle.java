@@ -22,6 +22,9 @@ interface ReceiverHandle extends AutoCloseable {
   /** Makes a channel and returns its webhook URL. */
   URI channel(String name, String secret, long latencyFromMs) throws IOException;
 
+  /** From now on only messages produced at or after {@code epochMs} count towards latency. */
+  void latencyFrom(String name, long epochMs) throws IOException;
+
   /** unique, duplicates, first_ms, last_new_ms, bad_signature, latency {...} */
   JsonNode stats(String name) throws IOException;
 
@@ -38,6 +41,11 @@ interface ReceiverHandle extends AutoCloseable {
       public URI channel(String name, String secret, long latencyFromMs) {
         r.channel(name, secret, null).latencyFrom(latencyFromMs);
         return r.url(name);
+      }
+
+      @Override
+      public void latencyFrom(String name, long epochMs) {
+        r.get(name).latencyFrom(epochMs);
       }
 
       @Override
@@ -79,6 +87,12 @@ interface ReceiverHandle extends AutoCloseable {
         JsonNode n = call(HttpRequest.newBuilder(URI.create(base + "/control/channel?name=" + enc(name) + "&secret=" + enc(secret)
             + "&latency_from_ms=" + latencyFromMs)).POST(HttpRequest.BodyPublishers.noBody()));
         return URI.create(n.get("url").asText());
+      }
+
+      @Override
+      public void latencyFrom(String name, long epochMs) throws IOException {
+        call(HttpRequest.newBuilder(URI.create(base + "/control/latency_from?name=" + enc(name) + "&ms=" + epochMs))
+            .POST(HttpRequest.BodyPublishers.noBody()));
       }
 
       @Override

@@ -72,6 +72,9 @@ final class Report {
     table(h, (Map<String, Object>) result.get("counts"));
     h.append("<h3>Latency produce → receive (first deliveries, ms)</h3>");
     table(h, (Map<String, Object>) result.get("latency"));
+    h.append("<h3>Latency of messages produced after the first ")
+        .append(((Map<String, Object>) result.get("latency_steady")).get("produced_after_ms")).append(" ms (ms)</h3>");
+    table(h, (Map<String, Object>) result.get("latency_steady"));
     h.append("<h3>Throughput</h3>");
     table(h, (Map<String, Object>) result.get("throughput"));
     h.append("<h2>Latency over time</h2>").append(timeChart(seconds, events));

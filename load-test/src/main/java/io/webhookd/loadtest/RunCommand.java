@@ -115,6 +115,9 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--receiver-threads", description = "Receiver thread pool size (default ${DEFAULT-VALUE}).", defaultValue = "32")
   int receiverThreads;
 
+  @Option(names = "--steady-after", description = "latency_steady leaves out messages produced in the first part of the run, while consumers join (default ${DEFAULT-VALUE}).", defaultValue = "10s", converter = DurationConverter.class)
+  Duration steadyAfter;
+
   @Option(names = "--no-sqlite", description = "Do not record deliveries in SQLite.")
   boolean noSqlite;
 
@@ -299,6 +302,14 @@ final class RunCommand implements Callable<Integer> {
       h.record(f[1]);
     }
     Map<String, Object> latency = h.summary();
+    LatencyHistogram steady = new LatencyHistogram();
+    for (long[] f : firsts) {
+      if (f[0] - f[1] >= startMs + steadyAfter.toMillis()) {
+        steady.record(f[1]);
+      }
+    }
+    Map<String, Object> latencySteady = steady.summary();
+    latencySteady.put("produced_after_ms", steadyAfter.toMillis());
     Map<String, Object> throughput = new LinkedHashMap<>();
     long delivered = ((Number) counts.get("delivered_unique")).longValue();
     throughput.put("publish_rate_msg_s", round(rows.size() * 1000.0 / Math.max(1, publishEndMs - startMs)));
@@ -321,6 +332,7 @@ final class RunCommand implements Callable<Integer> {
     res.put("verdict", verdict);
     res.put("counts", counts);
     res.put("latency", latency);
+    res.put("latency_steady", latencySteady);
     res.put("throughput", throughput);
     res.put("events", new ArrayList<>(events));
     res.put("http_faults", faultCounts);
@@ -337,6 +349,7 @@ final class RunCommand implements Callable<Integer> {
     console.printf("produced %s, expected %s, delivered unique %s, missing %s, unexpected %s, duplicates %s%n",
         counts.get("produced"), counts.get("expected"), delivered, missing, unexpected, counts.get("duplicates"));
     console.println("latency ms " + latency);
+    console.println("latency ms of messages produced after " + Durations.format(steadyAfter) + " " + latencySteady);
     console.println("throughput " + throughput);
     console.println("sqlite check " + sqlCheck);
     console.println("report: " + dir.resolve("report.html").toAbsolutePath());
