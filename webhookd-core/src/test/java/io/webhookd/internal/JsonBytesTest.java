@@ -75,6 +75,25 @@ class JsonBytesTest {
   }
 
   @Test
+  @DisplayName("long strings: quotes, escapes, control and non-ASCII bytes are found at every position of an 8-byte word")
+  void longStringsAtEveryAlignment() {
+    String[] specials = {"\\\"", "\\n", "\\u00e9", "\u00e9", "\u4e2d", "\t", "\"", "\\x"};
+    for (int pad = 0; pad < 17; pad++) {
+      for (int len = 0; len < 20; len++) {
+        for (String sp : specials) {
+          String doc = "{\"" + "k".repeat(pad) + "\":\"" + "a".repeat(len) + sp + "b".repeat(len % 9) + "\"}";
+          byte[] b = utf8(doc);
+          assertThat(JsonBytes.isJson(b)).as(doc).isEqualTo(jacksonSaysJson(b));
+        }
+      }
+    }
+    byte[] invalidLate = utf8("\"" + "a".repeat(37) + "\u00e9\"");
+    invalidLate[38] = (byte) 0xff;
+    assertThat(JsonBytes.isJson(invalidLate)).isFalse();
+    assertThat(JsonBytes.isUtf8(invalidLate)).isFalse();
+  }
+
+  @Test
   @DisplayName("strings must be valid UTF-8; nesting is bounded")
   void utf8AndDepth() {
     assertThat(JsonBytes.isJson(new byte[] {'"', (byte) 0xc3, (byte) 0xa9, '"'})).isTrue();
