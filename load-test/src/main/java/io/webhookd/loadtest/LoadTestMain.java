@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "webhookd-load-test",
     mixinStandardHelpOptions = true,
-    subcommands = {GenerateCommand.class, RunCommand.class, BenchCommand.class, JfrSummaryCommand.class},
+    subcommands = {GenerateCommand.class, RunCommand.class, BenchCommand.class, ScaleCommand.class, JfrSummaryCommand.class},
     description = "The webhookd load, fault and benchmark harness. Commands: generate, run, bench, jmh, jfr-summary.")
 public final class LoadTestMain implements Runnable {
   public static void main(String[] args) throws Exception {

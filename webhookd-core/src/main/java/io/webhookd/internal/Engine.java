@@ -469,7 +469,6 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
-    props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000);
     props.putAll(config.kafka());
     props.put(ConsumerConfig.GROUP_ID_CONFIG, s.groupId());
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

@@ -57,7 +57,7 @@ final class SubscriptionRunner implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(SubscriptionRunner.class);
   private static final long COMMIT_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   private static final long LAG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(2);
-  private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+  private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1000);
   private static final int MAX_BATCH_BYTES = 10 * 1024 * 1024;
   /** A partition is paused when this much of it waits in memory. */
   private static final int MAX_BUFFERED_BYTES = 16 * 1024 * 1024;

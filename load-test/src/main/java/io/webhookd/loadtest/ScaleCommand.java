@@ -1,0 +1,120 @@
+package io.webhookd.loadtest;
+
+import io.webhookd.SubscriptionSpec;
+import io.webhookd.Webhookd;
+import io.webhookd.http.JdkHttpDestination;
+import io.webhookd.testkit.KafkaCluster;
+import io.webhookd.testkit.WebhookReceiver;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.lang.management.ThreadMXBean;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Many subscriptions on one engine: how many threads, how much heap and CPU per idle and per busy
+ * subscription. Run it with the heap limit to prove, e.g. {@code java -Xmx1g -jar … scale}.
+ */
+@Command(name = "scale", mixinStandardHelpOptions = true,
+    description = "Run many subscriptions on one engine and report threads, heap and CPU, idle and busy.")
+final class ScaleCommand implements Callable<Integer> {
+  @Option(names = "--subscriptions", description = "Subscriptions on the engine (default 1000).")
+  int subscriptions = 1000;
+
+  @Option(names = "--topics", description = "Topics they are spread over (default 10).")
+  int topics = 10;
+
+  @Option(names = "--messages", description = "Messages per topic in the busy phase (default 20).")
+  int messages = 20;
+
+  @Option(names = "--idle-seconds", description = "Length of the idle measurement (default 30).")
+  int idleSeconds = 30;
+
+  @Override
+  public Integer call() throws Exception {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    try (KafkaCluster kafka = KafkaCluster.start(1); WebhookReceiver receiver = WebhookReceiver.start()) {
+      List<String> names = new ArrayList<>();
+      for (int t = 0; t < topics; t++) {
+        String name = "scale-" + t;
+        kafka.createTopic(name, 1);
+        names.add(name);
+      }
+      long heapBefore = usedHeapAfterGc(memory);
+      int threadsBefore = threads.getThreadCount();
+      long startNanos = System.nanoTime();
+      try (Webhookd engine = Webhookd.builder().bootstrapServers(kafka.bootstrapServers())
+          .destination(JdkHttpDestination.builder().allowPrivateDestinations(true).build()).build()) {
+        for (int i = 0; i < subscriptions; i++) {
+          engine.subscribe(SubscriptionSpec.builder().name("scale-" + i).webhookUrl(receiver.url().toString())
+              .source(names.get(i % topics)).maxBatchSize(10).maxBatchInterval(Duration.ofMillis(200)).build());
+        }
+        // every consumer must have joined its group before the busy phase, or it would not count
+        for (String topic : names) {
+          kafka.produce(topic, List.of(new ProducerRecord<>(topic, "warm", "{\"warm\":true}".getBytes(StandardCharsets.UTF_8))));
+        }
+        receiver.awaitDeliveredCount(topics, Duration.ofMinutes(10));
+        while (receiver.deliveredMessages().size() < subscriptions) {
+          Thread.sleep(500); // polling a counter in a measurement tool, not a test
+          if (System.nanoTime() - startNanos > Duration.ofMinutes(10).toNanos()) {
+            System.out.printf("only %d of %d subscriptions delivered within 10 minutes%n", receiver.deliveredMessages().size(), subscriptions);
+            return 1;
+          }
+        }
+        System.out.printf("%d subscriptions running and delivering after %.1f s%n", subscriptions, (System.nanoTime() - startNanos) / 1e9);
+
+        long heapIdle = usedHeapAfterGc(memory);
+        int threadsIdle = threads.getThreadCount();
+        long cpu0 = os.getProcessCpuTime();
+        Thread.sleep(idleSeconds * 1000L);
+        long idleCpu = os.getProcessCpuTime() - cpu0;
+        System.out.printf("idle: %d threads (%d before the engine), heap %.1f MiB after GC (%.1f MiB before), CPU %.1f%% of one core over %d s%n",
+            threadsIdle, threadsBefore, heapIdle / 1048576.0, heapBefore / 1048576.0, 100.0 * idleCpu / (idleSeconds * 1e9), idleSeconds);
+        System.out.printf("per idle subscription: %.2f threads, %.0f KiB heap, %.3f ms CPU per second%n",
+            (threadsIdle - threadsBefore) / (double) subscriptions, (heapIdle - heapBefore) / 1024.0 / subscriptions,
+            idleCpu / 1e6 / idleSeconds / subscriptions);
+
+        int before = receiver.deliveredMessages().size();
+        long cpu1 = os.getProcessCpuTime();
+        long busyStart = System.nanoTime();
+        for (String topic : names) {
+          List<ProducerRecord<String, byte[]>> batch = new ArrayList<>();
+          for (int m = 0; m < messages; m++) {
+            batch.add(new ProducerRecord<>(topic, "k" + m, ("{\"m\":" + m + "}").getBytes(StandardCharsets.UTF_8)));
+          }
+          kafka.produce(topic, batch);
+        }
+        long expected = before + (long) subscriptions * messages;
+        while (receiver.deliveredMessages().size() < expected) {
+          Thread.sleep(200);
+          if (System.nanoTime() - busyStart > Duration.ofMinutes(10).toNanos()) {
+            System.out.printf("busy phase incomplete: %d of %d%n", receiver.deliveredMessages().size(), expected);
+            return 1;
+          }
+        }
+        double busySeconds = (System.nanoTime() - busyStart) / 1e9;
+        long busyCpu = os.getProcessCpuTime() - cpu1;
+        System.out.printf("busy: %d deliveries (%d messages x %d subscriptions) in %.1f s, %d threads, heap %.1f MiB after GC, CPU %.1f s (%.1f ms per subscription, %.0f µs per delivered message)%n",
+            (long) subscriptions * messages, messages, subscriptions, busySeconds, threads.getThreadCount(), usedHeapAfterGc(memory) / 1048576.0,
+            busyCpu / 1e9, busyCpu / 1e6 / subscriptions, busyCpu / 1e3 / ((double) subscriptions * messages));
+        System.out.printf("max heap (-Xmx): %.0f MiB%n", memory.getHeapMemoryUsage().getMax() / 1048576.0);
+      }
+    }
+    return 0;
+  }
+
+  private static long usedHeapAfterGc(MemoryMXBean memory) throws InterruptedException {
+    System.gc();
+    Thread.sleep(200);
+    return memory.getHeapMemoryUsage().getUsed();
+  }
+}
