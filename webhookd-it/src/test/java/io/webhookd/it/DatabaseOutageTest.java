@@ -6,7 +6,6 @@ import static io.webhookd.it.EngineFixture.topic;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.webhookd.HealthSnapshot;
 import io.webhookd.Subscription;
 import io.webhookd.SubscriptionSpec;
 import io.webhookd.Webhookd;
@@ -57,10 +56,8 @@ class DatabaseOutageTest {
 
       db = Server.createTcpServer(serverArgs).start();
       try (JdbcSubscriptionStore reader = JdbcSubscriptionStore.builder().jdbcUrl(url).encryptionKey(key).build()) {
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-          HealthSnapshot h = reader.health(s.id()).orElseThrow();
-          assertThat(h.delivered()).isEqualTo(300);
-        });
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+            assertThat(reader.health(s.id())).hasValueSatisfying(h -> assertThat(h.delivered()).isEqualTo(300)));
         assertThat(reader.get(s.id()).orElseThrow().spec()).isEqualTo(s.spec());
       }
       assertThat(receiver.duplicateCount()).isZero();
