@@ -13,8 +13,6 @@ import io.webhookd.spi.SubscriptionStore;
 import io.webhookd.testkit.KafkaCluster;
 import io.webhookd.testkit.ReceivedMessage;
 import io.webhookd.testkit.ReceivedRequest;
-import io.webhookd.testkit.WebhookReceiver;
-import io.webhookd.testkit.WithKafka;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,28 +23,13 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-@WithKafka
-class DeliveryTest {
-  private final KafkaCluster kafka;
-  private WebhookReceiver receiver;
+class DeliveryTest extends ReceiverTestBase {
 
   DeliveryTest(KafkaCluster kafka) {
-    this.kafka = kafka;
-  }
-
-  @BeforeEach
-  void startReceiver() {
-    receiver = WebhookReceiver.start();
-  }
-
-  @AfterEach
-  void stopReceiver() {
-    receiver.close();
+    super(kafka);
   }
 
   @Test

@@ -20,7 +20,6 @@ import io.webhookd.spi.SubscriptionStore;
 import io.webhookd.testkit.KafkaCluster;
 import io.webhookd.testkit.WebhookReceiver;
 import io.webhookd.testkit.WebhookReceiver.Response;
-import io.webhookd.testkit.WithKafka;
 import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.HashSet;
@@ -29,30 +28,15 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-@WithKafka
-class FailureRecoveryTest {
-  private final KafkaCluster kafka;
-  private WebhookReceiver receiver;
+class FailureRecoveryTest extends ReceiverTestBase {
 
   FailureRecoveryTest(KafkaCluster kafka) {
-    this.kafka = kafka;
-  }
-
-  @BeforeEach
-  void startReceiver() {
-    receiver = WebhookReceiver.start();
-  }
-
-  @AfterEach
-  void stopReceiver() {
-    receiver.close();
+    super(kafka);
   }
 
   private SubscriptionSpec.Builder spec(String topic) {

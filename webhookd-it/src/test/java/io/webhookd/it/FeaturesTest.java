@@ -18,8 +18,6 @@ import io.webhookd.spi.DeliveryResult;
 import io.webhookd.spi.SubscriptionListener;
 import io.webhookd.testkit.KafkaCluster;
 import io.webhookd.testkit.ReceivedRequest;
-import io.webhookd.testkit.WebhookReceiver;
-import io.webhookd.testkit.WithKafka;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -29,28 +27,13 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-@WithKafka
-class FeaturesTest {
-  private final KafkaCluster kafka;
-  private WebhookReceiver receiver;
+class FeaturesTest extends ReceiverTestBase {
 
   FeaturesTest(KafkaCluster kafka) {
-    this.kafka = kafka;
-  }
-
-  @BeforeEach
-  void startReceiver() {
-    receiver = WebhookReceiver.start();
-  }
-
-  @AfterEach
-  void stopReceiver() {
-    receiver.close();
+    super(kafka);
   }
 
   /** Standard Webhooks verification written from the specification, independent of webhookd's signer. */
