@@ -27,7 +27,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -160,11 +159,8 @@ class FailureRecoveryTest extends ReceiverTestBase {
   void resumesAfterEngineStops(String how) throws Exception {
     String t = topic(kafka, "resume-" + how, 3);
     SubscriptionStore store = SubscriptionStore.inMemory();
-    AtomicInteger seen = new AtomicInteger();
-    receiver.respondWith((n, req) -> {
-      seen.incrementAndGet();
-      return Response.ok().withDelay(Duration.ofMillis(20));
-    });
+    // fast at first, then slow, so that the engine stops long before the stream's end
+    receiver.respondWith((n, req) -> Response.ok().withDelay(Duration.ofMillis(n <= 10 ? 20 : 200)));
     kafka.produce(t, jsonMessages(t, 0, 3000));
     Webhookd first = engine(kafka).store(store).build();
     first.subscribe(spec(t).maxBatchSize(50).build());

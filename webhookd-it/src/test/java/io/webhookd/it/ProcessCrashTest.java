@@ -30,7 +30,8 @@ class ProcessCrashTest {
   void resumesAfterSigkill(KafkaCluster kafka, @TempDir Path dir) throws Exception {
     String t = topic(kafka, "crash", 3);
     try (WebhookReceiver receiver = WebhookReceiver.start()) {
-      receiver.respondWith((n, r) -> Response.ok().withDelay(Duration.ofMillis(5)));
+      // fast at first, then slow, so that the kill comes long before the stream's end
+      receiver.respondWith((n, r) -> Response.ok().withDelay(Duration.ofMillis(n <= 20 ? 5 : 100)));
       kafka.produce(t, jsonMessages(t, 0, 5000));
       Process child =
           new ProcessBuilder(
@@ -41,7 +42,7 @@ class ProcessCrashTest {
               .redirectOutput(dir.resolve("child.log").toFile())
               .start();
       try {
-        await().atMost(Duration.ofSeconds(90)).until(() -> receiver.uniqueDeliveredIds().size() > 1000 || !child.isAlive());
+        await().atMost(Duration.ofSeconds(90)).until(() -> receiver.uniqueDeliveredIds().size() > 500 || !child.isAlive());
         assertThat(child.isAlive()).as("child still running (see %s)", dir.resolve("child.log")).isTrue();
       } finally {
         child.destroyForcibly(); // SIGKILL: no close, no commit, no leaving the group
