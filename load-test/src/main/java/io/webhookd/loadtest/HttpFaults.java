@@ -2,7 +2,6 @@ package io.webhookd.loadtest;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
@@ -13,6 +12,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class HttpFaults {
   private volatile double fraction5xx;
+  private double owed500;
   private volatile long window5xxUntilMs;
   private volatile long tooManyUntilMs;
   private volatile int retryAfterSeconds;
@@ -28,6 +28,11 @@ final class HttpFaults {
   record Refusal(int status, int retryAfterSeconds) {}
 
   void fraction5xx(double fraction) {
+    synchronized (this) {
+      // the first request after switching on is refused, then exactly a fraction of them:
+      // deterministic, so a short run always sees the fault
+      this.owed500 = fraction > 0 ? 1.0 : 0.0;
+    }
     this.fraction5xx = fraction;
   }
 
@@ -61,9 +66,15 @@ final class HttpFaults {
       return new Refusal(429, retryAfterSeconds);
     }
     double f = fraction5xx;
-    if (f > 0 && ThreadLocalRandom.current().nextDouble() < f) {
-      answered500.incrementAndGet();
-      return new Refusal(500, 0);
+    if (f > 0) {
+      synchronized (this) {
+        if (owed500 >= 1.0) {
+          owed500 -= 1.0;
+          answered500.incrementAndGet();
+          return new Refusal(500, 0);
+        }
+        owed500 += f;
+      }
     }
     return null;
   }
