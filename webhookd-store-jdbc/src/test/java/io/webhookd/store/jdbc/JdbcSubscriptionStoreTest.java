@@ -189,14 +189,7 @@ class JdbcSubscriptionStoreTest {
   }
 
   private static JdbcSubscriptionStore postgres(String key) {
-    String schema = Postgres.createSchema();
-    SCHEMAS.add(schema);
-    return JdbcSubscriptionStore.builder()
-        .jdbcUrl(Postgres.url(schema))
-        .username(Postgres.USER)
-        .encryptionKey(key)
-        .maxPoolSize(9)
-        .build();
+    return Postgres.newStore(key, 9, SCHEMAS);
   }
 
   @Test

@@ -26,6 +26,18 @@ final class Postgres {
     return schema;
   }
 
+  /** A store in a new schema, which is added to {@code schemas} so the caller can drop it. */
+  static JdbcSubscriptionStore newStore(String key, int maxPoolSize, java.util.List<String> schemas) {
+    String schema = createSchema();
+    schemas.add(schema);
+    return JdbcSubscriptionStore.builder()
+        .jdbcUrl(url(schema))
+        .username(USER)
+        .encryptionKey(key)
+        .maxPoolSize(maxPoolSize)
+        .build();
+  }
+
   static String url(String schema) {
     return BASE_URL + (BASE_URL.contains("?") ? "&" : "?") + "currentSchema=" + schema;
   }

@@ -13,14 +13,7 @@ class PostgresSubscriptionStoreTest extends SubscriptionStoreContract {
 
   @Override
   protected SubscriptionStore createStore() {
-    String schema = Postgres.createSchema();
-    SCHEMAS.add(schema);
-    return JdbcSubscriptionStore.builder()
-        .jdbcUrl(Postgres.url(schema))
-        .username(Postgres.USER)
-        .encryptionKey(KEY)
-        .maxPoolSize(4)
-        .build();
+    return Postgres.newStore(KEY, 4, SCHEMAS);
   }
 
   @AfterAll
