@@ -80,15 +80,6 @@ public final class MessageEncoder {
     return JsonBytes.isUtf8(value) ? ValueKind.TEXT : ValueKind.BINARY;
   }
 
-  /** Whether the bytes are exactly one JSON value (whitespace around it allowed), in UTF-8. */
-  static boolean isJson(byte[] value) {
-    return JsonBytes.isJson(value);
-  }
-
-  static boolean isUtf8(byte[] bytes) {
-    return JsonBytes.isUtf8(bytes);
-  }
-
   /**
    * The message object a filter sees: topic, partition, offset, timestamp, key, value (parsed
    * JSON, a string, or base64), headers.
@@ -107,7 +98,7 @@ public final class MessageEncoder {
     byte[] key = r.key();
     if (key == null) {
       n.putNull("key");
-    } else if (isUtf8(key)) {
+    } else if (JsonBytes.isUtf8(key)) {
       n.put("key", new String(key, StandardCharsets.UTF_8));
     } else {
       n.put("key", Base64.getEncoder().encodeToString(key));
@@ -140,7 +131,7 @@ public final class MessageEncoder {
   }
 
   private static String headerValue(byte[] v) {
-    return isUtf8(v) ? new String(v, StandardCharsets.UTF_8) : Base64.getEncoder().encodeToString(v);
+    return JsonBytes.isUtf8(v) ? new String(v, StandardCharsets.UTF_8) : Base64.getEncoder().encodeToString(v);
   }
 
   /** The message object's JSON bytes, without building a tree. */
