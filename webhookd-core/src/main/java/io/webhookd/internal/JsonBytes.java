@@ -73,7 +73,7 @@ final class JsonBytes {
     return true;
   }
 
-  private static int skipWs(byte[] b, int i) {
+  static int skipWs(byte[] b, int i) {
     while (i < b.length && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) {
       i++;
     }
@@ -81,7 +81,7 @@ final class JsonBytes {
   }
 
   /** Index after the value starting at {@code i}, or -1. */
-  private static int value(byte[] b, int i, int depth) {
+  static int value(byte[] b, int i, int depth) {
     if (i >= b.length) {
       return -1;
     }
@@ -169,7 +169,7 @@ final class JsonBytes {
   }
 
   /** {@code i} is just after the opening quote; returns the index after the closing one. */
-  private static int string(byte[] b, int i) {
+  static int string(byte[] b, int i) {
     int n = b.length;
     while (i < n) {
       // skip 8 plain ASCII bytes at a time: most of a JSON document is the inside of strings

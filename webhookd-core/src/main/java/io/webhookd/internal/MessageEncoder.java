@@ -90,44 +90,71 @@ public final class MessageEncoder {
 
   /** As {@link #tree(ConsumerRecord, ValueKind)}, reusing an already parsed JSON value. */
   static ObjectNode tree(ConsumerRecord<byte[], byte[]> r, ValueKind kind, @Nullable JsonNode parsed) {
+    return tree(r, kind, parsed, null);
+  }
+
+  /**
+   * As {@link #tree(ConsumerRecord, ValueKind, JsonNode)}, with only the top-level fields that
+   * {@code only} names (all when it is {@code null}); {@code parsed} is used as the JSON value
+   * as it is (it may be a projection).
+   */
+  static ObjectNode tree(ConsumerRecord<byte[], byte[]> r, ValueKind kind, @Nullable JsonNode parsed, @Nullable FieldPaths only) {
     ObjectNode n = JsonNodeFactory.instance.objectNode();
-    n.put("topic", r.topic());
-    n.put("partition", r.partition());
-    n.put("offset", r.offset());
-    n.put("timestamp", TS.format(Instant.ofEpochMilli(r.timestamp())));
-    byte[] key = r.key();
-    if (key == null) {
-      n.putNull("key");
-    } else if (JsonBytes.isUtf8(key)) {
-      n.put("key", new String(key, StandardCharsets.UTF_8));
-    } else {
-      n.put("key", Base64.getEncoder().encodeToString(key));
-      n.put("key_encoding", "base64");
+    if (wants(only, "topic")) {
+      n.put("topic", r.topic());
     }
-    switch (kind) {
-      case NULL -> n.putNull("value");
-      case JSON -> {
-        if (parsed != null) {
-          n.set("value", parsed);
-        } else {
-          try {
-            n.set("value", MAPPER.readTree(r.value()));
-          } catch (IOException e) {
-            n.put("value", new String(r.value(), StandardCharsets.UTF_8));
+    if (wants(only, "partition")) {
+      n.put("partition", r.partition());
+    }
+    if (wants(only, "offset")) {
+      n.put("offset", r.offset());
+    }
+    if (wants(only, "timestamp")) {
+      n.put("timestamp", TS.format(Instant.ofEpochMilli(r.timestamp())));
+    }
+    if (wants(only, "key") || wants(only, "key_encoding")) {
+      byte[] key = r.key();
+      if (key == null) {
+        n.putNull("key");
+      } else if (JsonBytes.isUtf8(key)) {
+        n.put("key", new String(key, StandardCharsets.UTF_8));
+      } else {
+        n.put("key", Base64.getEncoder().encodeToString(key));
+        n.put("key_encoding", "base64");
+      }
+    }
+    if (wants(only, "value") || wants(only, "value_encoding")) {
+      switch (kind) {
+        case NULL -> n.putNull("value");
+        case JSON -> {
+          if (parsed != null) {
+            n.set("value", parsed);
+          } else {
+            try {
+              n.set("value", MAPPER.readTree(r.value()));
+            } catch (IOException e) {
+              n.put("value", new String(r.value(), StandardCharsets.UTF_8));
+            }
           }
         }
-      }
-      case TEXT -> n.put("value", new String(r.value(), StandardCharsets.UTF_8));
-      case BINARY -> {
-        n.put("value", Base64.getEncoder().encodeToString(r.value()));
-        n.put("value_encoding", "base64");
+        case TEXT -> n.put("value", new String(r.value(), StandardCharsets.UTF_8));
+        case BINARY -> {
+          n.put("value", Base64.getEncoder().encodeToString(r.value()));
+          n.put("value_encoding", "base64");
+        }
       }
     }
-    ObjectNode headers = n.putObject("headers");
-    for (Header h : r.headers()) {
-      headers.put(h.key(), h.value() == null ? null : headerValue(h.value()));
+    if (wants(only, "headers")) {
+      ObjectNode headers = n.putObject("headers");
+      for (Header h : r.headers()) {
+        headers.put(h.key(), h.value() == null ? null : headerValue(h.value()));
+      }
     }
     return n;
+  }
+
+  private static boolean wants(@Nullable FieldPaths only, String field) {
+    return only == null || only.child(field) != null;
   }
 
   private static String headerValue(byte[] v) {

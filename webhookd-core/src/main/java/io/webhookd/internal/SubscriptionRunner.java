@@ -103,7 +103,7 @@ final class SubscriptionRunner implements Runnable {
   private final Retrier retrier;
   private final @Nullable RateLimiter limiter;
   private final @Nullable Signer signer;
-  private final Map<String, Jmes.Filter> filters = new HashMap<>();
+  private final Map<String, RecordFilter> filters = new HashMap<>();
   private final MessageEncoder encoder = new MessageEncoder();
   private final Metrics.SubscriptionMetrics metrics;
   final HealthTracker health;
@@ -158,7 +158,7 @@ final class SubscriptionRunner implements Runnable {
     for (SubscriptionSpec.Source s : spec.sources()) {
       List<String> exprs = new ArrayList<>(s.jmesFilters());
       exprs.addAll(host.rowFilters(sub, s.topic()));
-      filters.put(s.topic(), Jmes.all(exprs));
+      filters.put(s.topic(), RecordFilter.of(exprs));
     }
     this.thread = new Thread(this, "webhookd-" + id.substring(0, Math.min(8, id.length())));
     this.thread.setDaemon(false);
@@ -264,7 +264,7 @@ final class SubscriptionRunner implements Runnable {
       if (ps == null) {
         continue; // not ours any more
       }
-      Jmes.Filter f = filters.getOrDefault(tp.topic(), Jmes.Filter.ACCEPT_ALL);
+      RecordFilter f = filters.get(tp.topic());
       for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
         if (ps.nextOffset >= 0 && r.offset() < ps.nextOffset) {
           continue; // already seen (cannot normally happen)
@@ -272,12 +272,10 @@ final class SubscriptionRunner implements Runnable {
         ps.nextOffset = r.offset() + 1;
         consumed++;
         MessageEncoder.ValueKind kind;
-        if (f != Jmes.Filter.ACCEPT_ALL) {
-          com.fasterxml.jackson.databind.JsonNode parsed = MessageEncoder.parseJson(r.value());
-          kind = MessageEncoder.classify(r.value(), parsed);
+        if (f != null && !f.acceptsAll()) {
           boolean pass;
           try {
-            pass = f.test(MessageEncoder.tree(r, kind, parsed));
+            pass = f.test(r);
           } catch (RuntimeException e) {
             log.debug("filter error on {}-{}@{}: {}; treated as not matching", r.topic(), r.partition(), r.offset(), e.toString());
             pass = false;
@@ -287,6 +285,7 @@ final class SubscriptionRunner implements Runnable {
             commitDirty = true;
             continue;
           }
+          kind = f.kind();
         } else {
           kind = MessageEncoder.classify(r.value());
         }
