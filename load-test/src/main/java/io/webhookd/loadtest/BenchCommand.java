@@ -113,7 +113,7 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--transport", defaultValue = "jdk", description = "webhookd's transport: jdk (webhookd-http-jdk) or standin (a minimal HTTP/1.1 sendAsync one, for comparison) (default ${DEFAULT-VALUE}).")
   String transport;
 
-  @Option(names = "--only", description = "Measure only this contender: webhookd or baseline.")
+  @Option(names = "--only", description = "Measure only this contender: webhookd or baseline (or, in latency mode, consumer: the floor, a plain consumer that only polls).")
   @Nullable String only;
 
   @Option(names = "--jfr", description = "Record a JFR profile (settings 'profile') of this JVM while webhookd runs, write it here and print its top frames.")
@@ -403,16 +403,46 @@ final class BenchCommand implements Callable<Integer> {
     return rate;
   }
 
+  /**
+   * The latency floor of this setup: one plain consumer that only polls, recording poll-return
+   * time minus record timestamp for records produced at or after {@code from}.
+   */
+  private static void consumeForLatency(
+      Kafka kafka, String topic, AtomicBoolean stop, LatencyHistogram hist, AtomicLong seen, AtomicLong from) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, "latency-floor-" + UUID.randomUUID());
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      c.subscribe(List.of(topic));
+      while (!stop.get()) {
+        ConsumerRecords<byte[], byte[]> r = c.poll(Duration.ofMillis(200));
+        long now = System.currentTimeMillis();
+        long f = from.get();
+        for (var rec : r) {
+          if (rec.timestamp() >= f) {
+            hist.record(now - rec.timestamp());
+          }
+        }
+        seen.addAndGet(r.count());
+      }
+    }
+  }
+
   private void latencyMode(Kafka kafka, ReceiverHandle receiver, Map<String, Object> res) throws Exception {
     int b = batchSizes.get(0);
     res.put("latency_setup", Map.of("rate_msg_s", rate, "duration", Durations.format(duration), "batch_size", b,
         "warmup_seconds_excluded", warmupSeconds, "batch_interval", Durations.format(batchInterval)));
     List<String> contenders = new ArrayList<>();
-    if (!"baseline".equals(only)) {
+    if (only == null || only.equals("webhookd")) {
       contenders.add("webhookd");
     }
-    if (!"webhookd".equals(only)) {
+    if (only == null || only.equals("baseline")) {
       contenders.add("baseline");
+    }
+    if (only == null || only.equals("consumer")) {
+      contenders.add("consumer");
     }
     Map<String, Object> figures = new LinkedHashMap<>();
     for (String name : contenders) {
@@ -423,11 +453,15 @@ final class BenchCommand implements Callable<Integer> {
       Webhookd engine = null;
       Thread relay = null;
       URI url = receiver.channel(channel, secret, Long.MAX_VALUE);
+      // the consumer-only floor: what produce -> poll costs here, without HTTP or a receiver
+      LatencyHistogram floor = new LatencyHistogram();
+      AtomicLong floorSeen = new AtomicLong();
+      AtomicLong floorFrom = new AtomicLong(Long.MAX_VALUE);
       if (name.equals("webhookd")) {
         engine = Engines.start(kafka.bootstrap(), SubscriptionStore.inMemory());
         engine.subscribe(SubscriptionSpec.builder().name("latency " + channel).webhookUrl(url.toString()).signingSecret(secret)
             .source(topic).maxBatchSize(b).maxBatchInterval(batchInterval).build());
-      } else {
+      } else if (name.equals("baseline")) {
         relay = new Thread(() -> {
           try {
             NaiveRelay.run(kafka.bootstrap(), topic, "naive-" + channel, b, url, secret, stop::get);
@@ -436,7 +470,18 @@ final class BenchCommand implements Callable<Integer> {
           }
         }, "naive-relay");
         relay.start();
+      } else {
+        relay = new Thread(() -> consumeForLatency(kafka, topic, stop, floor, floorSeen, floorFrom), "consumer-floor");
+        relay.start();
       }
+      boolean viaReceiver = !name.equals("consumer");
+      java.util.function.LongSupplier delivered = () -> {
+        try {
+          return viaReceiver ? receiver.stats(channel).get("unique").asLong() : floorSeen.get();
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      };
       int n = (int) Math.round(rate * duration.toMillis() / 1000.0);
       SplittableRandom rnd = new SplittableRandom(11);
       int probes = 0;
@@ -444,13 +489,14 @@ final class BenchCommand implements Callable<Integer> {
         // probes until the contender delivers (group joined, offsets topic there), so that
         // neither contender's figures include the start-up of its consumer
         long readyBy = System.currentTimeMillis() + 60_000;
-        while (receiver.stats(channel).get("unique").asLong() == 0 && System.currentTimeMillis() < readyBy) {
+        while (delivered.getAsLong() == 0 && System.currentTimeMillis() < readyBy) {
           p.send(new ProducerRecord<>(topic, "probe", Payloads.payload(n + probes, "eu", 0, 0, payloadBytes, rnd)));
           probes++;
           Thread.sleep(100);
         }
         long measuredFrom = System.currentTimeMillis() + warmupSeconds * 1000L;
         receiver.latencyFrom(channel, measuredFrom);
+        floorFrom.set(measuredFrom);
         console.printf(Locale.ROOT, "%s: ready after %d probe(s); producing %d messages at %.0f msg/s%n", name, probes, n, rate);
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
@@ -466,10 +512,8 @@ final class BenchCommand implements Callable<Integer> {
       }
       n += probes;
       long until = System.currentTimeMillis() + 60_000;
-      JsonNode s = receiver.stats(channel);
-      while (s.get("unique").asLong() < n && System.currentTimeMillis() < until) {
+      while (delivered.getAsLong() < n && System.currentTimeMillis() < until) {
         Thread.sleep(100);
-        s = receiver.stats(channel);
       }
       stop.set(true);
       if (engine != null) {
@@ -478,11 +522,17 @@ final class BenchCommand implements Callable<Integer> {
       if (relay != null) {
         relay.join(30_000);
       }
-      s = receiver.stats(channel);
-      Map<String, Object> f = MAPPER.convertValue(s.get("latency"), Map.class);
+      Map<String, Object> f;
+      if (viaReceiver) {
+        JsonNode s = receiver.stats(channel);
+        f = MAPPER.convertValue(s.get("latency"), Map.class);
+        f.put("delivered_unique", s.get("unique").asLong());
+        f.put("requests", s.get("accepted_requests").asLong());
+      } else {
+        f = new LinkedHashMap<>(floor.summary());
+        f.put("consumed", floorSeen.get());
+      }
       f.put("produced", n);
-      f.put("delivered_unique", s.get("unique").asLong());
-      f.put("requests", s.get("accepted_requests").asLong());
       figures.put(name, f);
       console.printf(Locale.ROOT, "%-9s batch %d at %.0f msg/s: %s%n", name, b, rate, f);
     }
