@@ -294,6 +294,7 @@ final class BenchCommand implements Callable<Integer> {
     AtomicReference<Throwable> failure = new AtomicReference<>();
     Webhookd engine = null;
     Thread relay = null;
+    long[] cpu0 = CpuTimes.read();
     long start = System.currentTimeMillis();
     if (webhookd) {
       engine = Engines.start(kafka.bootstrap(), SubscriptionStore.inMemory());
@@ -328,6 +329,7 @@ final class BenchCommand implements Callable<Integer> {
       }
     }
     boolean capped = s.get("unique").asLong() < target;
+    long[] cpu1 = CpuTimes.read();
     stop.set(true);
     if (engine != null) {
       engine.close();
@@ -353,10 +355,12 @@ final class BenchCommand implements Callable<Integer> {
     m.put("duplicates", s.get("duplicates").asLong());
     m.put("bad_signature", s.get("bad_signature").asLong());
     m.put("capped", capped);
+    Map<String, Object> cpu = CpuTimes.perMessage(cpu0, cpu1, unique);
+    m.put("cpu_us_per_msg", cpu);
     if (!name.startsWith("warmup")) {
-      console.printf(Locale.ROOT, "%-9s batch %4d: %,8d msgs in %6.2f s = %,8.0f msg/s%s (first delivery after %s ms, %d requests, %d dup, %d bad sig)%n",
+      console.printf(Locale.ROOT, "%-9s batch %4d: %,8d msgs in %6.2f s = %,8.0f msg/s%s (first delivery after %s ms, %d requests, %d dup, %d bad sig; CPU us/msg %s)%n",
           name, batch, unique, secs, unique / secs, capped ? " CAPPED" : "", m.get("first_delivery_after_ms"), m.get("requests"),
-          m.get("duplicates"), m.get("bad_signature"));
+          m.get("duplicates"), m.get("bad_signature"), cpu);
     }
     return m;
   }

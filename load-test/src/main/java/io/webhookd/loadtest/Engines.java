@@ -14,12 +14,26 @@ final class Engines {
   static Webhookd start(String bootstrap, SubscriptionStore store) {
     return Webhookd.builder()
         .bootstrapServers(bootstrap)
-        .kafkaProperties(Map.of("client.id", "webhookd-load-test"))
+        .kafkaProperties(kafkaProperties())
         .destination(Transports.create())
         .store(store)
         .requestTimeout(Duration.ofSeconds(10))
         .shutdownTimeout(Duration.ofSeconds(15))
         .build();
+  }
+
+  /** The engine's extra Kafka properties: a client id, and {@code webhookd.bench.kafka} (k=v,k=v) for experiments. */
+  private static Map<String, Object> kafkaProperties() {
+    Map<String, Object> p = new java.util.HashMap<>();
+    p.put("client.id", "webhookd-load-test");
+    String extra = System.getProperty("webhookd.bench.kafka", "");
+    for (String kv : extra.split(",")) {
+      int eq = kv.indexOf('=');
+      if (eq > 0) {
+        p.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+      }
+    }
+    return p;
   }
 
   /**
