@@ -110,7 +110,7 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--warmup-seconds", defaultValue = "5", description = "Latency mode: seconds of produce time left out of the figures (default ${DEFAULT-VALUE}).")
   int warmupSeconds;
 
-  @Option(names = "--transport", defaultValue = "jdk", description = "webhookd's transport: jdk (webhookd-http-jdk) or standin (a minimal HTTP/1.1 sendAsync one, for comparison) (default ${DEFAULT-VALUE}).")
+  @Option(names = "--transport", defaultValue = "jdk", description = "webhookd's transport: jdk (webhookd-http-jdk), apache (webhookd-http-apache) or, for comparison, standin (a minimal HTTP/1.1 sendAsync one) (default ${DEFAULT-VALUE}).")
   String transport;
 
   @Option(names = "--only", description = "Measure only this contender: webhookd or baseline (or, in latency mode, consumer: the floor, a plain consumer that only polls).")
@@ -129,8 +129,8 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").format(LocalDateTime.now());
-    if (!transport.equals("jdk") && !transport.equals("standin")) {
-      throw new IllegalArgumentException("--transport must be jdk or standin, was " + transport);
+    if (!transport.equals("jdk") && !transport.equals("standin") && !transport.equals("apache")) {
+      throw new IllegalArgumentException("--transport must be jdk, apache or standin, was " + transport);
     }
     Transports.choice = transport;
     Path file = out != null ? out : Path.of("target", "webhookd-load-test", "bench-" + stamp + (latency ? "-latency" : "") + ".json");

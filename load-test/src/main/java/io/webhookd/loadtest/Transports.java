@@ -23,12 +23,15 @@ final class Transports {
 
   static final String JDK = "io.webhookd.http.JdkHttpDestination";
 
-  /** {@code jdk} (default) or {@code standin}: set by {@code bench --transport} for comparisons. */
+  /** {@code jdk} (default), {@code apache} or {@code standin}: set by {@code bench --transport}. */
   static volatile String choice = "jdk";
 
   static WebhookDestination create() {
     if (choice.equals("standin")) {
       return new StandIn();
+    }
+    if (choice.equals("apache")) {
+      return io.webhookd.http.apache.ApacheHttpDestination.builder().allowPrivateDestinations(true).build();
     }
     try {
       Class<?> c = Class.forName(JDK);
@@ -49,6 +52,9 @@ final class Transports {
   static String describe() {
     if (choice.equals("standin")) {
       return "load-test stand-in on java.net.http.HttpClient (HTTP/1.1, sendAsync, no executor hop)";
+    }
+    if (choice.equals("apache")) {
+      return "webhookd-http-apache ApacheHttpDestination";
     }
     try {
       Class.forName(JDK);

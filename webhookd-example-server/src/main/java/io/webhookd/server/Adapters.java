@@ -3,6 +3,7 @@ package io.webhookd.server;
 import io.webhookd.WebhookdException;
 import io.webhookd.alert.smtp.SmtpAlertChannel;
 import io.webhookd.http.JdkHttpDestination;
+import io.webhookd.http.apache.ApacheHttpDestination;
 import io.webhookd.spi.AlertChannel;
 import io.webhookd.spi.SubscriptionStore;
 import io.webhookd.spi.WebhookDestination;
@@ -52,14 +53,18 @@ final class Adapters {
   }
 
   /**
-   * The JDK HTTP transport; unless {@code WEBHOOKD_ALLOW_PRIVATE_DESTINATIONS} is true it refuses
-   * webhook URLs that resolve to loopback, private or link-local addresses (SSRF guard).
+   * The HTTP transport {@code WEBHOOKD_HTTP_CLIENT} names (JDK by default); unless {@code
+   * WEBHOOKD_ALLOW_PRIVATE_DESTINATIONS} is true either refuses webhook URLs that resolve to
+   * loopback, private or link-local addresses (SSRF guard).
    */
   static WebhookDestination destination(ServerConfig config) {
     if (config.allowPrivateDestinations()) {
       log.warn("WEBHOOKD_ALLOW_PRIVATE_DESTINATIONS=true: webhooks may target loopback and private addresses");
     }
-    return JdkHttpDestination.builder().allowPrivateDestinations(config.allowPrivateDestinations()).build();
+    return switch (config.httpClient()) {
+      case JDK -> JdkHttpDestination.builder().allowPrivateDestinations(config.allowPrivateDestinations()).build();
+      case APACHE -> ApacheHttpDestination.builder().allowPrivateDestinations(config.allowPrivateDestinations()).build();
+    };
   }
 
   /** SMTP when {@code WEBHOOKD_SMTP_HOST} is set; otherwise alerts are logged. */

@@ -34,9 +34,16 @@ record ServerConfig(
     @Nullable String adminApiKey,
     @Nullable Path clientsFile,
     boolean allowPrivateDestinations,
+    HttpClientKind httpClient,
     LogFormat logFormat,
     int maxBodyBytes,
     Map<String, String> environment) {
+
+  /** Which webhook transport delivers: webhookd-http-jdk or webhookd-http-apache. */
+  enum HttpClientKind {
+    JDK,
+    APACHE
+  }
 
   /** How log lines are written. */
   enum LogFormat {
@@ -76,6 +83,9 @@ record ServerConfig(
     v.put(
         "WEBHOOKD_ALLOW_PRIVATE_DESTINATIONS",
         new String[] {"false", "allow webhook URLs on loopback/private/link-local addresses"});
+    v.put(
+        "WEBHOOKD_HTTP_CLIENT",
+        new String[] {"jdk", "webhook transport: jdk (java.net.http, HTTP/2 over TLS) or apache (Apache HttpClient 5, HTTP/1.1, lower latency)"});
     v.put("WEBHOOKD_LOG_FORMAT", new String[] {"text", "text or json"});
     v.put("WEBHOOKD_MAX_BODY_BYTES", new String[] {"262144", "largest request body accepted (413 above)"});
     return Collections.unmodifiableMap(v);
@@ -184,6 +194,15 @@ record ServerConfig(
     if (values.containsKey("WEBHOOKD_SMTP_PORT")) {
       port(values, origin, "WEBHOOKD_SMTP_PORT", 587, false, problems);
     }
+    HttpClientKind httpClient = HttpClientKind.JDK;
+    String hc = optional(values, "WEBHOOKD_HTTP_CLIENT");
+    if (hc != null) {
+      switch (hc.trim().toLowerCase(Locale.ROOT)) {
+        case "jdk" -> httpClient = HttpClientKind.JDK;
+        case "apache" -> httpClient = HttpClientKind.APACHE;
+        default -> problems.add(origin.get("WEBHOOKD_HTTP_CLIENT") + " must be jdk or apache, was " + quote(hc));
+      }
+    }
     LogFormat logFormat = LogFormat.TEXT;
     String lf = optional(values, "WEBHOOKD_LOG_FORMAT");
     if (lf != null) {
@@ -223,6 +242,7 @@ record ServerConfig(
         adminKey,
         clientsFile,
         allowPrivate,
+        httpClient,
         logFormat,
         maxBody,
         Map.copyOf(effective));
@@ -263,6 +283,8 @@ record ServerConfig(
         + clientsFile
         + ", allowPrivateDestinations="
         + allowPrivateDestinations
+        + ", httpClient="
+        + httpClient
         + ", logFormat="
         + logFormat
         + "]";

@@ -28,6 +28,7 @@ class ServerConfigTest {
     assertThat(c.clientsFile()).isNull();
     assertThat(c.allowPrivateDestinations()).isFalse();
     assertThat(c.logFormat()).isEqualTo(ServerConfig.LogFormat.TEXT);
+    assertThat(c.httpClient()).isEqualTo(ServerConfig.HttpClientKind.JDK);
   }
 
   @Test
@@ -42,12 +43,13 @@ class ServerConfigTest {
             "WEBHOOKD_ADMIN_API_KEY", "short-secret",
             "WEBHOOKD_ALLOW_PRIVATE_DESTINATIONS", "perhaps",
             "WEBHOOKD_LOG_FORMAT", "xml",
+            "WEBHOOKD_HTTP_CLIENT", "okhttp",
             "WEBHOOKD_MAX_BODY_BYTES", "1");
     assertThatThrownBy(() -> ServerConfig.from(env, List.of()))
         .isInstanceOfSatisfying(
             ConfigException.class,
             e -> {
-              assertThat(e.problems()).hasSize(8);
+              assertThat(e.problems()).hasSize(9);
               assertThat(e.getMessage())
                   .contains("WEBHOOKD_HTTP_PORT")
                   .contains("WEBHOOKD_EMBEDDED_KAFKA_PORT")
@@ -56,6 +58,7 @@ class ServerConfigTest {
                   .contains("WEBHOOKD_ADMIN_API_KEY must be at least 16 characters, was 12")
                   .contains("WEBHOOKD_ALLOW_PRIVATE_DESTINATIONS")
                   .contains("WEBHOOKD_LOG_FORMAT")
+                  .contains("WEBHOOKD_HTTP_CLIENT must be jdk or apache, was \"okhttp\"")
                   .contains("WEBHOOKD_MAX_BODY_BYTES")
                   .doesNotContain("short-secret");
             });
@@ -67,10 +70,11 @@ class ServerConfigTest {
     ServerConfig c =
         ServerConfig.from(
             Map.of("WEBHOOKD_HTTP_PORT", "1111", "WEBHOOKD_DATA_DIR", "/env"),
-            List.of("--http-port", "2222", "--data-dir=/flag", "--allow-private-destinations", "true"));
+            List.of("--http-port", "2222", "--data-dir=/flag", "--allow-private-destinations", "true", "--http-client", "apache"));
     assertThat(c.httpPort()).isEqualTo(2222);
     assertThat(c.dataDir()).isEqualTo(Path.of("/flag"));
     assertThat(c.allowPrivateDestinations()).isTrue();
+    assertThat(c.httpClient()).isEqualTo(ServerConfig.HttpClientKind.APACHE);
     assertThat(c.environment()).containsEntry("WEBHOOKD_HTTP_PORT", "2222");
     assertThatThrownBy(() -> ServerConfig.from(Map.of(), List.of("--htp-port", "1", "--http-port")))
         .isInstanceOfSatisfying(

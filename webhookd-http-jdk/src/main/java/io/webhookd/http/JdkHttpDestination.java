@@ -5,11 +5,11 @@ import static java.util.Objects.requireNonNull;
 import io.webhookd.http.internal.AddressPolicy;
 import io.webhookd.http.internal.CappedBodySubscriber;
 import io.webhookd.http.internal.ConnectTunnel;
+import io.webhookd.http.internal.Failures;
 import io.webhookd.http.internal.Resolver;
 import io.webhookd.spi.DeliveryRequest;
 import io.webhookd.spi.DeliveryResult;
 import io.webhookd.spi.WebhookDestination;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Inet6Address;
@@ -17,15 +17,12 @@ import java.net.InetAddress;
 import java.net.Proxy;
 import java.net.ProxySelector;
 import java.net.SocketAddress;
-import java.net.SocketException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.security.cert.CertPathValidatorException;
-import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -47,8 +44,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -415,40 +410,7 @@ public final class JdkHttpDestination implements WebhookDestination {
           start,
           false);
     }
-    return failure(cause, start, isRetryable(cause));
-  }
-
-  /**
-   * Retry classification: TLS handshake and certificate failures, SSRF refusals and malformed
-   * requests will fail the same way again; everything else (timeouts, refused or reset
-   * connections, other I/O errors) may not.
-   */
-  static boolean isRetryable(Throwable failure) {
-    for (Throwable c = failure; c != null; c = c.getCause()) {
-      if (c instanceof ForbiddenDestinationException || c instanceof IllegalArgumentException) {
-        return false;
-      }
-      if (c instanceof SSLPeerUnverifiedException
-          || c instanceof CertificateException
-          || c instanceof CertPathValidatorException) {
-        return false;
-      }
-      if (c instanceof SSLHandshakeException) {
-        // A handshake cut short by the network ("Remote host terminated the handshake") is
-        // transient; a handshake the peer or the trust checks rejected is not.
-        return hasCause(c, EOFException.class) || hasCause(c, SocketException.class);
-      }
-    }
-    return true;
-  }
-
-  private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
-    for (Throwable c = t.getCause(); c != null; c = c.getCause()) {
-      if (type.isInstance(c)) {
-        return true;
-      }
-    }
-    return false;
+    return failure(cause, start, Failures.isRetryable(cause));
   }
 
   private static Throwable unwrap(Throwable t) {
