@@ -110,7 +110,7 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--warmup-seconds", defaultValue = "5", description = "Latency mode: seconds of produce time left out of the figures (default ${DEFAULT-VALUE}).")
   int warmupSeconds;
 
-  @Option(names = "--transport", defaultValue = "jdk", description = "webhookd's transport: jdk (webhookd-http-jdk), apache (webhookd-http-apache) or, for comparison, standin (a minimal HTTP/1.1 sendAsync one) (default ${DEFAULT-VALUE}).")
+  @Option(names = "--transport", defaultValue = "apache", description = "webhookd's transport: apache (webhookd-http-apache, the server's default), jdk (webhookd-http-jdk) or, for comparison, standin (a minimal HTTP/1.1 sendAsync one) (default ${DEFAULT-VALUE}).")
   String transport;
 
   @Option(names = "--only", description = "Measure only this contender: webhookd or baseline (or, in latency mode, consumer: the floor, a plain consumer that only polls).")

@@ -13,18 +13,18 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The webhook transport for in-process engines: {@code io.webhookd.http.JdkHttpDestination} with
- * private destinations allowed (the receiver is on loopback), found by name so that the harness
- * also builds and runs while that module is being written; until then a minimal stand-in on the
- * same JDK {@link HttpClient}. {@link #describe()} says which one ran; results record it.
+ * The webhook transport for in-process engines, with private destinations allowed (the receiver
+ * is on loopback): {@code webhookd-http-apache} by default, {@code webhookd-http-jdk} or a minimal
+ * stand-in on the JDK {@link HttpClient} when chosen. {@link #describe()} says which one ran;
+ * results record it.
  */
 final class Transports {
   private Transports() {}
 
   static final String JDK = "io.webhookd.http.JdkHttpDestination";
 
-  /** {@code jdk} (default), {@code apache} or {@code standin}: set by {@code bench --transport}. */
-  static volatile String choice = "jdk";
+  /** {@code apache} (default, as the server's), {@code jdk} or {@code standin}: set by {@code bench --transport}. */
+  static volatile String choice = "apache";
 
   static WebhookDestination create() {
     if (choice.equals("standin")) {

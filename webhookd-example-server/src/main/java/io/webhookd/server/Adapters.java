@@ -53,7 +53,8 @@ final class Adapters {
   }
 
   /**
-   * The HTTP transport {@code WEBHOOKD_HTTP_CLIENT} names (JDK by default); unless {@code
+   * The HTTP transport {@code WEBHOOKD_HTTP_CLIENT} names (Apache by default: the lower latency
+   * tail and CPU per request in BENCHMARKS.md); unless {@code
    * WEBHOOKD_ALLOW_PRIVATE_DESTINATIONS} is true either refuses webhook URLs that resolve to
    * loopback, private or link-local addresses (SSRF guard).
    */

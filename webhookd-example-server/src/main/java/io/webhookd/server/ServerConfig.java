@@ -85,7 +85,7 @@ record ServerConfig(
         new String[] {"false", "allow webhook URLs on loopback/private/link-local addresses"});
     v.put(
         "WEBHOOKD_HTTP_CLIENT",
-        new String[] {"jdk", "webhook transport: jdk (java.net.http, HTTP/2 over TLS) or apache (Apache HttpClient 5, HTTP/1.1, lower latency)"});
+        new String[] {"apache", "webhook transport: apache (Apache HttpClient 5, HTTP/1.1, lower latency) or jdk (java.net.http, HTTP/2 over TLS)"});
     v.put("WEBHOOKD_LOG_FORMAT", new String[] {"text", "text or json"});
     v.put("WEBHOOKD_MAX_BODY_BYTES", new String[] {"262144", "largest request body accepted (413 above)"});
     return Collections.unmodifiableMap(v);
@@ -194,7 +194,7 @@ record ServerConfig(
     if (values.containsKey("WEBHOOKD_SMTP_PORT")) {
       port(values, origin, "WEBHOOKD_SMTP_PORT", 587, false, problems);
     }
-    HttpClientKind httpClient = HttpClientKind.JDK;
+    HttpClientKind httpClient = HttpClientKind.APACHE;
     String hc = optional(values, "WEBHOOKD_HTTP_CLIENT");
     if (hc != null) {
       switch (hc.trim().toLowerCase(Locale.ROOT)) {

@@ -28,7 +28,7 @@ class ServerConfigTest {
     assertThat(c.clientsFile()).isNull();
     assertThat(c.allowPrivateDestinations()).isFalse();
     assertThat(c.logFormat()).isEqualTo(ServerConfig.LogFormat.TEXT);
-    assertThat(c.httpClient()).isEqualTo(ServerConfig.HttpClientKind.JDK);
+    assertThat(c.httpClient()).isEqualTo(ServerConfig.HttpClientKind.APACHE);
   }
 
   @Test
@@ -70,11 +70,11 @@ class ServerConfigTest {
     ServerConfig c =
         ServerConfig.from(
             Map.of("WEBHOOKD_HTTP_PORT", "1111", "WEBHOOKD_DATA_DIR", "/env"),
-            List.of("--http-port", "2222", "--data-dir=/flag", "--allow-private-destinations", "true", "--http-client", "apache"));
+            List.of("--http-port", "2222", "--data-dir=/flag", "--allow-private-destinations", "true", "--http-client", "jdk"));
     assertThat(c.httpPort()).isEqualTo(2222);
     assertThat(c.dataDir()).isEqualTo(Path.of("/flag"));
     assertThat(c.allowPrivateDestinations()).isTrue();
-    assertThat(c.httpClient()).isEqualTo(ServerConfig.HttpClientKind.APACHE);
+    assertThat(c.httpClient()).isEqualTo(ServerConfig.HttpClientKind.JDK);
     assertThat(c.environment()).containsEntry("WEBHOOKD_HTTP_PORT", "2222");
     assertThatThrownBy(() -> ServerConfig.from(Map.of(), List.of("--htp-port", "1", "--http-port")))
         .isInstanceOfSatisfying(
