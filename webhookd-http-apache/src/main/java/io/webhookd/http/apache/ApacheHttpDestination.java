@@ -7,6 +7,7 @@ import io.webhookd.http.internal.AddressPolicy;
 import io.webhookd.http.internal.ConnectTunnel;
 import io.webhookd.http.internal.Failures;
 import io.webhookd.http.internal.Resolver;
+import io.webhookd.http.internal.Urls;
 import io.webhookd.spi.DeliveryRequest;
 import io.webhookd.spi.DeliveryResult;
 import io.webhookd.spi.WebhookDestination;
@@ -180,7 +181,7 @@ public final class ApacheHttpDestination implements WebhookDestination {
       if (closed.get()) {
         return CompletableFuture.completedFuture(failure(new IOException("the destination is closed"), start, true));
       }
-      String problem = syntaxProblem(request.url());
+      String problem = Urls.syntaxProblem(request.url());
       if (problem != null) {
         return CompletableFuture.completedFuture(failure(new IllegalArgumentException(problem), start, false));
       }
@@ -281,38 +282,11 @@ public final class ApacheHttpDestination implements WebhookDestination {
    */
   @Override
   public @Nullable String checkUrl(URI url) {
-    requireNonNull(url, "url");
-    String problem = syntaxProblem(url);
-    if (problem != null || allowPrivateDestinations) {
-      return problem;
-    }
-    try {
-      ConnectTunnel.resolveChecked(resolver, policy, bareHost(requireNonNull(url.getHost())));
-      return null;
-    } catch (ConnectTunnel.Refused refused) {
-      return "url " + refused.getMessage();
-    } catch (UnknownHostException e) {
-      return null;
-    }
+    return Urls.check(requireNonNull(url, "url"), allowPrivateDestinations, resolver, policy);
   }
 
-  private static @Nullable String syntaxProblem(URI url) {
-    String scheme = url.getScheme();
-    if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
-      return "url must be an absolute http or https URL, was " + url;
-    }
-    if (url.getHost() == null || url.getHost().isEmpty()) {
-      return "url must have a host, was " + url;
-    }
-    if (url.getRawUserInfo() != null) {
-      return "url must not contain user info";
-    }
-    return null;
-  }
 
-  private static String bareHost(String host) {
-    return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-  }
+
 
   private static Duration elapsed(long start) {
     return Duration.ofNanos(System.nanoTime() - start);
@@ -327,7 +301,7 @@ public final class ApacheHttpDestination implements WebhookDestination {
     @Override
     public InetAddress[] resolve(String host) throws UnknownHostException {
       try {
-        return ConnectTunnel.resolveChecked(resolver, policy, bareHost(host));
+        return ConnectTunnel.resolveChecked(resolver, policy, Urls.bareHost(host));
       } catch (ConnectTunnel.Refused refused) {
         throw new Forbidden(refused.getMessage());
       }
