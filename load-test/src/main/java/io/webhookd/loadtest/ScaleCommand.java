@@ -2,7 +2,6 @@ package io.webhookd.loadtest;
 
 import io.webhookd.SubscriptionSpec;
 import io.webhookd.Webhookd;
-import io.webhookd.http.JdkHttpDestination;
 import io.webhookd.testkit.KafkaCluster;
 import io.webhookd.testkit.WebhookReceiver;
 import java.lang.management.ManagementFactory;
@@ -36,8 +35,16 @@ final class ScaleCommand implements Callable<Integer> {
   @Option(names = "--idle-seconds", description = "Length of the idle measurement (default 30).")
   int idleSeconds = 30;
 
+  @Option(names = "--transport", defaultValue = "apache", description = "The engine's transport: apache (webhookd-http-apache) or jdk (webhookd-http-jdk) (default ${DEFAULT-VALUE}).")
+  String transport;
+
   @Override
   public Integer call() throws Exception {
+    if (!transport.equals("jdk") && !transport.equals("apache")) {
+      throw new IllegalArgumentException("--transport must be apache or jdk, was " + transport);
+    }
+    Transports.choice = transport;
+    System.out.println("transport: " + Transports.describe());
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     com.sun.management.OperatingSystemMXBean os =
@@ -53,7 +60,7 @@ final class ScaleCommand implements Callable<Integer> {
       int threadsBefore = threads.getThreadCount();
       long startNanos = System.nanoTime();
       try (Webhookd engine = Webhookd.builder().bootstrapServers(kafka.bootstrapServers())
-          .destination(JdkHttpDestination.builder().allowPrivateDestinations(true).build()).build()) {
+          .destination(Transports.create()).build()) {
         for (int i = 0; i < subscriptions; i++) {
           engine.subscribe(SubscriptionSpec.builder().name("scale-" + i).webhookUrl(receiver.url().toString())
               .source(names.get(i % topics)).maxBatchSize(10).maxBatchInterval(Duration.ofMillis(200)).build());
