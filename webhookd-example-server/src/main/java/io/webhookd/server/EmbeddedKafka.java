@@ -68,7 +68,12 @@ final class EmbeddedKafka implements AutoCloseable {
     int brokerPort = port == 0 ? freePort() : port;
     // The controller listener is internal to this process; with a static voter set its address
     // lives only in the configuration, so a fresh port on each start is fine.
+    // A port found free is closed again before Kafka binds it, so the system may hand out the
+    // broker's port a second time (seen once in CI): the two must differ.
     int controllerPort = freePort();
+    while (controllerPort == brokerPort) {
+      controllerPort = freePort();
+    }
 
     Map<String, Object> props = new HashMap<>();
     props.put("process.roles", "broker,controller");
