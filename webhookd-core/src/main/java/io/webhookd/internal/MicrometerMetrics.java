@@ -41,7 +41,9 @@ final class MicrometerMetrics implements Metrics {
       filtered = add(Counter.builder("webhookd.messages.filtered").description("Records that did not pass the filters (committed, not delivered)").tag("subscription", id).register(registry));
       delivered = add(Counter.builder("webhookd.messages.delivered").description("Messages delivered with a 2xx").tag("subscription", id).register(registry));
       endToEnd = add(DistributionSummary.builder("webhookd.delivery.latency").baseUnit("milliseconds").description("Record timestamp to 2xx").publishPercentiles(0.5, 0.95, 0.99).tag("subscription", id).register(registry));
-      add(Gauge.builder("webhookd.consumer.lag", lag, s -> s.getAsLong()).description("Messages not yet delivered or filtered").tag("subscription", id).register(registry));
+      // strongReference: the supplier is a lambda only the gauge holds; with Micrometer's default
+      // weak reference it can be collected, and the gauge then reads NaN (seen once in CI)
+      add(Gauge.builder("webhookd.consumer.lag", lag, s -> s.getAsLong()).strongReference(true).description("Messages not yet delivered or filtered").tag("subscription", id).register(registry));
     }
 
     private <M extends Meter> M add(M m) {
