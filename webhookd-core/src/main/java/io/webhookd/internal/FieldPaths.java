@@ -14,8 +14,8 @@ import org.jspecify.annotations.Nullable;
  * filter gives the same result on a message object that holds only these fields (the whole
  * subtree where a path ends, and nothing but the next names of longer paths on the way) as on the
  * whole object, so the engine builds only that much of it. Anything else (functions, wildcards,
- * indexes, projections, {@code @}, pipes, multi-selects) makes {@link #of} return {@code null}:
- * the filter then sees the whole object.
+ * indexes, projections, {@code @}, pipes, multi-selects, and raw-string or JSON literals that
+ * hold a backslash) makes {@link #of} return {@code null}: the filter then sees the whole object.
  *
  * <p>Immutable and thread-safe.
  */
