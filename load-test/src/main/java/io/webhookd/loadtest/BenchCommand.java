@@ -129,10 +129,7 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").format(LocalDateTime.now());
-    if (!transport.equals("jdk") && !transport.equals("standin") && !transport.equals("apache")) {
-      throw new IllegalArgumentException("--transport must be jdk, apache or standin, was " + transport);
-    }
-    Transports.choice = transport;
+    Transports.use(transport, List.of("apache", "jdk", "standin"));
     Path file = out != null ? out : Path.of("target", "webhookd-load-test", "bench-" + stamp + (latency ? "-latency" : "") + ".json");
     if (file.toAbsolutePath().getParent() != null) {
       Files.createDirectories(file.toAbsolutePath().getParent());
@@ -386,16 +383,21 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   /** How fast one plain consumer reads the whole backlog (no HTTP), for reference. */
-  private long consumeOnly(Kafka kafka, String topic) {
+  /** A consumer in a new group from the earliest offset, committing nothing: the plain reader of the comparisons. */
+  private static KafkaConsumer<byte[], byte[]> plainConsumer(Kafka kafka, String groupPrefix) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());
-    p.put(ConsumerConfig.GROUP_ID_CONFIG, "consume-only-" + UUID.randomUUID());
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, groupPrefix + UUID.randomUUID());
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  private long consumeOnly(Kafka kafka, String topic) {
     long n = 0;
     long start = System.nanoTime();
     long cap = start + TimeUnit.SECONDS.toNanos(maxSeconds);
-    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> c = plainConsumer(kafka, "consume-only-")) {
       c.subscribe(List.of(topic));
       while (n < count && System.nanoTime() < cap) {
         ConsumerRecords<byte[], byte[]> r = c.poll(Duration.ofMillis(200));
@@ -413,12 +415,7 @@ final class BenchCommand implements Callable<Integer> {
    */
   private static void consumeForLatency(
       Kafka kafka, String topic, AtomicBoolean stop, LatencyHistogram hist, AtomicLong seen, AtomicLong from) {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());
-    p.put(ConsumerConfig.GROUP_ID_CONFIG, "latency-floor-" + UUID.randomUUID());
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> c = plainConsumer(kafka, "latency-floor-")) {
       c.subscribe(List.of(topic));
       while (!stop.get()) {
         ConsumerRecords<byte[], byte[]> r = c.poll(Duration.ofMillis(200));

@@ -40,10 +40,7 @@ final class ScaleCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!transport.equals("jdk") && !transport.equals("apache")) {
-      throw new IllegalArgumentException("--transport must be apache or jdk, was " + transport);
-    }
-    Transports.choice = transport;
+    Transports.use(transport, List.of("apache", "jdk"));
     System.out.println("transport: " + Transports.describe());
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();

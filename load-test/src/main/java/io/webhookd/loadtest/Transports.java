@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
@@ -25,6 +26,18 @@ final class Transports {
 
   /** {@code apache} (default, as the server's), {@code jdk} or {@code standin}: set by {@code bench --transport}. */
   static volatile String choice = "apache";
+
+  /**
+   * Chooses the transport by its option value.
+   *
+   * @throws IllegalArgumentException naming the option, the value and the allowed ones
+   */
+  static void use(String name, List<String> allowed) {
+    if (!allowed.contains(name)) {
+      throw new IllegalArgumentException("--transport must be " + String.join(", ", allowed) + "; was " + name);
+    }
+    choice = name;
+  }
 
   static WebhookDestination create() {
     if (choice.equals("standin")) {
