@@ -469,6 +469,11 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+    // The operating system's socket receive buffer, which Linux grows to fit, instead of the
+    // client's fixed 64 KiB: a 1 MiB fetch then takes a few reads instead of sixteen or more.
+    // Measured (load-test bench, batch 1000): about 7% less CPU per message in the engine's JVM
+    // and 10% less in the broker's.
+    props.put(ConsumerConfig.RECEIVE_BUFFER_CONFIG, -1);
     props.putAll(config.kafka());
     props.put(ConsumerConfig.GROUP_ID_CONFIG, s.groupId());
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
