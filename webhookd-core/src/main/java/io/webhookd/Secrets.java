@@ -3,6 +3,8 @@ package io.webhookd;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,11 +24,28 @@ public final class Secrets {
           Pattern.CASE_INSENSITIVE);
   private static final Pattern SCHEME_PREFIX = Pattern.compile("^([A-Za-z][A-Za-z0-9_-]{0,20} )");
 
+  /**
+   * Answers for names seen before: every delivery's activity record masks the same few header
+   * names, and the regular expression cost more than the rest of the record. Bounded, since
+   * response header names come from the webhook's server.
+   */
+  private static final int NAMES_CACHED = 1024;
+
+  private static final Map<String, Boolean> SECRET_NAMES = new ConcurrentHashMap<>();
+
   private Secrets() {}
 
   /** Whether a header or parameter with this name carries a secret. */
   public static boolean isSecretName(String name) {
-    return SECRET_NAME.matcher(name.toLowerCase(Locale.ROOT)).find();
+    Boolean known = SECRET_NAMES.get(name);
+    if (known != null) {
+      return known;
+    }
+    boolean secret = SECRET_NAME.matcher(name.toLowerCase(Locale.ROOT)).find();
+    if (SECRET_NAMES.size() < NAMES_CACHED) {
+      SECRET_NAMES.put(name, secret);
+    }
+    return secret;
   }
 
   /**

@@ -16,6 +16,11 @@ final class Activity {
   private Activity() {}
 
   static ActivityEvent apiCall(DeliveryRequest req, DeliveryResult r, int batchSize, Instant at) {
+    return apiCall(req, "POST " + Secrets.maskUrl(req.url()), r, batchSize, at);
+  }
+
+  /** As above, with the request line already masked ({@code POST} and the masked URL). */
+  static ActivityEvent apiCall(DeliveryRequest req, String requestLine, DeliveryResult r, int batchSize, Instant at) {
     List<String> reqHeaders = new ArrayList<>(req.headers().size());
     for (DeliveryRequest.Header h : req.headers()) {
       reqHeaders.add(h.name() + ": " + Secrets.maskHeaderValue(h.name(), h.value()));
@@ -32,7 +37,7 @@ final class Activity {
     return new ActivityEvent(
         at,
         ActivityEvent.Type.API_CALL,
-        "POST " + Secrets.maskUrl(req.url()),
+        requestLine,
         reqHeaders,
         r.statusCode() >= 0 ? r.statusCode() : null,
         r.statusCode() >= 0 ? truncate(r.bodyExcerpt(), BODY_EXCERPT) : null,

@@ -127,6 +127,33 @@ class SubscriptionRunnerTest {
   }
 
   @Test
+  @DisplayName("batch ids are distinct version 4 UUIDs, also across runners")
+  void batchIdsAreDistinctUuids() {
+    start(1);
+    for (int i = 0; i < 20; i++) {
+      add(i % 2 == 0 ? P0 : P1, i / 2);
+    }
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (int i = 0; i < 20; i++) {
+      await().until(() -> destination.requests.size() > ids.size());
+      ids.add(destination.requests.get(ids.size()).batchId());
+      destination.completeAll(200);
+    }
+    // a second runner of the same subscription (a restart) draws other ids
+    SubscriptionRunner second = new SubscriptionRunner(runner.subscription(), new TestHost(), null);
+    for (int i = 0; i < 20; i++) {
+      ids.add(second.newBatchId());
+    }
+    assertThat(ids).hasSize(40);
+    for (String id : ids) {
+      java.util.UUID u = java.util.UUID.fromString(id);
+      assertThat(u.toString()).isEqualTo(id);
+      assertThat(u.version()).isEqualTo(4);
+      assertThat(u.variant()).isEqualTo(2);
+    }
+  }
+
+  @Test
   @DisplayName("a failed batch is retried with the same id and blocks later messages of its partition; nothing is committed past it")
   void failedBatchBlocksItsPartition() {
     start(1);
