@@ -80,7 +80,7 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--repeat", defaultValue = "1", description = "Measurements per contender and batch size, alternating who goes first; the median is reported (default ${DEFAULT-VALUE}).")
   int repeat;
 
-  @Option(names = "--warmup", defaultValue = "30000", description = "Messages each contender delivers at batch 100 before measuring, not reported (default ${DEFAULT-VALUE}; 0 for none).")
+  @Option(names = "--warmup", defaultValue = "300000", description = "Messages each contender delivers at each batch size before that size is measured, not reported, within --max-seconds (default ${DEFAULT-VALUE}; 0 for none).")
   int warmup;
 
   @Option(names = "--bootstrap", description = "An external Kafka instead of an in-process one.")
@@ -189,19 +189,24 @@ final class BenchCommand implements Callable<Integer> {
     console.printf(Locale.ROOT, "backlog: %d messages of %d bytes on %s (%d partitions) in %.1f s%n", count, payloadBytes, topic, partitions, produceSecs);
     res.put("backlog", Map.of("messages", count, "payload_bytes", payloadBytes, "partitions", partitions, "produce_seconds", RunCommand.round(produceSecs)));
     res.put("consumer_only_msg_s", consumeOnly(kafka, topic));
-    if (warmup > 0) {
-      console.printf("warm-up: %d messages each at batch 100 (not reported)%n", warmup);
-      if (!"webhookd".equals(only)) {
-        measure("warmup-baseline", 100, warmup, kafka, receiver, topic, false);
-      }
-      if (!"baseline".equals(only)) {
-        measure("warmup-webhookd", 100, warmup, kafka, receiver, topic, true);
-      }
-    }
+    res.put("warmup_messages_per_batch_size", warmup);
     List<Map<String, Object>> rows = new ArrayList<>();
     for (int b : batchSizes) {
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("batch_size", b);
+      if (warmup > 0) {
+        // Both contenders share this JVM and its JIT compiler: without a warm-up at the size
+        // being measured, the first runs measure compilation (on 2 cores the compiler threads
+        // took 30 to 70% of the JVM's CPU in them), which hurts whichever contender keeps the
+        // cores busy.
+        console.printf(Locale.ROOT, "warm-up at batch %d: up to %d messages each (not reported)%n", b, warmup);
+        if (!"webhookd".equals(only)) {
+          measure("warmup-baseline", b, warmup, kafka, receiver, topic, false);
+        }
+        if (!"baseline".equals(only)) {
+          measure("warmup-webhookd", b, warmup, kafka, receiver, topic, true);
+        }
+      }
       Recording rec = null;
       if (jfr != null) {
         rec = new Recording(Configuration.getConfiguration("profile"));
