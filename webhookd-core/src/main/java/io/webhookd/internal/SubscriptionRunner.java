@@ -537,7 +537,7 @@ final class SubscriptionRunner implements Runnable {
     DeliveryResult r = c.result;
     Instant at = Instant.now();
     DeliveryRequest req = b.request;
-    host.reporter().activity(id, Activity.apiCall(req, r, b.messages.size(), at));
+    host.reporter().activity(id, Activity.apiCall(req, requestLine, r, b.messages.size(), at));
     if (r.isSuccess()) {
       delivered(b, r, at);
     } else {
