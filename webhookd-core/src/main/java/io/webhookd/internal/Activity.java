@@ -15,11 +15,10 @@ final class Activity {
 
   private Activity() {}
 
-  static ActivityEvent apiCall(DeliveryRequest req, DeliveryResult r, int batchSize, Instant at) {
-    return apiCall(req, "POST " + Secrets.maskUrl(req.url()), r, batchSize, at);
-  }
-
-  /** As above, with the request line already masked ({@code POST} and the masked URL). */
+  /**
+   * The record of one request. {@code requestLine} is {@code POST} and the URL with its secrets
+   * masked ({@link Secrets#maskUrl}), which the caller computes once per subscription.
+   */
   static ActivityEvent apiCall(DeliveryRequest req, String requestLine, DeliveryResult r, int batchSize, Instant at) {
     List<String> reqHeaders = new ArrayList<>(req.headers().size());
     for (DeliveryRequest.Header h : req.headers()) {
