@@ -6,6 +6,7 @@ import io.webhookd.http.internal.AddressPolicy;
 import io.webhookd.http.internal.CappedBodySubscriber;
 import io.webhookd.http.internal.ConnectTunnel;
 import io.webhookd.http.internal.Failures;
+import io.webhookd.http.internal.Options;
 import io.webhookd.http.internal.Resolver;
 import io.webhookd.http.internal.Urls;
 import io.webhookd.spi.DeliveryRequest;
@@ -572,12 +573,7 @@ public final class JdkHttpDestination implements WebhookDestination {
      * @throws IllegalArgumentException when not positive
      */
     public Builder connectTimeout(Duration connectTimeout) {
-      requireNonNull(connectTimeout, "connectTimeout");
-      if (connectTimeout.isZero() || connectTimeout.isNegative()) {
-        throw new IllegalArgumentException(
-            "connectTimeout must be positive, was " + connectTimeout);
-      }
-      this.connectTimeout = connectTimeout;
+      this.connectTimeout = Options.connectTimeout(connectTimeout);
       return this;
     }
 
@@ -588,11 +584,7 @@ public final class JdkHttpDestination implements WebhookDestination {
      * @throws IllegalArgumentException when negative
      */
     public Builder maxResponseBodyBytes(int maxResponseBodyBytes) {
-      if (maxResponseBodyBytes < 0) {
-        throw new IllegalArgumentException(
-            "maxResponseBodyBytes must be at least 0, was " + maxResponseBodyBytes);
-      }
-      this.maxResponseBodyBytes = maxResponseBodyBytes;
+      this.maxResponseBodyBytes = Options.maxResponseBodyBytes(maxResponseBodyBytes);
       return this;
     }
 

@@ -3,9 +3,11 @@ package io.webhookd.http.apache;
 import static java.util.Objects.requireNonNull;
 
 import io.webhookd.http.ForbiddenDestinationException;
+import io.webhookd.http.JdkHttpDestination;
 import io.webhookd.http.internal.AddressPolicy;
 import io.webhookd.http.internal.ConnectTunnel;
 import io.webhookd.http.internal.Failures;
+import io.webhookd.http.internal.Options;
 import io.webhookd.http.internal.Resolver;
 import io.webhookd.http.internal.Urls;
 import io.webhookd.spi.DeliveryRequest;
@@ -77,8 +79,8 @@ import org.jspecify.annotations.Nullable;
  * Webhookd.builder().destination(...)}; it is not found by {@code ServiceLoader}.
  */
 public final class ApacheHttpDestination implements WebhookDestination {
-  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
-  public static final int DEFAULT_MAX_RESPONSE_BODY_BYTES = 16 * 1024;
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = JdkHttpDestination.DEFAULT_CONNECT_TIMEOUT;
+  public static final int DEFAULT_MAX_RESPONSE_BODY_BYTES = JdkHttpDestination.DEFAULT_MAX_RESPONSE_BODY_BYTES;
   public static final int DEFAULT_MAX_CONNECTIONS = 1024;
 
   /** Headers the client writes itself; given ones are dropped. */
@@ -362,20 +364,13 @@ public final class ApacheHttpDestination implements WebhookDestination {
 
     /** TCP connect timeout (default 5 s); positive. */
     public Builder connectTimeout(Duration connectTimeout) {
-      requireNonNull(connectTimeout, "connectTimeout");
-      if (connectTimeout.isNegative() || connectTimeout.isZero()) {
-        throw new IllegalArgumentException("connectTimeout must be positive, was " + connectTimeout);
-      }
-      this.connectTimeout = connectTimeout;
+      this.connectTimeout = Options.connectTimeout(connectTimeout);
       return this;
     }
 
     /** How much of a response body is kept for the result (default 16 KiB); 0 or more. */
     public Builder maxResponseBodyBytes(int maxResponseBodyBytes) {
-      if (maxResponseBodyBytes < 0) {
-        throw new IllegalArgumentException("maxResponseBodyBytes must be 0 or more, was " + maxResponseBodyBytes);
-      }
-      this.maxResponseBodyBytes = maxResponseBodyBytes;
+      this.maxResponseBodyBytes = Options.maxResponseBodyBytes(maxResponseBodyBytes);
       return this;
     }
 
