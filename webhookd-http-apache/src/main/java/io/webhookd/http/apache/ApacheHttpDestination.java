@@ -225,13 +225,7 @@ public final class ApacheHttpDestination implements WebhookDestination {
         }
       }
       post.setEntity(new ByteArrayEntity(request.body(), null));
-      Timeout timeout = Timeout.of(Math.max(1, request.timeout().toMillis()), TimeUnit.MILLISECONDS);
-      post.setConfig(
-          RequestConfig.custom()
-              .setResponseTimeout(timeout)
-              .setConnectionRequestTimeout(timeout)
-              .setRedirectsEnabled(false)
-              .build());
+      post.setConfig(requestConfig(Math.max(1, request.timeout().toMillis())));
       ClassicHttpResponse response = client.executeOpen(null, post, null);
       try {
         String excerpt = "";
@@ -257,6 +251,27 @@ public final class ApacheHttpDestination implements WebhookDestination {
     } catch (IOException | RuntimeException e) {
       result.complete(failureOf(e, start));
     }
+  }
+
+  /** The last request configuration, reused while requests keep the same timeout (they usually do). */
+  private volatile RequestSettings lastSettings = new RequestSettings(-1, RequestConfig.DEFAULT);
+
+  private record RequestSettings(long timeoutMillis, RequestConfig config) {}
+
+  private RequestConfig requestConfig(long timeoutMillis) {
+    RequestSettings last = lastSettings;
+    if (last.timeoutMillis() == timeoutMillis) {
+      return last.config();
+    }
+    Timeout timeout = Timeout.of(timeoutMillis, TimeUnit.MILLISECONDS);
+    RequestConfig config =
+        RequestConfig.custom()
+            .setResponseTimeout(timeout)
+            .setConnectionRequestTimeout(timeout)
+            .setRedirectsEnabled(false)
+            .build();
+    lastSettings = new RequestSettings(timeoutMillis, config);
+    return config;
   }
 
   private static DeliveryResult failureOf(Throwable e, long start) {
@@ -286,9 +301,6 @@ public final class ApacheHttpDestination implements WebhookDestination {
   public @Nullable String checkUrl(URI url) {
     return Urls.check(requireNonNull(url, "url"), allowPrivateDestinations, resolver, policy);
   }
-
-
-
 
   private static Duration elapsed(long start) {
     return Duration.ofNanos(System.nanoTime() - start);
