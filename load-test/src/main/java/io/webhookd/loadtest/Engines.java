@@ -26,8 +26,14 @@ final class Engines {
   private static Map<String, Object> kafkaProperties() {
     Map<String, Object> p = new java.util.HashMap<>();
     p.put("client.id", "webhookd-load-test");
-    String extra = System.getProperty("webhookd.bench.kafka", "");
-    for (String kv : extra.split(",")) {
+    p.putAll(fromSystemProperty("webhookd.bench.kafka"));
+    return p;
+  }
+
+  /** The {@code key=value,key=value} pairs of a system property (none when it is not set), for experiments. */
+  static Map<String, String> fromSystemProperty(String name) {
+    Map<String, String> p = new java.util.LinkedHashMap<>();
+    for (String kv : System.getProperty(name, "").split(",")) {
       int eq = kv.indexOf('=');
       if (eq > 0) {
         p.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());

@@ -44,13 +44,7 @@ final class NaiveRelay {
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, batchSize);
     p.put(ConsumerConfig.CLIENT_ID_CONFIG, "naive-relay");
-    // for experiments: -Dwebhookd.bench.relay.kafka=key=value,key=value
-    for (String kv : System.getProperty("webhookd.bench.relay.kafka", "").split(",")) {
-      int eq = kv.indexOf('=');
-      if (eq > 0) {
-        p.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
-      }
-    }
+    p.putAll(Engines.fromSystemProperty("webhookd.bench.relay.kafka")); // for experiments
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     SignatureVerifier signer = new SignatureVerifier(secret);
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {

@@ -15,6 +15,20 @@ import org.junit.jupiter.api.io.TempDir;
 /** The harness's own pieces, without a broker. */
 class PartsTest {
   @Test
+  @DisplayName("experiment properties: key=value pairs of a system property, trimmed, malformed pairs skipped")
+  void experimentProperties() {
+    String name = "webhookd.test.parts." + System.nanoTime();
+    assertThat(Engines.fromSystemProperty(name)).isEmpty();
+    System.setProperty(name, "fetch.max.wait.ms=100, max.poll.records = 7,novalue,=x");
+    try {
+      assertThat(Engines.fromSystemProperty(name))
+          .containsExactly(java.util.Map.entry("fetch.max.wait.ms", "100"), java.util.Map.entry("max.poll.records", "7"));
+    } finally {
+      System.clearProperty(name);
+    }
+  }
+
+  @Test
   @DisplayName("generate writes a CSV that reads back to the same rows, in time order over the duration")
   void csvRoundTrip(@TempDir Path dir) throws Exception {
     List<Payloads.Row> rows = Payloads.generate(500, 3, 10_000, 1024, 5, "loadtest");
