@@ -16,17 +16,17 @@ import io.webhookd.testkit.KafkaCluster;
 import io.webhookd.testkit.WebhookReceiver;
 import io.webhookd.testkit.WebhookReceiver.Response;
 import io.webhookd.testkit.WithKafka;
+import io.webhookd.testsupport.PostgresSchema;
+import io.webhookd.testsupport.RequiresPostgres;
+import io.webhookd.testsupport.TestPostgres;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -35,31 +35,25 @@ import org.junit.jupiter.api.io.TempDir;
 
 @WithKafka
 class ScaleOutTest {
-  private static final String PG = "jdbc:postgresql://127.0.0.1:5432/test";
   private final KafkaCluster kafka;
   private WebhookReceiver receiver;
-  private String schema;
+  /** The PostgreSQL tests' schema, which both of their engines share. */
+  private @Nullable PostgresSchema schema;
 
   ScaleOutTest(KafkaCluster kafka) {
     this.kafka = kafka;
   }
 
   @BeforeEach
-  void setUp() throws Exception {
+  void setUp() {
     receiver = WebhookReceiver.start();
-    schema = "it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    try (Connection c = DriverManager.getConnection(PG, "postgres", "");
-        Statement s = c.createStatement()) {
-      s.execute("CREATE SCHEMA " + schema);
-    }
   }
 
   @AfterEach
-  void tearDown() throws Exception {
+  void tearDown() {
     receiver.close();
-    try (Connection c = DriverManager.getConnection(PG, "postgres", "");
-        Statement s = c.createStatement()) {
-      s.execute("DROP SCHEMA " + schema + " CASCADE");
+    if (schema != null) {
+      schema.close();
     }
   }
 
@@ -75,12 +69,12 @@ class ScaleOutTest {
         .retryMaxDelay(Duration.ofMillis(500));
   }
 
-  private JdbcSubscriptionStore postgres(String key) {
-    return JdbcSubscriptionStore.builder()
-        .jdbcUrl(PG + "?currentSchema=" + schema)
-        .username("postgres")
-        .encryptionKey(key)
-        .build();
+  /** A store in the test's schema, a new one on the first call. */
+  private JdbcSubscriptionStore postgres(TestPostgres postgres, String key) {
+    if (schema == null) {
+      schema = postgres.newSchema();
+    }
+    return JdbcSubscriptionStore.builder().jdbcUrl(schema.jdbcUrl()).encryptionKey(key).build();
   }
 
   private static String newKey() {
@@ -119,13 +113,14 @@ class ScaleOutTest {
   }
 
   @Test
+  @RequiresPostgres
   @DisplayName("two engines on one PostgreSQL: a subscription runs on both; one engine closed mid-stream; none missing")
-  void twoEnginesShareTheWork() {
+  void twoEnginesShareTheWork(TestPostgres postgres) {
     String t = topic(kafka, "shared-pg", 6);
     String key = newKey();
     receiver.respondWith((n, req) -> Response.ok().withDelay(Duration.ofMillis(10)));
-    Webhookd a = engine(kafka).store(postgres(key)).storePollInterval(Duration.ofMillis(500)).build();
-    try (Webhookd b = engine(kafka).store(postgres(key)).storePollInterval(Duration.ofMillis(500)).build()) {
+    Webhookd a = engine(kafka).store(postgres(postgres, key)).storePollInterval(Duration.ofMillis(500)).build();
+    try (Webhookd b = engine(kafka).store(postgres(postgres, key)).storePollInterval(Duration.ofMillis(500)).build()) {
       Subscription s = a.subscribe(spec(t).build());
       await().atMost(Duration.ofSeconds(15)).until(() -> b.isRunning(s.id()));
       assertThat(a.isRunning(s.id())).isTrue();
@@ -144,12 +139,13 @@ class ScaleOutTest {
   }
 
   @Test
+  @RequiresPostgres
   @DisplayName("two engines on one PostgreSQL: an update on one is seen by the other; concurrent updates: one wins, one conflicts")
-  void updatesPropagateAndConflict() throws Exception {
+  void updatesPropagateAndConflict(TestPostgres postgres) throws Exception {
     String t = topic(kafka, "conflict-pg", 1);
     String key = newKey();
-    try (Webhookd a = engine(kafka).store(postgres(key)).storePollInterval(Duration.ofMillis(500)).build();
-        Webhookd b = engine(kafka).store(postgres(key)).storePollInterval(Duration.ofMillis(500)).build()) {
+    try (Webhookd a = engine(kafka).store(postgres(postgres, key)).storePollInterval(Duration.ofMillis(500)).build();
+        Webhookd b = engine(kafka).store(postgres(postgres, key)).storePollInterval(Duration.ofMillis(500)).build()) {
       Subscription s = a.subscribe(spec(t).build());
       Subscription renamed = a.update(s.id(), s.spec().toBuilder().name("renamed").build(), s.version());
       assertThat(renamed.version()).isEqualTo(2);

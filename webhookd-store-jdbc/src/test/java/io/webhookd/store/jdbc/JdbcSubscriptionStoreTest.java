@@ -14,6 +14,8 @@ import io.webhookd.Subscription;
 import io.webhookd.SubscriptionSpec;
 import io.webhookd.ValidationException;
 import io.webhookd.WebhookdException;
+import io.webhookd.testsupport.RequiresPostgres;
+import io.webhookd.testsupport.TestPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -35,7 +37,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,14 +48,8 @@ class JdbcSubscriptionStoreTest {
   static final String SIGNING_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwQm9Zc2V0dGVk";
   static final String KEY_A = "q2bW1nY0nB1mCkz8m6mYV3kNlq4m0dKX0cJ4q2bW1nY=";
   static final String KEY_B = "Yk8zN3JqV2tVbkR3cE1zQlRhQzFlSGZ0Z2xXcVpYT0E=";
-  private static final List<String> SCHEMAS = new ArrayList<>();
 
   @TempDir Path dir;
-
-  @AfterAll
-  static void dropSchemas() {
-    SCHEMAS.forEach(Postgres::dropSchema);
-  }
 
   static SubscriptionSpec spec() {
     return SubscriptionSpec.builder()
@@ -169,9 +164,10 @@ class JdbcSubscriptionStoreTest {
   }
 
   @Test
+  @RequiresPostgres
   @DisplayName("a PostgreSQL dump of every table holds no secret in clear text")
-  void noClearTextSecretsInPostgresDump() throws Exception {
-    try (JdbcSubscriptionStore store = postgres(KEY_A)) {
+  void noClearTextSecretsInPostgresDump(TestPostgres postgres) throws Exception {
+    try (JdbcSubscriptionStore store = Postgres.newStore(postgres, KEY_A, 9)) {
       assertThat(store.isShared()).isTrue();
       fill(store, subscription());
       List<String> queries = new ArrayList<>();
@@ -186,10 +182,6 @@ class JdbcSubscriptionStoreTest {
       assertThat(dump).contains("enc:v1:").contains("maintenance");
       assertThat(dump).doesNotContain(HEADER_SECRET).doesNotContain(SIGNING_SECRET.substring(6));
     }
-  }
-
-  private static JdbcSubscriptionStore postgres(String key) {
-    return Postgres.newStore(key, 9, SCHEMAS);
   }
 
   @Test
@@ -293,9 +285,10 @@ class JdbcSubscriptionStoreTest {
   }
 
   @Test
+  @RequiresPostgres
   @DisplayName("PostgreSQL: concurrent claims of a key whose last claim has expired give exactly one true, round after round")
-  void concurrentClaimsOverAnExpiredClaimPostgres() throws Exception {
-    try (JdbcSubscriptionStore store = postgres(KEY_A)) {
+  void concurrentClaimsOverAnExpiredClaimPostgres(TestPostgres postgres) throws Exception {
+    try (JdbcSubscriptionStore store = Postgres.newStore(postgres, KEY_A, 9)) {
       assertOneWinnerPerRound(store);
     }
   }

@@ -2,22 +2,21 @@ package io.webhookd.store.jdbc;
 
 import io.webhookd.spi.SubscriptionStore;
 import io.webhookd.testkit.SubscriptionStoreContract;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
+import io.webhookd.testsupport.RequiresPostgres;
+import io.webhookd.testsupport.TestPostgres;
 
-/** The store contract on PostgreSQL, each test in a schema of its own. */
+/** The store contract on PostgreSQL, each store in a schema of its own. */
+@RequiresPostgres
 class PostgresSubscriptionStoreTest extends SubscriptionStoreContract {
   static final String KEY = "q2bW1nY0nB1mCkz8m6mYV3kNlq4m0dKX0cJ4q2bW1nY=";
-  private static final List<String> SCHEMAS = new CopyOnWriteArrayList<>();
+  private final TestPostgres postgres;
+
+  PostgresSubscriptionStoreTest(TestPostgres postgres) {
+    this.postgres = postgres;
+  }
 
   @Override
   protected SubscriptionStore createStore() {
-    return Postgres.newStore(KEY, 4, SCHEMAS);
-  }
-
-  @AfterAll
-  static void dropSchemas() {
-    SCHEMAS.forEach(Postgres::dropSchema);
+    return Postgres.newStore(postgres, KEY, 4);
   }
 }
