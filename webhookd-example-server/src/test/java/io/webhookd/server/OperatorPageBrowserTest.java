@@ -3,13 +3,14 @@ package io.webhookd.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.webhookd.testkit.KafkaCluster;
 import io.webhookd.testkit.KafkaExtension;
 import io.webhookd.testkit.WebhookReceiver;
+import io.webhookd.testsupport.Chromium;
+import io.webhookd.testsupport.RequiresChromium;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -54,13 +55,13 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * Selenium; nothing is downloaded). One server and one browser for the whole class: each test
  * signs in afresh.
  *
- * <p>Skipped, with a message, where {@code /usr/bin/chromium} or {@code /usr/bin/chromedriver} is
- * missing; {@code .ci/run} installs them.
+ * <p>{@link RequiresChromium}: skipped with a line saying so where {@code /usr/bin/chromium} or
+ * {@code /usr/bin/chromedriver} is missing, failed instead under {@code CI=true}; {@code .ci/run}
+ * installs them.
  */
+@RequiresChromium
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OperatorPageBrowserTest {
-  static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
   static final Path SCREENSHOTS = Path.of("target", "screenshots");
   static final Duration WAIT = Duration.ofSeconds(60);
   static final String HOSTILE = "<img src=x onerror=alert(1)>";
@@ -88,10 +89,7 @@ class OperatorPageBrowserTest {
   static String shippingId;
 
   @BeforeAll
-  static void start() throws IOException {
-    assumeTrue(
-        Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-        "browser tests skipped: install Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)");
+  static void start(Chromium chromium) throws IOException {
     kafka = KafkaExtension.shared(1);
     server = TestServer.start(kafka, dir.resolve("data"), RestApiTest.clientsFile(dir));
     ok = WebhookReceiver.start();
@@ -115,7 +113,7 @@ class OperatorPageBrowserTest {
     produce(payments, "{\"amount\":5}");
 
     ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.toFile());
+    options.setBinary(chromium.binary().toFile());
     options.addArguments(
         "--headless=new",
         "--no-sandbox",
@@ -133,7 +131,7 @@ class OperatorPageBrowserTest {
     options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, "ALL"));
     ChromeDriverService service =
         new ChromeDriverService.Builder()
-            .usingDriverExecutable(CHROMEDRIVER.toFile())
+            .usingDriverExecutable(chromium.driver().toFile())
             .usingAnyFreePort()
             .build();
     browser = new ChromeDriver(service, options);
