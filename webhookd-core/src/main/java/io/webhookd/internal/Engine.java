@@ -34,6 +34,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -64,7 +65,34 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       Duration storePollInterval,
       Duration alertMinInterval,
       Duration alertReminderInterval,
-      int activityLimit) {}
+      int activityLimit,
+      Function<Map<String, Object>, Consumer<byte[], byte[]>> consumerFactory) {
+
+    /** With real {@link KafkaConsumer}s. */
+    public Config(
+        Map<String, Object> kafka,
+        @Nullable WebhookDestination destination,
+        @Nullable SubscriptionStore store,
+        List<SubscriptionListener> listeners,
+        @Nullable AlertChannel alertChannel,
+        @Nullable Object meterRegistry,
+        RowFilterPolicy rowFilterPolicy,
+        Duration requestTimeout,
+        Duration shutdownTimeout,
+        Duration storePollInterval,
+        Duration alertMinInterval,
+        Duration alertReminderInterval,
+        int activityLimit) {
+      this(kafka, destination, store, listeners, alertChannel, meterRegistry, rowFilterPolicy, requestTimeout,
+          shutdownTimeout, storePollInterval, alertMinInterval, alertReminderInterval, activityLimit, KafkaConsumer::new);
+    }
+
+    /** The same, with consumers made by {@code factory} from their properties (tests wrap real consumers). */
+    public Config withConsumerFactory(Function<Map<String, Object>, Consumer<byte[], byte[]>> factory) {
+      return new Config(kafka, destination, store, listeners, alertChannel, meterRegistry, rowFilterPolicy, requestTimeout,
+          shutdownTimeout, storePollInterval, alertMinInterval, alertReminderInterval, activityLimit, factory);
+    }
+  }
 
   private final Config config;
   private final WebhookDestination destination;
@@ -76,6 +104,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   private final Object lock = new Object();
   private final Map<String, SubscriptionRunner> runners = new ConcurrentHashMap<>();
   private final Map<String, Long> knownVersions = new HashMap<>();
+  private final Map<String, Fences> fences = new ConcurrentHashMap<>();
   private volatile AdminState admin;
   private volatile boolean closed;
 
@@ -91,6 +120,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   }
 
   public static Engine start(Config config) {
+    KafkaSettings.check(config);
     Engine e = new Engine(config);
     try {
       e.startAll();
@@ -176,6 +206,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     synchronized (lock) {
       stopRunner(id, null);
       knownVersions.remove(id);
+      fences.remove(id);
       boolean existed = store.delete(id);
       reporter.forget(id);
       return existed;
@@ -252,7 +283,11 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     return r != null && r.isRunning();
   }
 
-  /** Stops every consumer as a crash would: nothing more is committed. For recovery tests. */
+  /**
+   * Stops as a process that died would: consumers stop at once without committing anything more
+   * or leaving their groups (they time out of them), open requests are cut off (the transport is
+   * closed), nothing else is written. For recovery tests.
+   */
   public void abandonForTesting() {
     closed = true;
     for (SubscriptionRunner r : runners.values()) {
@@ -263,6 +298,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     }
     runners.clear();
     reporter.executor().shutdownNow();
+    closeQuietly(destination);
   }
 
   @Override
@@ -481,7 +517,12 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
 
   @Override
   public Consumer<byte[], byte[]> newConsumer(Subscription s) {
-    return new KafkaConsumer<>(consumerProperties(config, s));
+    return config.consumerFactory().apply(consumerProperties(config, s));
+  }
+
+  @Override
+  public Fences fences(String subscriptionId) {
+    return fences.computeIfAbsent(subscriptionId, Fences::new);
   }
 
   /** The properties of a subscription's consumer: webhookd's defaults, then the configured ones, then what webhookd needs. */
@@ -489,7 +530,10 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     Map<String, Object> props = new HashMap<>();
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+    if (!KafkaSettings.consumerProtocol(config.kafka())) {
+      // the classic protocol's member session; the consumer protocol (KIP-848) sets it on the broker
+      props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+    }
     // The operating system's socket receive buffer, which Linux grows to fit, instead of the
     // client's fixed 64 KiB: a 1 MiB fetch then takes a few reads instead of sixteen or more.
     // Measured (load-test bench, batch 1000): about 7% less CPU per message in the engine's JVM
@@ -511,8 +555,8 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     String next =
         kind == Alert.Kind.UNHEALTHY
             ? "webhookd keeps retrying the same batch every "
-                + runner.subscription().spec().retry().maxDelay().toSeconds()
-                + " s; nothing is skipped or committed until the webhook accepts it"
+                + Retries.describe(Retries.exhaustedInterval(runner.subscription().spec().retry()))
+                + "; nothing is skipped or committed until the webhook accepts it"
             : "webhookd is delivering again, starting with the batch that failed";
     sendAlert(runner, kind, next);
   }

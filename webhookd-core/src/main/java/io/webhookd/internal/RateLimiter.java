@@ -19,12 +19,17 @@ final class RateLimiter {
 
   /** Takes a token when one is available; otherwise returns the nanoseconds until one is. */
   long tryAcquire(long now) {
-    refill(now);
-    if (tokens >= 1.0) {
+    long wait = nanosUntilToken(now);
+    if (wait == 0) {
       tokens -= 1.0;
-      return 0;
     }
-    return (long) Math.ceil((1.0 - tokens) / perNano);
+    return wait;
+  }
+
+  /** Nanoseconds until a token is available (0 when one is), without taking it. */
+  long nanosUntilToken(long now) {
+    refill(now);
+    return tokens >= 1.0 ? 0 : (long) Math.ceil((1.0 - tokens) / perNano);
   }
 
   private void refill(long now) {

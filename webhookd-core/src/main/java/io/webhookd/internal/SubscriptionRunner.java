@@ -10,7 +10,6 @@ import io.webhookd.spi.DeliveryRequest;
 import io.webhookd.spi.DeliveryResult;
 import io.webhookd.spi.Retrier;
 import io.webhookd.spi.SubscriptionListener;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -23,8 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.PriorityQueue;
-import java.util.SplittableRandom;
-import java.util.UUID;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -49,30 +47,46 @@ import org.slf4j.MDC;
  *
  * <p>The committed offset of a partition is always the offset of its oldest message that is
  * neither delivered nor filtered out (or the next offset to read when there is none), so a crash
- * at any point re-delivers, and never skips. A failed batch keeps its partitions busy: later
- * messages of those partitions wait (their partitions are paused once the buffer is full, while
- * the consumer keeps polling so that it stays in its group).
+ * at any point re-delivers, and never skips. A record counts only once it is buffered or filtered
+ * out: an error while it is handled leaves it to be read again. A runner that crashed or was
+ * abandoned commits nothing more, from any path (the consumer's {@code close()} runs the revoke
+ * callback). A failed batch keeps its partitions busy: later messages of those partitions wait
+ * (their partitions are paused once the buffer is full, while the consumer keeps polling so that
+ * it stays in its group).
+ *
+ * <p>Never two requests holding messages of one partition are open at once: a partition's next
+ * batch waits for its busy batch, and a request that outlives its batch's tracking (a revoke that
+ * gave up on it, a stop, a crash) fences its partitions in the subscription's {@link Fences},
+ * which outlive this runner. On revoke the runner waits for the open requests of the revoked
+ * partitions, up to the request timeout plus {@link #ANSWER_MARGIN_NANOS}, before it commits and
+ * lets the partitions go, so the next owner (this engine or another) never overlaps them.
  *
  * <p>Thread-safety: {@link #requestStop}, {@link #awaitStopped}, {@link #lag} and {@link
  * #isRunning} may be called from any thread; everything else runs on the runner's thread.
  */
 final class SubscriptionRunner implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(SubscriptionRunner.class);
-  private static final SecureRandom SEEDS = new SecureRandom();
   private static final long COMMIT_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   private static final long LAG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(2);
   private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1000);
   private static final int MAX_BATCH_BYTES = 10 * 1024 * 1024;
   /** A partition is paused when this much of it waits in memory. */
   private static final int MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
-  private static final long REVOKE_WAIT_MILLIS = 5_000;
+  /**
+   * How long after its request timeout a request may still answer: the destination's contract
+   * allows "a small margin". A revoke waits this long past the timeout; a fence expires then.
+   */
+  static final long ANSWER_MARGIN_NANOS = TimeUnit.SECONDS.toNanos(5);
   private static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
 
   /** How the runner ends. */
   enum StopMode {
     /** Finish in-flight requests (bounded), commit what was delivered, leave the group. */
     GRACEFUL,
-    /** Like a crash: stop at once, commit nothing more. For tests of recovery. */
+    /**
+     * Like a process that died: stop at once, wait for nothing, commit nothing more, stay in the
+     * group until the session times out. For tests of recovery.
+     */
     ABANDON
   }
 
@@ -91,6 +105,9 @@ final class SubscriptionRunner implements Runnable {
     List<String> rowFilters(Subscription s, String topic);
 
     Consumer<byte[], byte[]> newConsumer(Subscription s);
+
+    /** The subscription's fences on this engine, shared by its successive runners. */
+    Fences fences(String subscriptionId);
 
     void healthChanged(SubscriptionRunner runner, Health from, Health to, @Nullable DeliveryResult last);
 
@@ -114,10 +131,17 @@ final class SubscriptionRunner implements Runnable {
   private final List<DeliveryRequest.Header> staticHeaders;
   /** {@code POST} and the URL with its secrets masked, for the activity records. */
   private final String requestLine;
-  /** Batch ids: random UUIDs from a generator seeded once from {@link #SEEDS}, not per batch. */
-  private final SplittableRandom batchIds = new SplittableRandom(SEEDS.nextLong());
+  /** Batch ids from what a batch holds: the same batch formed again gets the same id. */
+  private final BatchIds batchIds;
   private final int maxBuffered;
   private final int maxInFlight;
+  private final Fences fences;
+  private final Runnable wakeOnRelease = () -> {
+    if (this.polling.get()) {
+      wakeConsumer();
+    }
+  };
+  private final long answerWithinNanos;
 
   private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
   private final AtomicBoolean polling = new AtomicBoolean();
@@ -136,9 +160,12 @@ final class SubscriptionRunner implements Runnable {
   private boolean commitDirty;
   private long lastCommitNanos;
   private long lastLagNanos;
-  private long rateWakeAt = Long.MIN_VALUE;
   private int buffered;
   private boolean shuttingDown;
+  /** Crashed or abandoned: nothing may be committed any more, from any path. */
+  private boolean dead;
+  /** The partitions being released while a revoke waits: their failed batches are given up, not retried. */
+  private Collection<TopicPartition> releasing = List.of();
 
   SubscriptionRunner(Subscription sub, Host host, io.webhookd.@Nullable HealthSnapshot stored) {
     this.sub = sub;
@@ -164,6 +191,9 @@ final class SubscriptionRunner implements Runnable {
     // halved throughput, since every pause and resume costs the partition its fetch pipeline.
     this.maxBuffered = Math.max(20 * batcher.maxBatchSize(), 2000);
     this.maxInFlight = 16;
+    this.fences = host.fences(id);
+    this.batchIds = new BatchIds(id);
+    this.answerWithinNanos = host.config().requestTimeout().toNanos() + ANSWER_MARGIN_NANOS;
     for (SubscriptionSpec.Source s : spec.sources()) {
       List<String> exprs = new ArrayList<>(s.jmesFilters());
       exprs.addAll(host.rowFilters(sub, s.topic()));
@@ -193,10 +223,18 @@ final class SubscriptionRunner implements Runnable {
   void requestStop(StopMode mode) {
     stopMode = mode;
     stopRequested = true;
+    wakeConsumer();
+  }
+
+  private void wakeConsumer() {
     Consumer<byte[], byte[]> c = consumer;
     if (c != null) {
       c.wakeup();
     }
+  }
+
+  private boolean abandoning() {
+    return stopRequested && stopMode == StopMode.ABANDON;
   }
 
   boolean awaitStopped(Duration timeout) throws InterruptedException {
@@ -212,6 +250,7 @@ final class SubscriptionRunner implements Runnable {
       if (stopRequested) {
         return;
       }
+      fences.onRelease(wakeOnRelease);
       consumer.subscribe(spec.topics(), new Rebalance());
       running = true;
       safe(l -> l.started(id));
@@ -220,6 +259,7 @@ final class SubscriptionRunner implements Runnable {
       crash = t;
     } finally {
       running = false;
+      fences.clearOnRelease(wakeOnRelease);
       try {
         finish(crash != null);
       } catch (Throwable t) {
@@ -278,7 +318,8 @@ final class SubscriptionRunner implements Runnable {
         if (ps.nextOffset >= 0 && r.offset() < ps.nextOffset) {
           continue; // already seen (cannot normally happen)
         }
-        ps.nextOffset = r.offset() + 1;
+        // The record counts (and the commit point may pass it) only once it is filtered out or
+        // buffered: an error on the way leaves it to be read again.
         consumed++;
         MessageEncoder.ValueKind kind;
         if (f != null && !f.acceptsAll()) {
@@ -292,6 +333,7 @@ final class SubscriptionRunner implements Runnable {
           if (!pass) {
             filtered++;
             commitDirty = true;
+            ps.nextOffset = r.offset() + 1;
             continue;
           }
           kind = f.kind();
@@ -302,6 +344,7 @@ final class SubscriptionRunner implements Runnable {
         ps.buffer.addLast(new Pending(r.offset(), bytes, now, r.timestamp()));
         ps.bufferedBytes += bytes.length;
         buffered++;
+        ps.nextOffset = r.offset() + 1;
       }
     }
     metrics.consumed(consumed);
@@ -334,20 +377,42 @@ final class SubscriptionRunner implements Runnable {
 
   // ---------------------------------------------------------------- sending
 
+  /**
+   * How long the next poll may block: until something is due to be sent (but never before the
+   * rate limiter's next token: a full batch or a due retry must not spin the thread while the
+   * limiter says no), a commit is due, or a fence may expire.
+   */
   private long pollTimeout(long now) {
     long t = MAX_POLL_NANOS;
-    if (!retrying.isEmpty()) {
-      t = Math.min(t, retrying.peek().nextAttemptAt - now);
+    long send = nanosUntilSendDue(now);
+    if (send != Long.MAX_VALUE) {
+      if (limiter != null) {
+        send = Math.max(send, limiter.nanosUntilToken(now));
+      }
+      t = Math.min(t, send);
     }
-    if (rateWakeAt != Long.MIN_VALUE) {
-      t = Math.min(t, rateWakeAt - now);
+    if (commitDirty) {
+      t = Math.min(t, lastCommitNanos + COMMIT_EVERY_NANOS - now);
+    }
+    long fenceDeadline = fences.nextDeadline(now);
+    if (fenceDeadline != Long.MAX_VALUE) {
+      t = Math.min(t, fenceDeadline - now);
+    }
+    return Math.max(0, t);
+  }
+
+  /** Nanoseconds until a retry or a batch is due to be sent, ignoring the rate limit; {@code Long.MAX_VALUE} for never. */
+  private long nanosUntilSendDue(long now) {
+    long t = Long.MAX_VALUE;
+    if (!retrying.isEmpty()) {
+      t = Math.max(0, retrying.peek().nextAttemptAt - now);
     }
     if (buffered > 0 && inFlight.size() + retrying.size() < maxInFlight) {
       int waiting = 0;
       long oldest = Long.MAX_VALUE;
       boolean anyFull = false;
       for (PartitionState ps : partitions.values()) {
-        if (ps.busy == null && !ps.buffer.isEmpty()) {
+        if (sendable(ps, now)) {
           waiting += ps.buffer.size();
           oldest = Math.min(oldest, ps.buffer.peekFirst().arrivalNanos);
           anyFull |= ps.buffer.size() >= batcher.maxBatchSize();
@@ -361,10 +426,12 @@ final class SubscriptionRunner implements Runnable {
         t = Math.min(t, batcher.nanosUntilDue(counted, now - oldest));
       }
     }
-    if (commitDirty) {
-      t = Math.min(t, lastCommitNanos + COMMIT_EVERY_NANOS - now);
-    }
-    return Math.max(0, t);
+    return t;
+  }
+
+  /** Whether a new batch may take messages of this partition now. */
+  private boolean sendable(PartitionState ps, long now) {
+    return ps.busy == null && !ps.buffer.isEmpty() && !fences.blocks(ps.tp, now);
   }
 
   private void startDue(long now) {
@@ -382,7 +449,7 @@ final class SubscriptionRunner implements Runnable {
       int waiting = 0;
       PartitionState full = null;
       for (PartitionState ps : partitions.values()) {
-        if (ps.busy == null && !ps.buffer.isEmpty()) {
+        if (sendable(ps, now)) {
           free.add(ps);
           waiting += ps.buffer.size();
           if (ps.buffer.size() >= batcher.maxBatchSize()
@@ -423,20 +490,12 @@ final class SubscriptionRunner implements Runnable {
   }
 
   private boolean takeToken(long now) {
-    if (limiter == null) {
-      return true;
-    }
-    long wait = limiter.tryAcquire(now);
-    if (wait == 0) {
-      rateWakeAt = Long.MIN_VALUE;
-      return true;
-    }
-    rateWakeAt = now + wait;
-    return false;
+    return limiter == null || limiter.tryAcquire(now) == 0;
   }
 
   private Batch form(List<PartitionState> free, int n) {
-    Batch b = new Batch(newBatchId());
+    Batch b = new Batch();
+    batchIds.begin();
     int bytes = 0;
     for (PartitionState ps : free) {
       if (b.messages.size() >= n) {
@@ -453,8 +512,10 @@ final class SubscriptionRunner implements Runnable {
         buffered--;
         if (!took) {
           b.firstOffsets.put(ps.tp, p.offset);
+          batchIds.partition(ps.tp);
           took = true;
         }
+        batchIds.offset(p.offset);
         b.messages.add(p);
         bytes += p.bytes.length;
       }
@@ -465,23 +526,13 @@ final class SubscriptionRunner implements Runnable {
         break;
       }
     }
+    b.id = batchIds.finish();
     List<byte[]> parts = new ArrayList<>(b.messages.size());
     for (Pending p : b.messages) {
       parts.add(p.bytes);
     }
     b.body = encoder.batchBody(id, b.id, parts, bytes, parts.size());
     return b;
-  }
-
-  /**
-   * A version 4 UUID. {@code UUID.randomUUID()} draws on the shared {@code SecureRandom} for
-   * each batch (about 4% of the subscription threads' CPU at batch size 100); ids need to be
-   * unique, not secret.
-   */
-  String newBatchId() {
-    long msb = (batchIds.nextLong() & ~0xF000L) | 0x4000L;
-    long lsb = (batchIds.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
-    return new UUID(msb, lsb).toString();
   }
 
   private void send(Batch b, long now) {
@@ -497,6 +548,8 @@ final class SubscriptionRunner implements Runnable {
     DeliveryRequest req =
         new DeliveryRequest(id, b.id, spec.destination().url(), headers, b.body, host.config().requestTimeout());
     b.request = req;
+    Fences.Request open = fences.opened(List.copyOf(b.firstOffsets.keySet()), now + answerWithinNanos);
+    b.open = open;
     inFlight.put(b.id, b);
     if (b.attempts == 1) {
       int size = b.messages.size();
@@ -510,6 +563,7 @@ final class SubscriptionRunner implements Runnable {
     }
     f.whenComplete(
         (r, e) -> {
+          fences.answered(open);
           DeliveryResult result = e != null ? DeliveryResult.failure(e, Duration.ofNanos(System.nanoTime() - now), true) : r;
           completions.add(new Completion(b, result));
           if (polling.get()) {
@@ -576,10 +630,7 @@ final class SubscriptionRunner implements Runnable {
     metrics.attempt(r.statusCode() >= 0 ? "http_error" : "failure", r.duration().toNanos());
     int maxRetries = spec.retry().maxRetries();
     boolean exhausted = b.attempts > maxRetries;
-    Duration delay = exhausted ? spec.retry().maxDelay() : retrier.delay(b.attempts);
-    if (exhausted && spec.retry().algorithm() == io.webhookd.RetryAlgorithm.FIXED_TIME) {
-      delay = spec.retry().initialDelay();
-    }
+    Duration delay = exhausted ? Retries.exhaustedInterval(spec.retry()) : retrier.delay(b.attempts);
     Duration retryAfter = retryAfter(r);
     if (retryAfter != null && retryAfter.compareTo(delay) > 0) {
       delay = retryAfter.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : retryAfter;
@@ -591,6 +642,10 @@ final class SubscriptionRunner implements Runnable {
     safe(l -> l.batchFailed(id, b.id, b.attempts, r, delayMs));
     if (shuttingDown) {
       abandon(b, "engine stopping");
+      return;
+    }
+    if (touches(b, releasing)) {
+      abandon(b, "partitions revoked", releasing); // the partitions' next owner sends it again
       return;
     }
     b.nextAttemptAt = System.nanoTime() + delay.toNanos();
@@ -641,6 +696,9 @@ final class SubscriptionRunner implements Runnable {
     }
     b.abandoned = true;
     retrying.remove(b);
+    if (b.open != null) {
+      fences.giveUp(b.open); // a no-op when its request answered already
+    }
     for (Map.Entry<TopicPartition, Long> e : b.firstOffsets.entrySet()) {
       PartitionState ps = partitions.get(e.getKey());
       if (ps != null && ps.busy == b && !gone.contains(e.getKey())) {
@@ -653,7 +711,7 @@ final class SubscriptionRunner implements Runnable {
   // ---------------------------------------------------------------- committing
 
   private void maybeCommit(long now, boolean force) {
-    if (!commitDirty || (!force && now - lastCommitNanos < COMMIT_EVERY_NANOS)) {
+    if (dead || !commitDirty || (!force && now - lastCommitNanos < COMMIT_EVERY_NANOS)) {
       return;
     }
     Map<TopicPartition, OffsetAndMetadata> offsets = commitPoints(partitions.values());
@@ -699,7 +757,7 @@ final class SubscriptionRunner implements Runnable {
   }
 
   private void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
-    if (offsets.isEmpty()) {
+    if (dead || offsets.isEmpty()) {
       return;
     }
     for (int i = 0; i < 3; i++) {
@@ -752,8 +810,15 @@ final class SubscriptionRunner implements Runnable {
   private final class Rebalance implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+      List<TopicPartition> resume = new ArrayList<>();
+      Set<TopicPartition> paused = assigned.isEmpty() ? Set.of() : consumer.paused();
       for (TopicPartition tp : assigned) {
-        partitions.putIfAbsent(tp, new PartitionState(tp));
+        if (partitions.putIfAbsent(tp, new PartitionState(tp)) == null && paused.contains(tp)) {
+          resume.add(tp); // a fresh state has an empty buffer: nothing to hold the partition back
+        }
+      }
+      if (!resume.isEmpty()) {
+        consumer.resume(resume);
       }
       log.debug("subscription {} assigned {}", id, assigned);
     }
@@ -769,31 +834,25 @@ final class SubscriptionRunner implements Runnable {
     }
   }
 
-  private void release(Collection<TopicPartition> gone, boolean commit) {
+  /**
+   * Lets partitions go. On a revoke (another member may own them next): waits for their open
+   * requests, up to the request timeout plus {@link #ANSWER_MARGIN_NANOS}, commits what was
+   * delivered, and gives up on the rest. When they were lost (this member is no longer in the
+   * group, someone else may already own them), or when this runner is dead: gives up at once,
+   * commits nothing.
+   */
+  private void release(Collection<TopicPartition> gone, boolean revoked) {
     if (gone.isEmpty()) {
       return;
     }
     polling.set(false);
     try {
+      boolean commit = revoked && !dead;
       if (commit) {
-        // give first attempts already on the wire a moment to finish, to spare duplicates
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REVOKE_WAIT_MILLIS);
-        while (touchesInFlight(gone) && System.nanoTime() < deadline) {
-          try {
-            Completion c = completions.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-            if (c != null) {
-              boolean wasShutting = shuttingDown;
-              shuttingDown = true; // a failure now is not retried here: the batch is abandoned and re-read
-              try {
-                complete(c);
-              } finally {
-                shuttingDown = wasShutting;
-              }
-            }
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            break;
-          }
+        awaitOpenRequests(gone);
+        if (abandoning()) {
+          dead = true;
+          commit = false;
         }
       }
       List<Batch> affected = new ArrayList<>();
@@ -818,15 +877,47 @@ final class SubscriptionRunner implements Runnable {
         commitSync(commitPoints(goneStates));
       }
       for (Batch b : affected) {
-        abandon(b, "partitions revoked", gone);
+        abandon(b, revoked ? "partitions revoked" : "partitions lost", gone);
       }
       for (PartitionState ps : goneStates) {
         buffered -= ps.buffer.size();
         partitions.remove(ps.tp);
       }
-      log.debug("subscription {} released {} (commit={})", id, gone, commit);
+      log.debug("subscription {} released {} (revoked={}, committed={})", id, gone, revoked, commit);
     } finally {
       polling.set(true);
+    }
+  }
+
+  /**
+   * Waits until no request holding messages of {@code gone} is open, or until the last of them
+   * is past its answer deadline, or the runner is abandoned. Completions that arrive meanwhile
+   * are handled as usual, except that a failed batch of {@code gone} is given up instead of
+   * retried here.
+   */
+  private void awaitOpenRequests(Collection<TopicPartition> gone) {
+    releasing = gone;
+    try {
+      long deadline = Long.MIN_VALUE;
+      for (Batch b : inFlight.values()) {
+        if (!b.abandoned && touches(b, gone)) {
+          deadline = Math.max(deadline, b.open == null ? System.nanoTime() : b.open.deadlineNanos);
+        }
+      }
+      while (touchesInFlight(gone) && System.nanoTime() - deadline < 0 && !abandoning()) {
+        try {
+          long slice = Math.min(deadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(100));
+          Completion c = completions.poll(Math.max(0, slice), TimeUnit.NANOSECONDS);
+          if (c != null) {
+            complete(c);
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    } finally {
+      releasing = List.of();
     }
   }
 
@@ -842,7 +933,7 @@ final class SubscriptionRunner implements Runnable {
 
   private boolean touchesInFlight(Collection<TopicPartition> tps) {
     for (Batch b : inFlight.values()) {
-      if (!b.abandoned && b.attempts == 1 && touches(b, tps)) {
+      if (!b.abandoned && touches(b, tps)) {
         return true;
       }
     }
@@ -850,6 +941,9 @@ final class SubscriptionRunner implements Runnable {
   }
 
   private static boolean touches(Batch b, Collection<TopicPartition> tps) {
+    if (tps.isEmpty()) {
+      return false;
+    }
     for (TopicPartition tp : b.firstOffsets.keySet()) {
       if (tps.contains(tp)) {
         return true;
@@ -864,42 +958,60 @@ final class SubscriptionRunner implements Runnable {
       return;
     }
     shuttingDown = true;
-    if (stopMode == StopMode.ABANDON) {
+    if (crashed || stopMode == StopMode.ABANDON) {
+      // As a process that died: nothing more is committed (the revoke callback that close() runs
+      // included), and open requests fence their partitions until they answer.
+      dead = true;
+      for (Batch b : new ArrayList<>(inFlight.values())) {
+        abandon(b, crashed ? "crashed" : "abandoned", b.firstOffsets.keySet()); // no rewinding a dead consumer
+      }
+      retrying.clear();
       try {
-        c.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP).withTimeout(Duration.ZERO));
+        if (crashed) {
+          c.close(Duration.ofSeconds(5)); // leave the group: the restarted runner or another member takes over at once
+        } else {
+          c.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP).withTimeout(Duration.ZERO));
+        }
       } catch (RuntimeException e) {
-        log.debug("close after abandon: {}", e.toString());
+        log.debug("closing consumer of {} after {}: {}", id, crashed ? "a crash" : "abandon", e.toString());
+      }
+      if (crashed) {
+        safe(l -> l.stopped(id, "crashed"));
       }
       return;
     }
-    if (!crashed) {
-      long deadline = System.nanoTime() + host.config().shutdownTimeout().toNanos();
-      for (Batch b : new ArrayList<>(retrying)) {
-        abandon(b, "stopping");
-      }
-      while (!inFlight.isEmpty() && System.nanoTime() < deadline) {
-        try {
-          Completion done = completions.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-          if (done != null) {
-            complete(done);
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          break;
+    long deadline = System.nanoTime() + host.config().shutdownTimeout().toNanos();
+    for (Batch b : new ArrayList<>(retrying)) {
+      abandon(b, "stopping");
+    }
+    while (!inFlight.isEmpty() && System.nanoTime() < deadline && !abandoning()) {
+      try {
+        Completion done = completions.poll(Math.min(deadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(100)), TimeUnit.NANOSECONDS);
+        if (done != null) {
+          complete(done);
         }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
       }
-      for (Batch b : new ArrayList<>(inFlight.values())) {
-        abandon(b, "stopping: no response within the shutdown timeout");
-      }
+    }
+    for (Batch b : new ArrayList<>(inFlight.values())) {
+      abandon(b, "stopping: no response within the shutdown timeout");
+    }
+    if (abandoning()) {
+      dead = true;
+    } else {
       commitSync(commitPoints(partitions.values()));
     }
+    // what was delivered is committed: the revoke callback that close() runs has nothing left to do
+    partitions.clear();
+    buffered = 0;
     try {
       c.close(Duration.ofSeconds(5));
     } catch (RuntimeException e) {
       log.debug("closing consumer of {}: {}", id, e.toString());
     }
-    String reason = crashed ? "crashed" : "stopped";
-    safe(l -> l.stopped(id, reason));
+    safe(l -> l.stopped(id, "stopped"));
   }
 
   private void safe(java.util.function.Consumer<SubscriptionListener> call) {
@@ -948,7 +1060,8 @@ final class SubscriptionRunner implements Runnable {
   record Pending(long offset, byte[] bytes, long arrivalNanos, long timestamp) {}
 
   static final class Batch {
-    final String id;
+    /** Set once the batch is formed: {@link BatchIds}. */
+    String id = "";
     final List<Pending> messages = new ArrayList<>();
     final Map<TopicPartition, Long> firstOffsets = new LinkedHashMap<>();
     byte[] body = new byte[0];
@@ -956,10 +1069,9 @@ final class SubscriptionRunner implements Runnable {
     long nextAttemptAt;
     boolean abandoned;
     @Nullable DeliveryRequest request;
+    /** The latest attempt's request. */
+    Fences.@Nullable Request open;
 
-    Batch(String id) {
-      this.id = id;
-    }
   }
 
   record Completion(Batch batch, DeliveryResult result) {}

@@ -55,6 +55,7 @@ class SubscriptionRunnerTest {
       };
   private volatile boolean closed;
   private final ManualDestination destination = new ManualDestination();
+  private final Fences fences = new Fences("sub-1");
   private final Reporter reporter = new Reporter(SubscriptionStore.inMemory(), AlertChannel.logging(), 100, Duration.ZERO);
   private @Nullable SubscriptionRunner runner;
 
@@ -127,30 +128,42 @@ class SubscriptionRunnerTest {
   }
 
   @Test
-  @DisplayName("batch ids are distinct version 4 UUIDs, also across runners")
-  void batchIdsAreDistinctUuids() {
+  @DisplayName("batch ids: distinct for distinct batches; a batch formed again from the same messages, by another runner too, keeps its id")
+  void batchIdsFollowWhatTheBatchHolds() {
     start(1);
     for (int i = 0; i < 20; i++) {
       add(i % 2 == 0 ? P0 : P1, i / 2);
     }
-    java.util.Set<String> ids = new java.util.HashSet<>();
+    List<String> ids = new java.util.ArrayList<>();
     for (int i = 0; i < 20; i++) {
       await().until(() -> destination.requests.size() > ids.size());
       ids.add(destination.requests.get(ids.size()).batchId());
       destination.completeAll(200);
     }
-    // a second runner of the same subscription (a restart) draws other ids
-    SubscriptionRunner second = new SubscriptionRunner(runner.subscription(), new TestHost(), null);
-    for (int i = 0; i < 20; i++) {
-      ids.add(second.newBatchId());
-    }
-    assertThat(ids).hasSize(40);
+    assertThat(new java.util.HashSet<>(ids)).hasSize(20);
     for (String id : ids) {
       java.util.UUID u = java.util.UUID.fromString(id);
       assertThat(u.toString()).isEqualTo(id);
-      assertThat(u.version()).isEqualTo(4);
+      assertThat(u.version()).isEqualTo(8);
       assertThat(u.variant()).isEqualTo(2);
     }
+    // what another runner of the subscription (after a crash) computes for the same messages
+    BatchIds again = new BatchIds("sub-1");
+    String firstOfP0 = idOf(again, P0, 0);
+    assertThat(ids).contains(firstOfP0);
+    assertThat(idOf(again, P0, 0)).isEqualTo(firstOfP0);
+    assertThat(idOf(again, P0, 0, 1)).isNotIn(ids).isNotEqualTo(firstOfP0);
+    assertThat(idOf(again, P1, 0)).isNotEqualTo(firstOfP0);
+    assertThat(idOf(new BatchIds("sub-2"), P0, 0)).isNotEqualTo(firstOfP0);
+  }
+
+  private static String idOf(BatchIds ids, TopicPartition tp, long... offsets) {
+    ids.begin();
+    ids.partition(tp);
+    for (long o : offsets) {
+      ids.offset(o);
+    }
+    return ids.finish();
   }
 
   @Test
@@ -311,5 +324,10 @@ class SubscriptionRunnerTest {
 
     @Override
     public void crashed(SubscriptionRunner r, Throwable error) {}
+
+    @Override
+    public Fences fences(String subscriptionId) {
+      return fences;
+    }
   }
 }

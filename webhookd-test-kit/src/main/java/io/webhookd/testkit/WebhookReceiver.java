@@ -42,6 +42,9 @@ import org.jspecify.annotations.Nullable;
  * requests. The receiver answers a request it could not parse, too (its {@code messages} are then
  * empty); other methods than POST get 405 and are not recorded.
  *
+ * <p>It also watches webhookd's ordering promise: {@link #overlaps()} lists every request that
+ * arrived while an earlier one holding messages of the same partition was still unanswered.
+ *
  * <pre>{@code
  * try (WebhookReceiver hook = WebhookReceiver.start()) {
  *   hook.failFirst(2, 503);
@@ -134,6 +137,9 @@ public final class WebhookReceiver implements AutoCloseable {
   private final URI base;
   private final Object lock = new Object();
   private final List<ReceivedRequest> requests = new ArrayList<>();
+  /** Unanswered requests per {@code topic/partition}. */
+  private final Map<String, Integer> open = new HashMap<>();
+  private final List<String> overlaps = new ArrayList<>();
   private final AtomicInteger requestNumber = new AtomicInteger();
   private volatile Responder responder = OK;
   private volatile boolean closed;
@@ -204,10 +210,11 @@ public final class WebhookReceiver implements AutoCloseable {
     respondWith((number, request) -> response);
   }
 
-  /** Forgets every recorded request, restarts request numbers at 1, and answers 200 again. */
+  /** Forgets every recorded request and overlap, restarts request numbers at 1, and answers 200 again. */
   public void reset() {
     synchronized (lock) {
       requests.clear();
+      overlaps.clear();
       requestNumber.set(0);
       responder = OK;
     }
@@ -217,6 +224,19 @@ public final class WebhookReceiver implements AutoCloseable {
   public List<ReceivedRequest> requests() {
     synchronized (lock) {
       return List.copyOf(requests);
+    }
+  }
+
+  /**
+   * Every request that arrived while an earlier request holding messages of one of its partitions
+   * was still unanswered, described with its batch id and the partitions; empty when webhookd kept
+   * its promise of never two open requests of one partition. (A request the client gave up on
+   * after its request timeout counts as open here until the receiver answers it: script delays
+   * shorter than the engine's request timeout when you check this.)
+   */
+  public List<String> overlaps() {
+    synchronized (lock) {
+      return List.copyOf(overlaps);
     }
   }
 
@@ -338,7 +358,42 @@ public final class WebhookReceiver implements AutoCloseable {
           .getRequestHeaders()
           .forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), List.copyOf(values)));
       ReceivedRequest request = parse(at, exchange.getRequestURI().getRawPath(), headers, body);
+      Set<String> partitions = new LinkedHashSet<>();
+      for (ReceivedMessage m : request.messages()) {
+        partitions.add(m.topic() + "/" + m.partition());
+      }
+      opened(request, partitions);
+      answer(exchange, request, partitions);
+    } finally {
+      exchange.close();
+    }
+  }
 
+  /** A request arrived: it holds its partitions open until it is answered. */
+  private void opened(ReceivedRequest request, Set<String> partitions) {
+    synchronized (lock) {
+      List<String> busy = new ArrayList<>();
+      for (String p : partitions) {
+        if (open.merge(p, 1, Integer::sum) > 1) {
+          busy.add(p);
+        }
+      }
+      if (!busy.isEmpty()) {
+        overlaps.add("batch " + request.batchId() + " arrived while another request of " + busy + " was open");
+      }
+    }
+  }
+
+  /** The request is answered (or dropped): its partitions are free again. Caller holds the lock. */
+  private void closed(Set<String> partitions) {
+    for (String p : partitions) {
+      open.merge(p, -1, (a, b) -> a + b == 0 ? null : a + b);
+    }
+  }
+
+  private void answer(HttpExchange exchange, ReceivedRequest request, Set<String> partitions) throws IOException {
+    boolean recorded = false;
+    try {
       Response response;
       try {
         response = responder.respond(requestNumber.incrementAndGet(), request);
@@ -355,6 +410,9 @@ public final class WebhookReceiver implements AutoCloseable {
       }
       synchronized (lock) {
         requests.add(request.withStatus(response.status()));
+        // closed before the response leaves: the client may send the partition's next batch as soon as it sees it
+        closed(partitions);
+        recorded = true;
         lock.notifyAll();
       }
       response.headers().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
@@ -366,7 +424,11 @@ public final class WebhookReceiver implements AutoCloseable {
         }
       }
     } finally {
-      exchange.close();
+      if (!recorded) {
+        synchronized (lock) {
+          closed(partitions);
+        }
+      }
     }
   }
 

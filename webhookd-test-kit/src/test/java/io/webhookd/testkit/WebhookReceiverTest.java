@@ -186,6 +186,36 @@ class WebhookReceiverTest {
     assertThat(receiver.requests()).isEmpty();
   }
 
+  @Test
+  @DisplayName("overlaps: a request of a partition arriving while another of it is unanswered is reported; one after the answer is not")
+  void reportsOverlapsOfOnePartition() throws Exception {
+    CountDownLatch first = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    receiver.respondWith((n, r) -> {
+      if (n == 1) {
+        first.countDown();
+        try {
+          release.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return WebhookReceiver.Response.ok();
+    });
+    CompletableFuture<HttpResponse<String>> held =
+        http.sendAsync(request(receiver.url(), batch("held", 1)), HttpResponse.BodyHandlers.ofString());
+    assertThat(first.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(post(receiver.url(), batch("other-partition", 2).replace("\"partition\": 0", "\"partition\": 1")).statusCode())
+        .isEqualTo(200);
+    assertThat(receiver.overlaps()).isEmpty();
+    assertThat(post(receiver.url(), batch("same-partition", 3)).statusCode()).isEqualTo(200);
+    assertThat(receiver.overlaps()).singleElement().asString().contains("same-partition").contains("orders/0");
+    release.countDown();
+    assertThat(held.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+    assertThat(post(receiver.url(), batch("after", 4)).statusCode()).isEqualTo(200);
+    assertThat(receiver.overlaps()).hasSize(1);
+  }
+
   private static String batch(String batchId, long offset) {
     return """
         {"subscription_id": "s", "batch_id": "%s", "messages": [
