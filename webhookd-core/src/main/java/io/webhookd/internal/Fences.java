@@ -29,12 +29,17 @@ final class Fences {
   static final class Request {
     final List<TopicPartition> partitions;
     final long deadlineNanos;
-    private boolean open = true;
+    private volatile boolean open = true;
     private boolean fenced;
 
     Request(List<TopicPartition> partitions, long deadlineNanos) {
       this.partitions = partitions;
       this.deadlineNanos = deadlineNanos;
+    }
+
+    /** Whether the request has not answered yet. */
+    boolean isOpen() {
+      return open;
     }
   }
 

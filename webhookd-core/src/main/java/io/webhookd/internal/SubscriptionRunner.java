@@ -237,6 +237,11 @@ final class SubscriptionRunner implements Runnable {
     return stopRequested && stopMode == StopMode.ABANDON;
   }
 
+  /** Nothing is committed once the runner crashed, or from the moment it is told to stop as a dead process would. */
+  private boolean mayCommit() {
+    return !dead && !abandoning();
+  }
+
   boolean awaitStopped(Duration timeout) throws InterruptedException {
     return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -711,7 +716,7 @@ final class SubscriptionRunner implements Runnable {
   // ---------------------------------------------------------------- committing
 
   private void maybeCommit(long now, boolean force) {
-    if (dead || !commitDirty || (!force && now - lastCommitNanos < COMMIT_EVERY_NANOS)) {
+    if (!mayCommit() || !commitDirty || (!force && now - lastCommitNanos < COMMIT_EVERY_NANOS)) {
       return;
     }
     Map<TopicPartition, OffsetAndMetadata> offsets = commitPoints(partitions.values());
@@ -757,7 +762,7 @@ final class SubscriptionRunner implements Runnable {
   }
 
   private void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
-    if (dead || offsets.isEmpty()) {
+    if (!mayCommit() || offsets.isEmpty()) {
       return;
     }
     for (int i = 0; i < 3; i++) {
@@ -847,7 +852,7 @@ final class SubscriptionRunner implements Runnable {
     }
     polling.set(false);
     try {
-      boolean commit = revoked && !dead;
+      boolean commit = revoked && mayCommit();
       if (commit) {
         awaitOpenRequests(gone);
         if (abandoning()) {
@@ -952,6 +957,26 @@ final class SubscriptionRunner implements Runnable {
     return false;
   }
 
+  /** Waits until every request this runner sent has answered or is past its deadline; commits nothing. */
+  private void awaitAnswers() {
+    for (Batch b : new ArrayList<>(inFlight.values())) {
+      Fences.Request r = b.open;
+      if (r == null) {
+        continue;
+      }
+      long left = r.deadlineNanos - System.nanoTime();
+      while (r.isOpen() && left > 0 && !abandoning()) {
+        try {
+          completions.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)), TimeUnit.NANOSECONDS); // dropped: dead
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        left = r.deadlineNanos - System.nanoTime();
+      }
+    }
+  }
+
   private void finish(boolean crashed) {
     Consumer<byte[], byte[]> c = consumer;
     if (c == null) {
@@ -968,7 +993,11 @@ final class SubscriptionRunner implements Runnable {
       retrying.clear();
       try {
         if (crashed) {
-          c.close(Duration.ofSeconds(5)); // leave the group: the restarted runner or another member takes over at once
+          // Leaving the group hands the partitions over at once, possibly to another engine, which
+          // must not send them while this runner's requests are open: wait for those to answer
+          // first (the membership lasts: max.poll.interval.ms is above the request timeout).
+          awaitAnswers();
+          c.close(Duration.ofSeconds(5));
         } else {
           c.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP).withTimeout(Duration.ZERO));
         }

@@ -62,4 +62,25 @@ class ConsumerPropertiesTest {
         .containsEntry(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)
         .containsEntry(ConsumerConfig.GROUP_ID_CONFIG, "webhooks-sub-7");
   }
+
+  @Test
+  void theClassicProtocolGetsASessionTimeoutTheConsumerProtocolDoesNot() {
+    assertThat(Engine.consumerProperties(config(Map.of()), subscription(Duration.ofSeconds(1))))
+        .containsEntry(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+    assertThat(Engine.consumerProperties(config(Map.of(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "CONSUMER")), subscription(Duration.ofSeconds(1))))
+        .doesNotContainKey(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG)
+        .doesNotContainKey(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG)
+        .doesNotContainKey(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG);
+  }
+
+  @Test
+  void kafkasOwnCheckAcceptsWhatTheEngineConfiguresForEitherProtocol() {
+    for (String protocol : List.of("classic", "consumer")) {
+      Map<String, Object> p =
+          Engine.consumerProperties(
+              config(Map.of(ConsumerConfig.GROUP_PROTOCOL_CONFIG, protocol, ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:9092")),
+              subscription(Duration.ofSeconds(1)));
+      new ConsumerConfig(p); // throws ConfigException on what the protocol refuses
+    }
+  }
 }

@@ -20,7 +20,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
  * as a process that died.
  */
 final class Engines {
-  private final KafkaCluster kafka;
+  private final String bootstrapServers;
   private SubscriptionStore store = SubscriptionStore.inMemory();
   private Duration requestTimeout = Duration.ofSeconds(10);
   private Duration shutdownTimeout = Duration.ofSeconds(10);
@@ -28,12 +28,16 @@ final class Engines {
   private Function<Map<String, Object>, Consumer<byte[], byte[]>> consumers = KafkaConsumer::new;
   private SubscriptionListener listener = SubscriptionListener.NONE;
 
-  private Engines(KafkaCluster kafka) {
-    this.kafka = kafka;
+  private Engines(String bootstrapServers) {
+    this.bootstrapServers = bootstrapServers;
   }
 
   static Engines on(KafkaCluster kafka) {
-    return new Engines(kafka);
+    return new Engines(kafka.bootstrapServers());
+  }
+
+  static Engines on(String bootstrapServers) {
+    return new Engines(bootstrapServers);
   }
 
   Engines store(SubscriptionStore s) {
@@ -69,7 +73,7 @@ final class Engines {
   /** Starts an engine. Engines of one test may share an in-memory store: closing one leaves the store as it is. */
   Engine start() {
     Map<String, Object> props = new HashMap<>(kafkaProperties);
-    props.put("bootstrap.servers", kafka.bootstrapServers());
+    props.put("bootstrap.servers", bootstrapServers);
     Engine.Config config =
         new Engine.Config(
                 props,

@@ -19,6 +19,8 @@ import io.webhookd.spi.SubscriptionListener;
 import io.webhookd.testkit.KafkaCluster;
 import io.webhookd.testkit.ReceivedRequest;
 import java.nio.charset.StandardCharsets;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,6 +31,8 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class FeaturesTest extends ReceiverTestBase {
 
@@ -99,6 +103,43 @@ class FeaturesTest extends ReceiverTestBase {
     // 11 requests need at least (11 - 5) / 5 = 1.2 s (without the limit they take a few ms);
     // 100 ms of slack for the receiver's clock readings
     assertThat(Duration.between(rs.get(0).receivedAt(), rs.get(rs.size() - 1).receivedAt())).isGreaterThanOrEqualTo(Duration.ofMillis(1100));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"a backlog of full batches", "retries that are due"})
+  @DisplayName("while the rate limiter has no token the consumer thread sleeps until the next one (no spinning)")
+  void rateLimitedSubscriptionSleeps(String what) {
+    String t = topic(kafka, "limited-cpu", 1);
+    boolean retries = what.startsWith("retries");
+    if (retries) {
+      receiver.failFirst(3, 503); // each retry is due after 1 ms, long before the next token
+    }
+    try (Webhookd engine = engine(kafka).build()) {
+      Subscription s = engine.subscribe(SubscriptionSpec.builder().name("limited-cpu").webhookUrl(receiver.url().toString())
+          .source(t).maxBatchSize(1).maxBatchInterval(Duration.ofMillis(1)).rateLimit(0.5)
+          .retryInitialDelay(Duration.ofMillis(1)).retryMaxDelay(Duration.ofMillis(1)).build());
+      kafka.produce(t, jsonMessages(t, 0, 5));
+      await().atMost(Duration.ofSeconds(30)).until(() -> receiver.requestCount() >= 1);
+      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+      long thread = runnerThread(s.id());
+      long cpuBefore = threads.getThreadCpuTime(thread);
+      // two more tokens: about 4 s in which the thread has nothing to do but wait for them
+      await().atMost(Duration.ofSeconds(30)).until(() -> receiver.requestCount() >= 3);
+      long cpuMillis = (threads.getThreadCpuTime(thread) - cpuBefore) / 1_000_000;
+      // spinning costs the whole wait (seconds); sleeping costs a few ms per poll
+      assertThat(cpuMillis).as("CPU time of the consumer thread while it waited for two tokens").isLessThan(500);
+    }
+    List<ReceivedRequest> rs = receiver.requests();
+    // one token every 2 s (the first request's latency includes the connection's setup, so the
+    // bound leaves it room)
+    assertThat(Duration.between(rs.get(1).receivedAt(), rs.get(2).receivedAt())).isGreaterThanOrEqualTo(Duration.ofMillis(1500));
+    assertThat(Duration.between(rs.get(0).receivedAt(), rs.get(2).receivedAt())).isGreaterThanOrEqualTo(Duration.ofMillis(3000));
+  }
+
+  private static long runnerThread(String subscriptionId) {
+    String name = "webhookd-" + subscriptionId.substring(0, 8);
+    return Thread.getAllStackTraces().keySet().stream().filter(th -> th.getName().equals(name)).findFirst()
+        .orElseThrow(() -> new AssertionError("no thread " + name)).getId();
   }
 
   @Test

@@ -137,8 +137,8 @@ public final class WebhookReceiver implements AutoCloseable {
   private final URI base;
   private final Object lock = new Object();
   private final List<ReceivedRequest> requests = new ArrayList<>();
-  /** Unanswered requests per {@code topic/partition}. */
-  private final Map<String, Integer> open = new HashMap<>();
+  /** Unanswered requests per {@code topic/partition}: their batch ids and offsets. */
+  private final Map<String, List<String>> open = new HashMap<>();
   private final List<String> overlaps = new ArrayList<>();
   private final AtomicInteger requestNumber = new AtomicInteger();
   private volatile Responder responder = OK;
@@ -358,11 +358,14 @@ public final class WebhookReceiver implements AutoCloseable {
           .getRequestHeaders()
           .forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), List.copyOf(values)));
       ReceivedRequest request = parse(at, exchange.getRequestURI().getRawPath(), headers, body);
-      Set<String> partitions = new LinkedHashSet<>();
+      Map<String, String> partitions = new LinkedHashMap<>(); // topic/partition -> "batch [first..last]"
       for (ReceivedMessage m : request.messages()) {
-        partitions.add(m.topic() + "/" + m.partition());
+        String p = m.topic() + "/" + m.partition();
+        String seen = partitions.get(p);
+        String first = seen == null ? Long.toString(m.offset()) : seen.substring(seen.indexOf('[') + 1, seen.indexOf(".."));
+        partitions.put(p, request.batchId() + " [" + first + ".." + m.offset() + "]");
       }
-      opened(request, partitions);
+      opened(partitions);
       answer(exchange, request, partitions);
     } finally {
       exchange.close();
@@ -370,28 +373,32 @@ public final class WebhookReceiver implements AutoCloseable {
   }
 
   /** A request arrived: it holds its partitions open until it is answered. */
-  private void opened(ReceivedRequest request, Set<String> partitions) {
+  private void opened(Map<String, String> partitions) {
     synchronized (lock) {
-      List<String> busy = new ArrayList<>();
-      for (String p : partitions) {
-        if (open.merge(p, 1, Integer::sum) > 1) {
-          busy.add(p);
+      partitions.forEach((p, what) -> {
+        List<String> earlier = open.computeIfAbsent(p, k -> new ArrayList<>());
+        if (!earlier.isEmpty()) {
+          overlaps.add(p + ": batch " + what + " arrived while " + earlier + " was unanswered");
         }
-      }
-      if (!busy.isEmpty()) {
-        overlaps.add("batch " + request.batchId() + " arrived while another request of " + busy + " was open");
-      }
+        earlier.add(what);
+      });
     }
   }
 
   /** The request is answered (or dropped): its partitions are free again. Caller holds the lock. */
-  private void closed(Set<String> partitions) {
-    for (String p : partitions) {
-      open.merge(p, -1, (a, b) -> a + b == 0 ? null : a + b);
-    }
+  private void closed(Map<String, String> partitions) {
+    partitions.forEach((p, what) -> {
+      List<String> earlier = open.get(p);
+      if (earlier != null) {
+        earlier.remove(what);
+        if (earlier.isEmpty()) {
+          open.remove(p);
+        }
+      }
+    });
   }
 
-  private void answer(HttpExchange exchange, ReceivedRequest request, Set<String> partitions) throws IOException {
+  private void answer(HttpExchange exchange, ReceivedRequest request, Map<String, String> partitions) throws IOException {
     boolean recorded = false;
     try {
       Response response;

@@ -209,7 +209,7 @@ class WebhookReceiverTest {
         .isEqualTo(200);
     assertThat(receiver.overlaps()).isEmpty();
     assertThat(post(receiver.url(), batch("same-partition", 3)).statusCode()).isEqualTo(200);
-    assertThat(receiver.overlaps()).singleElement().asString().contains("same-partition").contains("orders/0");
+    assertThat(receiver.overlaps()).singleElement().asString().contains("same-partition [3..3]").contains("orders/0").contains("held [1..1]");
     release.countDown();
     assertThat(held.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     assertThat(post(receiver.url(), batch("after", 4)).statusCode()).isEqualTo(200);
