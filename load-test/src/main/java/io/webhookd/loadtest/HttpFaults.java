@@ -18,6 +18,7 @@ final class HttpFaults {
   private volatile int retryAfterSeconds;
   private final java.util.concurrent.atomic.AtomicInteger tooManyArmed = new java.util.concurrent.atomic.AtomicInteger();
   private volatile long slowMs;
+  private volatile long holdMs;
 
   final AtomicLong answered500 = new AtomicLong();
   final AtomicLong answered503 = new AtomicLong();
@@ -51,8 +52,18 @@ final class HttpFaults {
     this.slowMs = millis;
   }
 
+  /** How long to hold each request before answering: the slow fault's delay, or a crash's hold. */
   long slowMillis() {
-    return slowMs;
+    return Math.max(slowMs, holdMs);
+  }
+
+  /**
+   * Holds every request arriving from now on for {@code millis} before it is accepted, so that
+   * an engine that crashes meanwhile has requests open whose messages the receiver accepts after
+   * the crash: delivered, but never committed by the dead engine. 0 ends the hold.
+   */
+  void hold(long millis) {
+    this.holdMs = millis;
   }
 
   /** Whether to refuse this request, decided before it is read. */

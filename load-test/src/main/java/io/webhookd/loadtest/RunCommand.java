@@ -393,8 +393,13 @@ final class RunCommand implements Callable<Integer> {
         event("broker " + broker + " started again");
       }
       case ENGINE_CRASH -> {
-        event("engine abandoned (crash)");
+        // requests open at the crash, answered 200 after it: the next engine must recover from
+        // delivered-but-uncommitted state (they come again: duplicates, never missing)
+        http.hold(1000);
+        Thread.sleep(400);
+        event("engine abandoned (crash) with requests open");
         Engines.abandon(engine.get());
+        http.hold(0);
         engine.set(Engines.start(kafka.bootstrap(), store));
         event("new engine started");
       }
