@@ -33,8 +33,12 @@ import org.jspecify.annotations.Nullable;
  * update, unsubscribe, online/offline) are written to the store before they take effect.
  *
  * <p><b>Guarantees.</b> An offset is committed only after every message before it in its
- * partition was delivered (2xx) or filtered out. A batch is never skipped: when retries are
- * exhausted the subscription turns unhealthy and the batch keeps being retried.
+ * partition was delivered (2xx) or filtered out; a consumer that crashed commits nothing more. A
+ * batch is never skipped: when retries are exhausted the subscription turns unhealthy and the
+ * batch keeps being retried. Never two requests holding messages of one partition are open at
+ * once: across restarts of a subscription on this engine, and across engines sharing its group
+ * (a revoke waits for the open requests of the partitions it moves, up to the request timeout
+ * plus 5 s), except where Kafka expels a member (its session or poll interval expired).
  */
 public final class Webhookd implements AutoCloseable {
   private final Engine engine;
@@ -217,7 +221,11 @@ public final class Webhookd implements AutoCloseable {
       return this;
     }
 
-    /** How long one webhook request may take; default 30 s. */
+    /**
+     * How long one webhook request may take; default 30 s. A rebalance waits up to this plus 5 s
+     * for the open requests of the partitions it moves, inside Kafka's poll, so Kafka's {@code
+     * max.poll.interval.ms} (5 min by default) must stay above it: {@link #build()} checks.
+     */
     public Builder requestTimeout(Duration timeout) {
       this.requestTimeout = positive(timeout, "requestTimeout");
       return this;
@@ -261,6 +269,9 @@ public final class Webhookd implements AutoCloseable {
      * the stored state is offline).
      *
      * @throws IllegalStateException when no bootstrap servers or no destination is configured
+     * @throws ValidationException when Kafka properties cannot work: one that the chosen group
+     *     protocol refuses ({@code session.timeout.ms} with {@code group.protocol=consumer}), or a
+     *     {@code max.poll.interval.ms} not above the request timeout plus 5 s
      */
     public Webhookd build() {
       if (!kafka.containsKey("bootstrap.servers")) {
