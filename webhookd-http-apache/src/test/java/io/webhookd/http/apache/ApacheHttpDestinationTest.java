@@ -3,9 +3,9 @@ package io.webhookd.http.apache;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.webhookd.http.ForbiddenDestinationException;
-import io.webhookd.http.internal.AddressPolicy;
-import io.webhookd.http.internal.Resolver;
+import io.webhookd.http.common.AddressPolicy;
+import io.webhookd.http.common.ForbiddenDestinationException;
+import io.webhookd.http.common.Resolver;
 import io.webhookd.spi.DeliveryRequest;
 import io.webhookd.spi.DeliveryResult;
 import io.webhookd.spi.WebhookDestination;
