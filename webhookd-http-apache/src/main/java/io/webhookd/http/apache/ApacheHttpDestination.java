@@ -63,7 +63,7 @@ import org.jspecify.annotations.Nullable;
  * JdkHttpDestination}).
  *
  * <p>Behaviour, the same as {@code JdkHttpDestination}'s (the test kit's {@code
- * WebhookDestinationContract} checks both): {@link #send} never throws and never blocks; redirects
+ * HttpWebhookDestinationContract} checks both): {@link #send} never throws and never blocks; redirects
  * are returned, not followed; nothing is retried by the client; the response body is read up to
  * {@link Builder#maxResponseBodyBytes} and the connection dropped when there is more; each request
  * ends no later than its {@link DeliveryRequest#timeout()} (a deadline aborts a slow or dripping

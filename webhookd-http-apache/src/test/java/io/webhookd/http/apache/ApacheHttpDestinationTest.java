@@ -9,7 +9,7 @@ import io.webhookd.http.common.Resolver;
 import io.webhookd.spi.DeliveryRequest;
 import io.webhookd.spi.DeliveryResult;
 import io.webhookd.spi.WebhookDestination;
-import io.webhookd.testkit.WebhookDestinationContract;
+import io.webhookd.testkit.HttpWebhookDestinationContract;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -28,7 +28,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@link ApacheHttpDestination} against the destination contract, its options and its SSRF guard. */
-class ApacheHttpDestinationTest extends WebhookDestinationContract {
+class ApacheHttpDestinationTest extends HttpWebhookDestinationContract {
 
   @Override
   protected WebhookDestination createDestination() {
