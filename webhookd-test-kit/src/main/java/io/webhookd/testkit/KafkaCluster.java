@@ -2,6 +2,9 @@ package io.webhookd.testkit;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -46,6 +49,8 @@ import org.apache.kafka.metadata.bootstrap.BootstrapMetadata;
 import org.apache.kafka.server.common.Feature;
 import org.apache.kafka.server.common.MetadataVersion;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A real Kafka cluster for tests: KRaft brokers started in this JVM with Kafka's own test kit (no
@@ -163,7 +168,7 @@ public final class KafkaCluster implements AutoCloseable {
       KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
       brokerConfig(rf).forEach(builder::setConfigProp);
       kit = builder.build();
-      kit.format();
+      formatQuietly(kit);
       kit.startup();
       kit.waitForReadyBrokers();
       KafkaCluster cluster = new KafkaCluster(kit, kit.bootstrapServers());
@@ -184,6 +189,32 @@ public final class KafkaCluster implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       throw new IllegalStateException("could not start an in-process Kafka cluster of " + brokers + " brokers", e);
+    }
+  }
+
+  /**
+   * {@link KafkaClusterTestKit#format()} prints the bootstrap metadata to {@code System.out} (its
+   * {@code Formatter} is given no other stream): those lines go to the log instead, under {@code
+   * org.apache.kafka} like the brokers' own, so that test output stays clean unless the Kafka log
+   * level is raised. Whatever another thread prints during the format goes there too; a cluster is
+   * started once per JVM, before the tests that use it.
+   */
+  private static void formatQuietly(KafkaClusterTestKit kit) throws Exception {
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    synchronized (KafkaCluster.class) {
+      PrintStream stdout = System.out;
+      System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+      try {
+        kit.format();
+      } finally {
+        System.setOut(stdout);
+      }
+    }
+    Logger log = LoggerFactory.getLogger("org.apache.kafka.metadata.storage.Formatter");
+    for (String line : captured.toString(StandardCharsets.UTF_8).split("\\R")) {
+      if (!line.isBlank()) {
+        log.info(line);
+      }
     }
   }
 
