@@ -6,7 +6,8 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * The seed's {@code WebhookAdmin}: the system's state and a line for every webhook. Immutable.
+ * The system's state and a line for every webhook: what the REST API's {@code WebhookAdmin}
+ * document ({@code GET /1/EventNotificationAdmin}) shows. Immutable.
  *
  * @param state online or offline, and the message
  * @param webhooks every subscription's id, name, health and topics

@@ -2,7 +2,10 @@ package io.webhookd;
 
 import java.util.Locale;
 
-/** A subscription's health, as the seed's {@code WebhookStatus.status}. */
+/**
+ * A subscription's health: the {@code status} field of the REST API's {@code WebhookStatus}
+ * document, in lower case ({@link #wireName()}).
+ */
 public enum Health {
   /** Delivering, or nothing to deliver. */
   HEALTHY,

@@ -7,7 +7,8 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The seed's {@code WebhookStatus}: a subscription's runtime state. Immutable.
+ * A subscription's runtime state: what the REST API's {@code WebhookStatus} document ({@code GET
+ * /1/Subscription/{id}/Status}) shows. Immutable.
  *
  * @param id the subscription id
  * @param name its name

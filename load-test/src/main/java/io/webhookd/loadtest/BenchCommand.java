@@ -123,7 +123,7 @@ final class BenchCommand implements Callable<Integer> {
   @Nullable Path out;
 
   PrintStream console = System.out;
-  private final String secret = SignatureVerifier.newSecret();
+  private final String secret = io.webhookd.WebhookVerifier.newSecret();
   private int channelSeq;
 
   @Override

@@ -1,5 +1,6 @@
 package io.webhookd.loadtest;
 
+import io.webhookd.WebhookVerifier;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +23,7 @@ final class Channel {
   }
 
   final String name;
-  final @Nullable SignatureVerifier verifier;
+  final @Nullable WebhookVerifier verifier;
   private final @Nullable Sink sink;
   final AtomicLong requests = new AtomicLong();
   final AtomicLong accepted = new AtomicLong();
@@ -38,7 +39,7 @@ final class Channel {
   private volatile long latencyFromMs;
   final LatencyHistogram latency = new LatencyHistogram();
 
-  Channel(String name, @Nullable SignatureVerifier verifier, @Nullable Sink sink) {
+  Channel(String name, @Nullable WebhookVerifier verifier, @Nullable Sink sink) {
     this.name = name;
     this.verifier = verifier;
     this.sink = sink;

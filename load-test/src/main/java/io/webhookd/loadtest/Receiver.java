@@ -1,5 +1,7 @@
 package io.webhookd.loadtest;
 
+import io.webhookd.WebhookVerificationException;
+import io.webhookd.WebhookVerifier;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -86,7 +88,7 @@ final class Receiver implements AutoCloseable {
 
   /** A new channel (replacing any of the same name). */
   Channel channel(String name, @Nullable String secret, Channel.@Nullable Sink sink) {
-    Channel c = new Channel(name, secret == null ? null : new SignatureVerifier(secret), sink);
+    Channel c = new Channel(name, secret == null ? null : WebhookVerifier.of(secret), sink);
     channels.put(name, c);
     return c;
   }
@@ -124,16 +126,11 @@ final class Receiver implements AutoCloseable {
       long receivedMs = System.currentTimeMillis();
       String id = ex.getRequestHeaders().getFirst("webhook-id");
       if (ch.verifier != null) {
-        String why =
-            ch.verifier.check(
-                id,
-                ex.getRequestHeaders().getFirst("webhook-timestamp"),
-                ex.getRequestHeaders().getFirst("webhook-signature"),
-                body,
-                receivedMs / 1000);
-        if (why != null) {
+        try {
+          ch.verifier.verifySignature(ex.getRequestHeaders(), body);
+        } catch (WebhookVerificationException e) {
           ch.badSignature.incrementAndGet();
-          ch.lastProblem = "bad signature: " + why;
+          ch.lastProblem = "bad signature: " + e.getMessage();
           ex.sendResponseHeaders(401, -1);
           return;
         }

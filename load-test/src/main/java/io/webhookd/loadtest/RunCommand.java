@@ -204,7 +204,7 @@ final class RunCommand implements Callable<Integer> {
       HttpFaults httpFaults = new HttpFaults();
       try (Recorder recorder = new Recorder(maxSeq + 1, passes, noSqlite ? null : dir.resolve("deliveries.db"));
           Receiver receiver = Receiver.start(0, receiverThreads, httpFaults)) {
-        String secret = SignatureVerifier.newSecret();
+        String secret = io.webhookd.WebhookVerifier.newSecret();
         Channel channel = receiver.channel("run", secret, recorder);
         SubscriptionSpec.Builder sb = SubscriptionSpec.builder()
             .name("load-test " + runId)

@@ -8,6 +8,8 @@ import org.slf4j.LoggerFactory;
  * Sends alerts. Called from a background thread of the engine, never from a consumer thread;
  * must be thread-safe. The future completes exceptionally when the alert could not be sent; the
  * engine then retries it with backoff, so an alert is never dropped silently.
+ *
+ * <p>{@code io.webhookd.testkit.AlertChannelContract} is the contract test.
  */
 public interface AlertChannel extends AutoCloseable {
 

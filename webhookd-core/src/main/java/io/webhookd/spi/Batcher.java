@@ -5,6 +5,8 @@ import io.webhookd.SubscriptionSpec;
 /**
  * Decides when the messages waiting for a subscription form a batch. Called only from the
  * subscription's consumer thread; implementations need not be thread-safe but must be cheap.
+ *
+ * <p>{@code io.webhookd.testkit.BatcherContract} is the contract test.
  */
 public interface Batcher {
 
@@ -22,7 +24,10 @@ public interface Batcher {
   /** The most messages in one batch. */
   int maxBatchSize();
 
-  /** The seed's batching: full at {@code maxSize} messages, or due when the oldest waited {@code maxWaitNanos}. */
+  /**
+   * A subscription's batching ({@code configuration.batching}): a batch is full at {@code
+   * maxSize} messages, or due when its oldest message has waited {@code maxWaitNanos}.
+   */
   static Batcher sizeOrAge(int maxSize, long maxWaitNanos) {
     return new Batcher() {
       @Override

@@ -8,6 +8,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Decides how long to wait before retrying a failed batch. Implementations are immutable and
  * thread-safe. The engine waits at least as long as a {@code Retry-After} header asks.
+ *
+ * <p>{@code io.webhookd.testkit.RetrierContract} is the contract test.
  */
 public interface Retrier {
 

@@ -12,6 +12,9 @@ import io.webhookd.Health;
  * <p>Pairing: every {@link #batchStarted} is followed, once per attempt, by {@link
  * #batchDelivered} or {@link #batchFailed}; a batch whose partitions are revoked or whose engine
  * closes before it was delivered ends in {@link #batchAbandoned} (it will be re-read from Kafka).
+ *
+ * <p>{@code io.webhookd.testkit.SubscriptionListenerContract} checks these promises against a
+ * running engine.
  */
 public interface SubscriptionListener {
   /** A listener that does nothing. */

@@ -16,9 +16,9 @@ import java.util.Optional;
  * Engine writes of health and activity come from a background thread, never from a consumer
  * thread, so a slow or unreachable store does not stall delivery; such writes are retried.
  *
- * <p>The in-memory implementation is {@code InMemorySubscriptionStore}; {@code webhookd-store-jdbc}
- * persists to H2 or PostgreSQL. {@code io.webhookd.testkit.SubscriptionStoreContract} is the
- * contract test.
+ * <p>{@link #inMemory()} is the in-memory implementation (the engine's default); {@code
+ * webhookd-store-jdbc} persists to H2 or PostgreSQL. {@code
+ * io.webhookd.testkit.SubscriptionStoreContract} is the contract test.
  */
 public interface SubscriptionStore extends AutoCloseable {
 

@@ -8,8 +8,10 @@ import java.util.concurrent.CompletableFuture;
  * returned future completes (never exceptionally) with the outcome, on a thread of the
  * implementation's choosing. The engine treats 2xx as delivered; everything else is retried.
  *
- * <p>{@code webhookd-http-jdk} has the standard implementation; {@code
- * io.webhookd.testkit.WebhookDestinationContract} is the contract test.
+ * <p>{@code webhookd-http-jdk} and {@code webhookd-http-apache} have the HTTP implementations. The
+ * contract tests are in {@code webhookd-test-kit}: {@code
+ * io.webhookd.testkit.WebhookDestinationContract} for every destination, {@code
+ * HttpWebhookDestinationContract} for an HTTP one.
  */
 public interface WebhookDestination extends AutoCloseable {
 

@@ -2,13 +2,14 @@ package io.webhookd.http;
 
 import static java.util.Objects.requireNonNull;
 
-import io.webhookd.http.internal.AddressPolicy;
+import io.webhookd.http.common.AddressPolicy;
+import io.webhookd.http.common.ForbiddenDestinationException;
+import io.webhookd.http.common.Resolver;
+import io.webhookd.http.common.SsrfGuard;
+import io.webhookd.http.common.TransportFailures;
+import io.webhookd.http.common.TransportOptions;
 import io.webhookd.http.internal.CappedBodySubscriber;
 import io.webhookd.http.internal.ConnectTunnel;
-import io.webhookd.http.internal.Failures;
-import io.webhookd.http.internal.Options;
-import io.webhookd.http.internal.Resolver;
-import io.webhookd.http.internal.Urls;
 import io.webhookd.spi.DeliveryRequest;
 import io.webhookd.spi.DeliveryResult;
 import io.webhookd.spi.WebhookDestination;
@@ -109,10 +110,10 @@ import org.jspecify.annotations.Nullable;
  */
 public final class JdkHttpDestination implements WebhookDestination {
   /** The default connect timeout: 5 seconds. */
-  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = TransportOptions.DEFAULT_CONNECT_TIMEOUT;
 
   /** The default cap on the response body read: 16 KiB. */
-  public static final int DEFAULT_MAX_RESPONSE_BODY_BYTES = 16 * 1024;
+  public static final int DEFAULT_MAX_RESPONSE_BODY_BYTES = TransportOptions.DEFAULT_MAX_RESPONSE_BODY_BYTES;
 
   private static final String ALLOW_RESTRICTED = "jdk.httpclient.allowRestrictedHeaders";
   private static final Set<String> CLIENT_MANAGED_HEADERS =
@@ -249,7 +250,7 @@ public final class JdkHttpDestination implements WebhookDestination {
         return CompletableFuture.completedFuture(
             failure(new IOException("the destination is closed"), start, true));
       }
-      String problem = Urls.syntaxProblem(request.url());
+      String problem = SsrfGuard.urlSyntaxProblem(request.url());
       if (problem != null) {
         return CompletableFuture.completedFuture(
             failure(new IllegalArgumentException(problem), start, false));
@@ -295,13 +296,12 @@ public final class JdkHttpDestination implements WebhookDestination {
         exchange(request, url, null, start, result, abort);
         return;
       }
-      String host = Urls.bareHost(requireNonNull(url.getHost(), "host"));
+      String host = SsrfGuard.bareHost(requireNonNull(url.getHost(), "host"));
       InetAddress[] addresses;
       try {
-        addresses = ConnectTunnel.resolveChecked(resolver, policy, host);
-      } catch (ConnectTunnel.Refused refused) {
-        result.complete(
-            failure(new ForbiddenDestinationException(refused.getMessage()), start, false));
+        addresses = SsrfGuard.resolveChecked(resolver, policy, host);
+      } catch (ForbiddenDestinationException refused) {
+        result.complete(failure(refused, start, false));
         return;
       } catch (UnknownHostException e) {
         result.complete(failure(e, start, true));
@@ -412,7 +412,7 @@ public final class JdkHttpDestination implements WebhookDestination {
           start,
           false);
     }
-    return failure(cause, start, Failures.isRetryable(cause));
+    return failure(cause, start, TransportFailures.isRetryable(cause));
   }
 
   private static Throwable unwrap(Throwable t) {
@@ -434,7 +434,7 @@ public final class JdkHttpDestination implements WebhookDestination {
    */
   @Override
   public @Nullable String checkUrl(URI url) {
-    return Urls.check(requireNonNull(url, "url"), allowPrivateDestinations, resolver, policy);
+    return SsrfGuard.checkUrl(requireNonNull(url, "url"), allowPrivateDestinations, resolver, policy);
   }
 
 
@@ -573,7 +573,7 @@ public final class JdkHttpDestination implements WebhookDestination {
      * @throws IllegalArgumentException when not positive
      */
     public Builder connectTimeout(Duration connectTimeout) {
-      this.connectTimeout = Options.connectTimeout(connectTimeout);
+      this.connectTimeout = TransportOptions.connectTimeout(connectTimeout);
       return this;
     }
 
@@ -584,7 +584,7 @@ public final class JdkHttpDestination implements WebhookDestination {
      * @throws IllegalArgumentException when negative
      */
     public Builder maxResponseBodyBytes(int maxResponseBodyBytes) {
-      this.maxResponseBodyBytes = Options.maxResponseBodyBytes(maxResponseBodyBytes);
+      this.maxResponseBodyBytes = TransportOptions.maxResponseBodyBytes(maxResponseBodyBytes);
       return this;
     }
 

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.webhookd.spi.DeliveryResult;
 import io.webhookd.spi.WebhookDestination;
 import io.webhookd.spi.WebhookDestinationProvider;
-import io.webhookd.testkit.WebhookDestinationContract;
+import io.webhookd.testkit.HttpWebhookDestinationContract;
 import java.time.Duration;
 import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** {@link JdkHttpDestination} against the destination contract, plus its own options. */
-class JdkHttpDestinationTest extends WebhookDestinationContract {
+class JdkHttpDestinationTest extends HttpWebhookDestinationContract {
 
   @Override
   protected WebhookDestination createDestination() {

@@ -3,9 +3,10 @@ package io.webhookd.http;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.webhookd.http.internal.AddressPolicy;
-import io.webhookd.http.internal.AddressRules;
-import io.webhookd.http.internal.Resolver;
+import io.webhookd.http.common.AddressPolicy;
+import io.webhookd.http.common.ForbiddenDestinationException;
+import io.webhookd.http.common.Resolver;
+import io.webhookd.http.common.SsrfGuard;
 import io.webhookd.spi.DeliveryRequest;
 import io.webhookd.spi.DeliveryResult;
 import java.net.InetAddress;
@@ -391,7 +392,7 @@ class SsrfGuardTest {
   /** The SSRF rules, except that {@code allowed} may be reached (so tests stay on loopback). */
   private static AddressPolicy onlyAllowed(String allowed) {
     return address ->
-        address.getHostAddress().equals(allowed) ? null : AddressRules.forbiddenReason(address);
+        address.getHostAddress().equals(allowed) ? null : SsrfGuard.forbiddenReason(address);
   }
 
   private static MockWebServer tlsServer(HeldCertificate cert) throws java.io.IOException {

@@ -1,21 +1,37 @@
 package io.webhookd.it;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.methods;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import com.tngtech.archunit.core.domain.Dependency;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaCodeUnit;
 import com.tngtech.archunit.core.domain.JavaMethod;
+import com.tngtech.archunit.core.domain.JavaModifier;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
+import io.webhookd.WebhookBatch;
+import io.webhookd.WebhookMessage;
+import io.webhookd.WebhookVerificationException;
+import io.webhookd.WebhookVerifier;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** The module rules of DESIGN.md: core depends on no adapter, adapters on no other adapter. */
+/**
+ * The module rules of DESIGN.md: core depends on no adapter, adapters on no other adapter, no
+ * module uses another's {@code internal} packages. A class's module is the jar (or classes
+ * directory) it was loaded from ({@link Modules}), not its package: {@code io.webhookd.http.apache}
+ * is a sub-package of {@code io.webhookd.http} but another module.
+ */
 class ArchitectureTest {
   private static final String[] CORE = {"io.webhookd", "io.webhookd.spi", "io.webhookd.internal"};
   private static JavaClasses classes;
@@ -37,17 +53,69 @@ class ArchitectureTest {
   }
 
   @Test
-  @DisplayName("adapters depend on no other adapter")
+  @DisplayName("adapters depend on no other adapter (the HTTP transports share only webhookd-http-common)")
   void adaptersAreIndependent() {
-    noClasses().that().resideInAPackage("io.webhookd.http..")
-        .should().dependOnClassesThat().resideInAnyPackage("io.webhookd.store..", "io.webhookd.alert..")
+    classes().that().resideInAPackage("io.webhookd..")
+        .should(new ArchCondition<JavaClass>("depend on no class of another adapter module") {
+          @Override
+          public void check(JavaClass c, ConditionEvents events) {
+            String from = Modules.of(c);
+            if (!Modules.ADAPTERS.contains(from)) {
+              return;
+            }
+            for (Dependency d : c.getDirectDependenciesFromSelf()) {
+              String to = Modules.of(d.getTargetClass().getBaseComponentType());
+              if (Modules.ADAPTERS.contains(to) && !to.equals(from)) {
+                events.add(SimpleConditionEvent.violated(d, from + " depends on " + to + ": " + d.getDescription()));
+              }
+            }
+          }
+        })
         .check(classes);
-    noClasses().that().resideInAPackage("io.webhookd.store..")
-        .should().dependOnClassesThat().resideInAnyPackage("io.webhookd.http..", "io.webhookd.alert..")
+  }
+
+  @Test
+  @DisplayName("no class uses an internal package of another module")
+  void noModuleReachesIntoAnothersInternals() {
+    classes().that().resideInAPackage("io.webhookd..")
+        .should(new ArchCondition<JavaClass>("use only their own module's internal packages") {
+          @Override
+          public void check(JavaClass c, ConditionEvents events) {
+            String from = Modules.of(c);
+            for (Dependency d : c.getDirectDependenciesFromSelf()) {
+              JavaClass target = d.getTargetClass().getBaseComponentType();
+              if (target.getPackageName().startsWith("io.webhookd.") && isInternal(target)) {
+                String to = Modules.of(target);
+                if (!to.equals(from)) {
+                  events.add(SimpleConditionEvent.violated(d, from + " uses " + to + "'s internal " + d.getDescription()));
+                }
+              }
+            }
+          }
+        })
         .check(classes);
-    noClasses().that().resideInAPackage("io.webhookd.alert..")
-        .should().dependOnClassesThat().resideInAnyPackage("io.webhookd.http..", "io.webhookd.store..")
-        .check(classes);
+  }
+
+  @Test
+  @DisplayName("the receiver-side API (WebhookVerifier and what it returns and throws) has only JDK and webhookd types in its signatures")
+  void verifierApiNeedsOnlyTheJdk() {
+    for (Class<?> type : List.of(WebhookVerifier.class, WebhookVerifier.Builder.class, WebhookBatch.class, WebhookMessage.class,
+        WebhookVerificationException.class)) {
+      JavaClass c = classes.get(type);
+      for (JavaCodeUnit unit : c.getCodeUnits()) {
+        if (!unit.getModifiers().contains(JavaModifier.PUBLIC)) {
+          continue;
+        }
+        List<JavaClass> types = new ArrayList<>(unit.getRawParameterTypes());
+        types.add(unit.getRawReturnType());
+        for (JavaClass t : types) {
+          String name = t.getBaseComponentType().getName();
+          assertThat(t.getBaseComponentType().isPrimitive() || name.startsWith("java.") || name.startsWith("io.webhookd.") && !isInternal(t))
+              .as("%s uses %s", unit.getFullName(), name)
+              .isTrue();
+        }
+      }
+    }
   }
 
   @Test

@@ -2,6 +2,9 @@ package io.webhookd.testkit;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -46,6 +49,8 @@ import org.apache.kafka.metadata.bootstrap.BootstrapMetadata;
 import org.apache.kafka.server.common.Feature;
 import org.apache.kafka.server.common.MetadataVersion;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A real Kafka cluster for tests: KRaft brokers started in this JVM with Kafka's own test kit (no
@@ -63,9 +68,13 @@ import org.jspecify.annotations.Nullable;
  * {@link #close()} it. A test that calls {@link #stopBroker(int)} must restart the broker with
  * {@link #startBroker(int)} (in a {@code finally} block) and should use a three-broker cluster.
  *
- * <p>Logging: unless already configured, loading this class sets the slf4j-simple levels of the
- * {@code org.apache.kafka}, {@code kafka} and {@code state.change.logger} loggers to {@code warn}
- * (system properties {@code org.slf4j.simpleLogger.log.*}), so brokers do not flood test output.
+ * <p>Logging: the in-process brokers log through SLF4J, like the clients. So that they do not
+ * flood test output, loading this class sets the slf4j-simple levels of the {@code
+ * org.apache.kafka}, {@code kafka} and {@code state.change.logger} loggers to {@code warn}
+ * (system properties {@code org.slf4j.simpleLogger.log.*}, unless already set), and slf4j-simple
+ * writes to standard error, not standard out. To see what the brokers say, run the tests with
+ * {@code -D}{@value #LOG_LEVEL_PROPERTY}{@code =info} (or {@code debug}). With another SLF4J
+ * binding (Logback, Log4j 2), set the levels of those loggers in its configuration.
  *
  * <p>Thread-safe.
  */
@@ -74,13 +83,26 @@ public final class KafkaCluster implements AutoCloseable {
   /** When set, {@link #start(int)} connects to this external cluster instead of starting one. */
   public static final String EXTERNAL_BOOTSTRAP_ENV = "WEBHOOKD_TEST_KAFKA_BOOTSTRAP";
 
+  /**
+   * The system property that sets the level of the brokers' (and clients') loggers under
+   * slf4j-simple: {@code warn} unless set; {@code info} or {@code debug} to see what they say.
+   */
+  public static final String LOG_LEVEL_PROPERTY = "webhookd.testkit.kafkaLogLevel";
+
   private static final Duration WAIT = Duration.ofSeconds(60);
 
+  /**
+   * How long {@link #produce} waits for every record to be acknowledged: the producer's delivery
+   * timeout, after which the producer itself fails a record that is still unacknowledged.
+   */
+  static final Duration PRODUCE_TIMEOUT = Duration.ofMinutes(3);
+
   static {
+    String level = System.getProperty(LOG_LEVEL_PROPERTY, "warn");
     for (String logger : List.of("org.apache.kafka", "kafka", "state.change.logger")) {
       String key = "org.slf4j.simpleLogger.log." + logger;
       if (System.getProperty(key) == null) {
-        System.setProperty(key, "warn");
+        System.setProperty(key, level);
       }
     }
   }
@@ -146,7 +168,7 @@ public final class KafkaCluster implements AutoCloseable {
       KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
       brokerConfig(rf).forEach(builder::setConfigProp);
       kit = builder.build();
-      kit.format();
+      formatQuietly(kit);
       kit.startup();
       kit.waitForReadyBrokers();
       KafkaCluster cluster = new KafkaCluster(kit, kit.bootstrapServers());
@@ -167,6 +189,32 @@ public final class KafkaCluster implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       throw new IllegalStateException("could not start an in-process Kafka cluster of " + brokers + " brokers", e);
+    }
+  }
+
+  /**
+   * {@link KafkaClusterTestKit#format()} prints the bootstrap metadata to {@code System.out} (its
+   * {@code Formatter} is given no other stream): those lines go to the log instead, under {@code
+   * org.apache.kafka} like the brokers' own, so that test output stays clean unless the Kafka log
+   * level is raised. Whatever another thread prints during the format goes there too; a cluster is
+   * started once per JVM, before the tests that use it.
+   */
+  private static void formatQuietly(KafkaClusterTestKit kit) throws Exception {
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    synchronized (KafkaCluster.class) {
+      PrintStream stdout = System.out;
+      System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+      try {
+        kit.format();
+      } finally {
+        System.setOut(stdout);
+      }
+    }
+    Logger log = LoggerFactory.getLogger("org.apache.kafka.metadata.storage.Formatter");
+    for (String line : captured.toString(StandardCharsets.UTF_8).split("\\R")) {
+      if (!line.isBlank()) {
+        log.info(line);
+      }
     }
   }
 
@@ -306,7 +354,7 @@ public final class KafkaCluster implements AutoCloseable {
     // several in flight an old batch's retry can fail with OutOfOrderSequenceException forever.
     props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
     props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 60_000);
-    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 180_000);
+    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) PRODUCE_TIMEOUT.toMillis());
     props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
     props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
     props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
@@ -318,7 +366,8 @@ public final class KafkaCluster implements AutoCloseable {
    * acknowledged by all in-sync replicas.
    *
    * @return the metadata of each record, in order
-   * @throws IllegalStateException when a record is not acknowledged within two minutes
+   * @throws IllegalStateException when a record is not acknowledged within three minutes (the
+   *     producer's delivery timeout)
    */
   public List<RecordMetadata> produce(String topic, List<ProducerRecord<String, byte[]>> records) {
     requireNonNull(topic, "topic");
@@ -336,9 +385,10 @@ public final class KafkaCluster implements AutoCloseable {
     }
     producer.flush();
     List<RecordMetadata> out = new ArrayList<>(futures.size());
+    long deadline = System.nanoTime() + PRODUCE_TIMEOUT.toNanos();
     try {
       for (Future<RecordMetadata> f : futures) {
-        out.add(f.get(4, TimeUnit.MINUTES));
+        out.add(f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
       }
     } catch (Exception e) {
       throw failure("could not produce " + records.size() + " records to " + topic, e);

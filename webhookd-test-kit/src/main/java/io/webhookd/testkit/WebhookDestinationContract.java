@@ -7,39 +7,38 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import io.webhookd.spi.DeliveryRequest;
 import io.webhookd.spi.DeliveryResult;
 import io.webhookd.spi.WebhookDestination;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import mockwebserver3.MockResponse;
-import mockwebserver3.MockResponseBody;
-import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
-import mockwebserver3.SocketEffect;
-import okio.BufferedSink;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * The contract of {@link WebhookDestination}: every implementation's test extends this class and
- * supplies {@link #createDestination()}. Each test is one clause of the interface's Javadoc or of
- * the wire contract in DESIGN.md ("Response handling"), exercised against a real HTTP server
- * ({@link MockWebServer}) on 127.0.0.1.
+ * What every {@link WebhookDestination} must do, whatever it delivers over (HTTP, a queue, files):
+ * the clauses of the interface's Javadoc. A destination's test extends this class and supplies
+ * three things: {@link #createDestination()}, a URL it delivers to ({@link #deliverableUrl()}) and
+ * what arrived at the far end ({@link #deliveredBodies()}). An HTTP destination extends {@link
+ * HttpWebhookDestinationContract} instead, which adds the HTTP clauses (status codes, redirects,
+ * timeouts, Retry-After, the response body cap) against a real HTTP server.
  *
  * <pre>{@code
- * class JdkHttpDestinationTest extends WebhookDestinationContract {
- *   @Override
- *   protected WebhookDestination createDestination() {
- *     return JdkHttpDestination.builder().allowPrivateDestinations(true).build();
- *   }
+ * class FileDestinationTest extends WebhookDestinationContract {
+ *   @TempDir Path dir;
+ *
+ *   protected WebhookDestination createDestination() { return new FileDestination(dir); }
+ *   protected URI deliverableUrl() { return URI.create("https://files.example/hook"); }
+ *   protected List<byte[]> deliveredBodies() { return FileDestination.readAll(dir); }
  * }
  * }</pre>
  *
@@ -57,293 +56,117 @@ public abstract class WebhookDestinationContract {
   /** The destination under test: fresh for each test, closed after it. */
   protected WebhookDestination destination;
 
-  /** The webhook receiver, on 127.0.0.1. */
-  protected MockWebServer server;
-
-  /**
-   * A new destination; called once before each test. It must be allowed to reach loopback
-   * addresses (127.0.0.1), where the test server listens.
-   */
+  /** A new destination; called once before each test. */
   protected abstract WebhookDestination createDestination();
 
+  /** A URL the destination under test delivers to successfully. */
+  protected abstract URI deliverableUrl();
+
   /**
-   * The most bytes of a response body the destination under test keeps (its excerpt cap). The
-   * default is 16 KiB; override when the implementation's cap differs.
+   * The bodies that arrived where the destination under test delivers (files written, messages
+   * queued, requests received), in the order they arrived.
    */
-  protected int responseBodyCap() {
-    return 16 * 1024;
+  protected abstract List<byte[]> deliveredBodies();
+
+  /**
+   * A URL the destination cannot deliver to (a closed port, a missing queue), or {@code null} when
+   * no such URL exists for it (then the clause that needs one is skipped).
+   */
+  protected @Nullable URI undeliverableUrl() {
+    return null;
   }
 
   @BeforeEach
-  void startServerAndDestination() throws IOException {
-    server = new MockWebServer();
-    server.start(InetAddress.getByName("127.0.0.1"), 0);
+  void createDestinationUnderTest() throws Exception {
     destination = createDestination();
   }
 
   @AfterEach
-  void closeDestinationAndServer() {
+  void closeDestinationUnderTest() {
     if (destination != null) {
       destination.close();
     }
-    if (server != null) {
-      server.close();
-    }
-  }
-
-  // ---- responses --------------------------------------------------------------------------------
-
-  @Test
-  @DisplayName("a 2xx is a success, with the status, the response headers and the start of the body")
-  void twoHundredIsSuccessWithStatusHeadersAndBody() {
-    server.enqueue(
-        new MockResponse.Builder().code(201).addHeader("X-Reply", "yes").body("thanks").build());
-
-    DeliveryResult result = await(destination.send(request(url("/hook"))));
-
-    assertThat(result.isSuccess()).isTrue();
-    assertThat(result.statusCode()).isEqualTo(201);
-    assertThat(result.header("x-reply")).contains("yes");
-    assertThat(result.header("X-REPLY")).contains("yes");
-    assertThat(result.headers().keySet()).allSatisfy(name -> assertThat(name).isLowerCase());
-    assertThat(result.bodyExcerpt()).isEqualTo("thanks");
-    assertThat(result.failure()).isNull();
-    assertThat(result.retryable()).isFalse();
   }
 
   @Test
-  @DisplayName("the request arrives as a POST to the URL's path and query, with every given header and exactly the given body")
-  void requestArrivesAsPostWithHeadersAndExactBody() throws Exception {
-    server.enqueue(new MockResponse.Builder().code(200).build());
-    byte[] body = "{\"subscription_id\":\"s-1\",\"messages\":[{\"value\":\"żółw €\"}]}".getBytes(UTF_8);
-    List<DeliveryRequest.Header> headers =
-        List.of(
-            new DeliveryRequest.Header("Content-Type", "application/json"),
-            new DeliveryRequest.Header("webhook-id", "batch-42"),
-            new DeliveryRequest.Header("webhook-timestamp", "1764400000"),
-            new DeliveryRequest.Header("Authorization", "Bearer secret-token"));
+  @DisplayName("a request to a deliverable URL completes with a success, and exactly its body arrives, once")
+  void deliversExactlyTheBodyOnce() {
+    byte[] body = "{\"subscription_id\":\"s-1\",\"messages\":[{\"value\":\"\u017c\u00f3\u0142w \u20ac\"}]}".getBytes(UTF_8);
 
-    DeliveryResult result =
-        await(
-            destination.send(
-                new DeliveryRequest(
-                    "s-1", "batch-42", url("/hook/in?tenant=a%20b"), headers, body, REQUEST_TIMEOUT)));
+    DeliveryResult result = await(destination.send(request(deliverableUrl(), "batch-1", body)));
 
-    assertThat(result.isSuccess()).isTrue();
-    RecordedRequest received = server.takeRequest(AWAIT.toSeconds(), TimeUnit.SECONDS);
-    assertThat(received).isNotNull();
-    assertThat(received.getMethod()).isEqualTo("POST");
-    assertThat(received.getTarget()).isEqualTo("/hook/in?tenant=a%20b");
-    assertThat(received.getHeaders().get("Content-Type")).isEqualTo("application/json");
-    assertThat(received.getHeaders().get("webhook-id")).isEqualTo("batch-42");
-    assertThat(received.getHeaders().get("webhook-timestamp")).isEqualTo("1764400000");
-    assertThat(received.getHeaders().get("Authorization")).isEqualTo("Bearer secret-token");
-    URI sentTo = url("/");
-    assertThat(received.getHeaders().get("Host")).isEqualTo(sentTo.getHost() + ":" + sentTo.getPort());
-    assertThat(received.getBody()).isNotNull();
-    assertThat(received.getBody().toByteArray()).isEqualTo(body);
+    assertThat(result.isSuccess()).as("result %s", result).isTrue();
+    assertConsistent(result);
+    assertThat(deliveredBodies()).hasSize(1);
+    assertThat(deliveredBodies().get(0)).isEqualTo(body);
   }
 
   @Test
-  @DisplayName("a 3xx is returned as the response: the redirect is not followed")
-  void redirectIsReturnedNotFollowed() {
-    server.enqueue(
-        new MockResponse.Builder()
-            .code(302)
-            .addHeader("Location", url("/elsewhere").toString())
-            .build());
-    server.enqueue(new MockResponse.Builder().code(200).body("followed").build());
-
-    DeliveryResult result = await(destination.send(request(url("/hook"))));
-
-    assertThat(result.statusCode()).isEqualTo(302);
-    assertThat(result.isSuccess()).isFalse();
-    assertThat(result.header("location")).contains(url("/elsewhere").toString());
-    assertThat(server.getRequestCount()).as("requests received, the Location never").isEqualTo(1);
-  }
-
-  @Test
-  @DisplayName("a 4xx is a response that is not retryable")
-  void clientErrorIsNotRetryable() {
-    server.enqueue(new MockResponse.Builder().code(400).body("{\"error\":\"bad\"}").build());
-
-    DeliveryResult result = await(destination.send(request(url("/hook"))));
-
-    assertThat(result.statusCode()).isEqualTo(400);
-    assertThat(result.isSuccess()).isFalse();
-    assertThat(result.retryable()).isFalse();
-    assertThat(result.failure()).isNull();
-    assertThat(result.bodyExcerpt()).isEqualTo("{\"error\":\"bad\"}");
-  }
-
-  @Test
-  @DisplayName("a 5xx is a response that is retryable")
-  void serverErrorIsRetryable() {
-    server.enqueue(new MockResponse.Builder().code(503).body("down").build());
-
-    DeliveryResult result = await(destination.send(request(url("/hook"))));
-
-    assertThat(result.statusCode()).isEqualTo(503);
-    assertThat(result.isSuccess()).isFalse();
-    assertThat(result.retryable()).isTrue();
-    assertThat(result.failure()).isNull();
-    assertThat(result.bodyExcerpt()).isEqualTo("down");
-  }
-
-  @Test
-  @DisplayName("a 429 is retryable and its Retry-After header is in the result")
-  void tooManyRequestsExposesRetryAfter() {
-    server.enqueue(new MockResponse.Builder().code(429).addHeader("Retry-After", "7").build());
-
-    DeliveryResult result = await(destination.send(request(url("/hook"))));
-
-    assertThat(result.statusCode()).isEqualTo(429);
-    assertThat(result.retryable()).isTrue();
-    assertThat(result.header("Retry-After")).contains("7");
-  }
-
-  // ---- failures ---------------------------------------------------------------------------------
-
-  @Test
-  @DisplayName("a response slower than the request timeout is a retryable failure (the send completes, it does not hang)")
-  void slowResponseTimesOutAsRetryableFailure() {
-    server.enqueue(
-        new MockResponse.Builder().code(200).headersDelay(60, TimeUnit.SECONDS).build());
-
-    DeliveryResult result =
-        await(destination.send(request(url("/slow"), Duration.ofMillis(300))));
-
-    assertThat(result.statusCode()).isEqualTo(-1);
-    assertThat(result.failure()).isNotNull();
-    assertThat(result.retryable()).isTrue();
-  }
-
-  @Test
-  @DisplayName("a response body that stalls past the request timeout is a retryable failure")
-  void stallingBodyTimesOutAsRetryableFailure() {
-    server.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .body("late")
-            .bodyDelay(60, TimeUnit.SECONDS)
-            .build());
-
-    DeliveryResult result =
-        await(destination.send(request(url("/slow-body"), Duration.ofMillis(300))));
-
-    assertThat(result.isSuccess()).isFalse();
-    assertThat(result.failure()).isNotNull();
-    assertThat(result.retryable()).isTrue();
-  }
-
-  @Test
-  @DisplayName("a connection closed mid-response is a retryable failure")
-  void disconnectMidResponseIsRetryableFailure() {
-    server.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .body("x".repeat(1000))
-            .onResponseBody(new SocketEffect.CloseSocket())
-            .build());
-
-    DeliveryResult result = await(destination.send(request(url("/reset"))));
-
-    assertThat(result.isSuccess()).isFalse();
-    assertThat(result.failure()).isNotNull();
-    assertThat(result.retryable()).isTrue();
-  }
-
-  @Test
-  @DisplayName("a connection closed before any response is a retryable failure")
-  void disconnectBeforeResponseIsRetryableFailure() {
-    server.enqueue(
-        new MockResponse.Builder().onResponseStart(new SocketEffect.CloseSocket()).build());
-
-    DeliveryResult result = await(destination.send(request(url("/reset"))));
-
-    assertThat(result.statusCode()).isEqualTo(-1);
-    assertThat(result.failure()).isNotNull();
-    assertThat(result.retryable()).isTrue();
-  }
-
-  @Test
-  @DisplayName("a huge response body: the excerpt is at most the cap and the send completes without reading it all")
-  void hugeBodyIsCappedAndNotReadToTheEnd() {
-    long total = 50L * 1024 * 1024;
-    AtomicLong written = new AtomicLong();
-    server.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .body(new StreamingBody(total, written))
-            .build());
-
-    DeliveryResult result = await(destination.send(request(url("/huge"))));
-
-    assertThat(result.statusCode()).isEqualTo(200);
-    assertThat(result.bodyExcerpt().length()).isLessThanOrEqualTo(responseBodyCap());
-    assertThat(result.bodyExcerpt()).matches("x*");
-    assertThat(written.get()).as("bytes the server managed to write").isLessThan(total);
-  }
-
-  @Test
-  @DisplayName("a refused connection (nothing listens on the port) is a retryable failure")
-  void connectionRefusedIsRetryableFailure() throws IOException {
-    int closedPort;
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      closedPort = socket.getLocalPort();
+  @DisplayName("sends from several threads at once all complete, and each body arrives once")
+  void concurrentSendsAllComplete() throws Exception {
+    int threads = 4;
+    int perThread = 5;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    List<Future<CompletableFuture<DeliveryResult>>> sent = new ArrayList<>();
+    try {
+      for (int t = 0; t < threads; t++) {
+        for (int i = 0; i < perThread; i++) {
+          String id = "batch-" + t + "-" + i;
+          sent.add(pool.submit(() -> destination.send(request(deliverableUrl(), id, ("{\"batch_id\":\"" + id + "\"}").getBytes(UTF_8)))));
+        }
+      }
+      for (Future<CompletableFuture<DeliveryResult>> f : sent) {
+        DeliveryResult result = await(f.get(AWAIT.toSeconds(), TimeUnit.SECONDS));
+        assertThat(result.isSuccess()).as("result %s", result).isTrue();
+        assertConsistent(result);
+      }
+    } finally {
+      pool.shutdownNow();
     }
 
-    DeliveryResult result =
-        await(destination.send(request(URI.create("http://127.0.0.1:" + closedPort + "/hook"))));
-
-    assertThat(result.statusCode()).isEqualTo(-1);
-    assertThat(result.failure()).isNotNull();
-    assertThat(result.retryable()).isTrue();
+    List<String> arrived = deliveredBodies().stream().map(b -> new String(b, UTF_8)).toList();
+    assertThat(arrived).hasSize(threads * perThread).doesNotHaveDuplicates();
   }
 
   @Test
-  @DisplayName("send never throws: unusable URLs and unreachable ports end in failed results")
-  void sendNeverThrows() throws IOException {
-    int closedPort;
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      closedPort = socket.getLocalPort();
-    }
-    List<URI> urls =
-        List.of(
-            URI.create("ftp://127.0.0.1:" + closedPort + "/hook"),
-            URI.create("http:///no-host"),
-            URI.create("http://127.0.0.1:" + closedPort + "/hook"),
-            URI.create("https://127.0.0.1:" + closedPort + "/hook"));
-    List<CompletableFuture<DeliveryResult>> futures = new ArrayList<>();
+  @DisplayName("send never throws: a request the destination cannot deliver ends in a failed result that says why")
+  void undeliverableRequestEndsInFailedResult() {
+    URI url = undeliverableUrl();
+    Assumptions.assumeTrue(url != null, "this destination has no undeliverable URL");
 
-    for (URI url : urls) {
-      assertThatCode(() -> futures.add(destination.send(request(url))))
-          .as("send(%s)", url)
-          .doesNotThrowAnyException();
-    }
+    AtomicReference<CompletableFuture<DeliveryResult>> future = new AtomicReference<>();
+    assertThatCode(() -> future.set(destination.send(request(url, "batch-1", "{}".getBytes(UTF_8))))).doesNotThrowAnyException();
 
-    assertThat(futures).hasSize(urls.size());
-    for (CompletableFuture<DeliveryResult> f : futures) {
-      DeliveryResult result = await(f);
-      assertThat(result.isSuccess()).isFalse();
-      assertThat(result.failure()).isNotNull();
+    DeliveryResult result = await(future.get());
+    assertThat(result.isSuccess()).isFalse();
+    assertThat(result.failure() != null || !result.bodyExcerpt().isEmpty() || result.statusCode() >= 300)
+        .as("the result says why: %s", result)
+        .isTrue();
+    assertConsistent(result);
+  }
+
+  @Test
+  @DisplayName("checkUrl accepts the URLs the destination delivers to, and never throws")
+  void checkUrlAcceptsDeliverableUrls() {
+    assertThat(destination.checkUrl(deliverableUrl())).isNull();
+    for (URI odd : List.of(URI.create("ftp://example.com/x"), URI.create("http:///no-host"), URI.create("mailto:x@example.com"))) {
+      assertThatCode(() -> destination.checkUrl(odd)).as("checkUrl(%s)", odd).doesNotThrowAnyException();
     }
   }
 
   @Test
-  @DisplayName("close completes requests in flight with failures")
-  void closeCompletesInFlightRequests() {
-    server.enqueue(
-        new MockResponse.Builder().code(200).headersDelay(60, TimeUnit.SECONDS).build());
-    CompletableFuture<DeliveryResult> inFlight =
-        destination.send(request(url("/slow"), Duration.ofSeconds(60)));
-    await().until(() -> server.getRequestCount() == 1);
-
+  @DisplayName("a send after close does not throw; it completes with a failed result and delivers nothing")
+  void sendAfterCloseFails() {
     destination.close();
 
-    DeliveryResult result = await(inFlight);
+    AtomicReference<CompletableFuture<DeliveryResult>> future = new AtomicReference<>();
+    assertThatCode(() -> future.set(destination.send(request(deliverableUrl(), "batch-1", "{}".getBytes(UTF_8)))))
+        .doesNotThrowAnyException();
+
+    DeliveryResult result = await(future.get());
     assertThat(result.isSuccess()).isFalse();
     assertThat(result.failure()).isNotNull();
+    assertThat(deliveredBodies()).isEmpty();
   }
 
   @Test
@@ -359,27 +182,15 @@ public abstract class WebhookDestinationContract {
 
   // ---- helpers ----------------------------------------------------------------------------------
 
-  /** {@code path} on the test server. */
-  protected URI url(String path) {
-    return server.url(path).uri();
-  }
-
-  /** A request with a small JSON body, the usual headers and {@link #REQUEST_TIMEOUT}. */
-  protected static DeliveryRequest request(URI url) {
-    return request(url, REQUEST_TIMEOUT);
-  }
-
-  /** A request with a small JSON body and the usual headers. */
-  protected static DeliveryRequest request(URI url, Duration timeout) {
+  /** A request with the usual headers and {@link #REQUEST_TIMEOUT}. */
+  protected static DeliveryRequest request(URI url, String batchId, byte[] body) {
     return new DeliveryRequest(
         "s-1",
-        "batch-1",
+        batchId,
         url,
-        List.of(
-            new DeliveryRequest.Header("Content-Type", "application/json"),
-            new DeliveryRequest.Header("webhook-id", "batch-1")),
-        "{\"messages\":[]}".getBytes(UTF_8),
-        timeout);
+        List.of(new DeliveryRequest.Header("Content-Type", "application/json"), new DeliveryRequest.Header("webhook-id", batchId)),
+        body,
+        REQUEST_TIMEOUT);
   }
 
   /**
@@ -391,33 +202,14 @@ public abstract class WebhookDestinationContract {
     return future.join();
   }
 
-  private static org.awaitility.core.ConditionFactory await() {
-    return org.awaitility.Awaitility.await().atMost(AWAIT);
-  }
-
-  /** Streams {@code total} bytes of 'x', counting what was written. */
-  private static final class StreamingBody implements MockResponseBody {
-    private final long total;
-    private final AtomicLong written;
-
-    StreamingBody(long total, AtomicLong written) {
-      this.total = total;
-      this.written = written;
+  /** What every result must be: a success is a 2xx without failure; no status means a failure. */
+  protected static void assertConsistent(DeliveryResult result) {
+    if (result.isSuccess()) {
+      assertThat(result.failure()).as("failure of a success").isNull();
     }
-
-    @Override
-    public long getContentLength() {
-      return total;
+    if (result.statusCode() < 0) {
+      assertThat(result.failure()).as("failure of a result without a status").isNotNull();
     }
-
-    @Override
-    public void writeTo(BufferedSink sink) throws IOException {
-      byte[] chunk = "x".repeat(8192).getBytes(UTF_8);
-      while (written.get() < total) {
-        sink.write(chunk);
-        sink.flush();
-        written.addAndGet(chunk.length);
-      }
-    }
+    assertThat(result.duration().isNegative()).as("negative duration").isFalse();
   }
 }

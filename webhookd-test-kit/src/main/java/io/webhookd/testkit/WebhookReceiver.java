@@ -2,11 +2,12 @@ package io.webhookd.testkit;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.NullNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.webhookd.WebhookBatch;
+import io.webhookd.WebhookMessage;
+import io.webhookd.WebhookVerificationException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -30,7 +31,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A real webhook for tests: an HTTP server on {@code 127.0.0.1} (a random port) that records every
@@ -439,62 +439,29 @@ public final class WebhookReceiver implements AutoCloseable {
     }
   }
 
+  /** Records a request; its messages are read with webhookd's {@link WebhookBatch#parse}. */
   static ReceivedRequest parse(Instant at, String path, Map<String, List<String>> headers, byte[] body) {
     List<ReceivedMessage> messages = new ArrayList<>();
     String batchId = null;
     try {
-      JsonNode root = JSON.readTree(body);
-      if (root != null && root.isObject()) {
-        batchId = textOrNull(root.get("batch_id"));
-        JsonNode array = root.get("messages");
-        if (array != null && array.isArray()) {
-          for (JsonNode m : array) {
-            messages.add(message(m));
-          }
-        }
+      WebhookBatch batch = WebhookBatch.parse(body);
+      batchId = batch.batchId();
+      for (WebhookMessage m : batch.messages()) {
+        messages.add(message(m));
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (WebhookVerificationException | IOException e) {
       // Not a webhookd batch: recorded with its raw body and no messages.
       messages.clear();
+      batchId = null;
     }
     return new ReceivedRequest(at, path, headers, body, -1, messages, batchId);
   }
 
-  private static ReceivedMessage message(JsonNode m) {
+  private static ReceivedMessage message(WebhookMessage m) throws IOException {
     Map<String, String> headers = new LinkedHashMap<>();
-    JsonNode h = m.get("headers");
-    if (h != null && h.isObject()) {
-      h.fields().forEachRemaining(e -> headers.put(e.getKey(), e.getValue().isNull() ? "" : e.getValue().asText()));
-    }
-    JsonNode value = m.get("value");
+    m.headers().forEach((k, v) -> headers.put(k, v == null ? "" : v));
     return new ReceivedMessage(
-        requireText(m, "topic"),
-        requireNumber(m, "partition").intValue(),
-        requireNumber(m, "offset").longValue(),
-        textOrNull(m.get("key")),
-        value == null ? NullNode.getInstance() : value,
-        textOrNull(m.get("value_encoding")),
-        headers);
-  }
-
-  private static String requireText(JsonNode m, String field) {
-    JsonNode n = m.get(field);
-    if (n == null || !n.isTextual()) {
-      throw new IllegalArgumentException("message field " + field + " must be a string, was " + n);
-    }
-    return n.asText();
-  }
-
-  private static JsonNode requireNumber(JsonNode m, String field) {
-    JsonNode n = m.get(field);
-    if (n == null || !n.isIntegralNumber()) {
-      throw new IllegalArgumentException("message field " + field + " must be an integer, was " + n);
-    }
-    return n;
-  }
-
-  private static @Nullable String textOrNull(@Nullable JsonNode n) {
-    return n == null || n.isNull() ? null : n.asText();
+        m.topic(), m.partition(), m.offset(), m.key(), JSON.readTree(m.value()), m.valueEncoding(), headers);
   }
 
   /** Stops the server at once; requests waiting on a scripted delay are dropped. Idempotent. */

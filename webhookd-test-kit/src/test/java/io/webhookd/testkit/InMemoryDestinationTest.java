@@ -112,7 +112,7 @@ class InMemoryDestinationTest {
   private static DeliveryRequest request(String batchId, long offset) {
     String body =
         "{\"subscription_id\":\"s\",\"batch_id\":\"" + batchId + "\",\"messages\":[{\"topic\":\"orders\","
-            + "\"partition\":0,\"offset\":" + offset + ",\"key\":null,\"value\":1,\"headers\":{}}]}";
+            + "\"partition\":0,\"offset\":" + offset + ",\"timestamp\":\"2026-11-29T10:15:30.123Z\",\"key\":null,\"value\":1,\"headers\":{}}]}";
     return new DeliveryRequest(
         "s",
         batchId,

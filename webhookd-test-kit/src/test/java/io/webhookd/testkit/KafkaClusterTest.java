@@ -148,4 +148,18 @@ class KafkaClusterTest {
     props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     return new KafkaConsumer<>(props);
   }
+
+  @Test
+  @DisplayName("starting an in-process cluster prints nothing on standard out (the broker's output goes to the log)")
+  void startPrintsNothingOnStandardOut() {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream stdout = System.out;
+    System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+    try (KafkaCluster own = KafkaCluster.start(1)) {
+      assertThat(own.bootstrapServers()).isNotBlank();
+    } finally {
+      System.setOut(stdout);
+    }
+    assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).isEmpty();
+  }
 }

@@ -2,14 +2,12 @@ package io.webhookd.http.apache;
 
 import static java.util.Objects.requireNonNull;
 
-import io.webhookd.http.ForbiddenDestinationException;
-import io.webhookd.http.JdkHttpDestination;
-import io.webhookd.http.internal.AddressPolicy;
-import io.webhookd.http.internal.ConnectTunnel;
-import io.webhookd.http.internal.Failures;
-import io.webhookd.http.internal.Options;
-import io.webhookd.http.internal.Resolver;
-import io.webhookd.http.internal.Urls;
+import io.webhookd.http.common.AddressPolicy;
+import io.webhookd.http.common.ForbiddenDestinationException;
+import io.webhookd.http.common.Resolver;
+import io.webhookd.http.common.SsrfGuard;
+import io.webhookd.http.common.TransportFailures;
+import io.webhookd.http.common.TransportOptions;
 import io.webhookd.spi.DeliveryRequest;
 import io.webhookd.spi.DeliveryResult;
 import io.webhookd.spi.WebhookDestination;
@@ -65,7 +63,7 @@ import org.jspecify.annotations.Nullable;
  * JdkHttpDestination}).
  *
  * <p>Behaviour, the same as {@code JdkHttpDestination}'s (the test kit's {@code
- * WebhookDestinationContract} checks both): {@link #send} never throws and never blocks; redirects
+ * HttpWebhookDestinationContract} checks both): {@link #send} never throws and never blocks; redirects
  * are returned, not followed; nothing is retried by the client; the response body is read up to
  * {@link Builder#maxResponseBodyBytes} and the connection dropped when there is more; each request
  * ends no later than its {@link DeliveryRequest#timeout()} (a deadline aborts a slow or dripping
@@ -79,8 +77,8 @@ import org.jspecify.annotations.Nullable;
  * Webhookd.builder().destination(...)}; it is not found by {@code ServiceLoader}.
  */
 public final class ApacheHttpDestination implements WebhookDestination {
-  public static final Duration DEFAULT_CONNECT_TIMEOUT = JdkHttpDestination.DEFAULT_CONNECT_TIMEOUT;
-  public static final int DEFAULT_MAX_RESPONSE_BODY_BYTES = JdkHttpDestination.DEFAULT_MAX_RESPONSE_BODY_BYTES;
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = TransportOptions.DEFAULT_CONNECT_TIMEOUT;
+  public static final int DEFAULT_MAX_RESPONSE_BODY_BYTES = TransportOptions.DEFAULT_MAX_RESPONSE_BODY_BYTES;
   public static final int DEFAULT_MAX_CONNECTIONS = 1024;
 
   /** Headers the client writes itself; given ones are dropped. */
@@ -183,7 +181,7 @@ public final class ApacheHttpDestination implements WebhookDestination {
       if (closed.get()) {
         return CompletableFuture.completedFuture(failure(new IOException("the destination is closed"), start, true));
       }
-      String problem = Urls.syntaxProblem(request.url());
+      String problem = SsrfGuard.urlSyntaxProblem(request.url());
       if (problem != null) {
         return CompletableFuture.completedFuture(failure(new IllegalArgumentException(problem), start, false));
       }
@@ -280,7 +278,7 @@ public final class ApacheHttpDestination implements WebhookDestination {
         return failure(new ForbiddenDestinationException(f.getMessage()), start, false);
       }
     }
-    return failure(e, start, Failures.isRetryable(e));
+    return failure(e, start, TransportFailures.isRetryable(e));
   }
 
   private static Map<String, List<String>> headers(ClassicHttpResponse response) {
@@ -299,7 +297,7 @@ public final class ApacheHttpDestination implements WebhookDestination {
    */
   @Override
   public @Nullable String checkUrl(URI url) {
-    return Urls.check(requireNonNull(url, "url"), allowPrivateDestinations, resolver, policy);
+    return SsrfGuard.checkUrl(requireNonNull(url, "url"), allowPrivateDestinations, resolver, policy);
   }
 
   private static Duration elapsed(long start) {
@@ -315,8 +313,8 @@ public final class ApacheHttpDestination implements WebhookDestination {
     @Override
     public InetAddress[] resolve(String host) throws UnknownHostException {
       try {
-        return ConnectTunnel.resolveChecked(resolver, policy, Urls.bareHost(host));
-      } catch (ConnectTunnel.Refused refused) {
+        return SsrfGuard.resolveChecked(resolver, policy, SsrfGuard.bareHost(host));
+      } catch (ForbiddenDestinationException refused) {
         throw new Forbidden(refused.getMessage());
       }
     }
@@ -376,13 +374,13 @@ public final class ApacheHttpDestination implements WebhookDestination {
 
     /** TCP connect timeout (default 5 s); positive. */
     public Builder connectTimeout(Duration connectTimeout) {
-      this.connectTimeout = Options.connectTimeout(connectTimeout);
+      this.connectTimeout = TransportOptions.connectTimeout(connectTimeout);
       return this;
     }
 
     /** How much of a response body is kept for the result (default 16 KiB); 0 or more. */
     public Builder maxResponseBodyBytes(int maxResponseBodyBytes) {
-      this.maxResponseBodyBytes = Options.maxResponseBodyBytes(maxResponseBodyBytes);
+      this.maxResponseBodyBytes = TransportOptions.maxResponseBodyBytes(maxResponseBodyBytes);
       return this;
     }
 

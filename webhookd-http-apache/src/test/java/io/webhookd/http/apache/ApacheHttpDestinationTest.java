@@ -3,13 +3,13 @@ package io.webhookd.http.apache;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.webhookd.http.ForbiddenDestinationException;
-import io.webhookd.http.internal.AddressPolicy;
-import io.webhookd.http.internal.Resolver;
+import io.webhookd.http.common.AddressPolicy;
+import io.webhookd.http.common.ForbiddenDestinationException;
+import io.webhookd.http.common.Resolver;
 import io.webhookd.spi.DeliveryRequest;
 import io.webhookd.spi.DeliveryResult;
 import io.webhookd.spi.WebhookDestination;
-import io.webhookd.testkit.WebhookDestinationContract;
+import io.webhookd.testkit.HttpWebhookDestinationContract;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -28,7 +28,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@link ApacheHttpDestination} against the destination contract, its options and its SSRF guard. */
-class ApacheHttpDestinationTest extends WebhookDestinationContract {
+class ApacheHttpDestinationTest extends HttpWebhookDestinationContract {
 
   @Override
   protected WebhookDestination createDestination() {

@@ -2,6 +2,10 @@ package io.webhookd.http.internal;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 
+import io.webhookd.http.common.AddressPolicy;
+import io.webhookd.http.common.ForbiddenDestinationException;
+import io.webhookd.http.common.Resolver;
+import io.webhookd.http.common.SsrfGuard;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -115,39 +119,6 @@ public final class ConnectTunnel implements AutoCloseable {
     return refusals.get(authority.toLowerCase(Locale.ROOT));
   }
 
-  /**
-   * Resolves {@code host} and checks every address.
-   *
-   * @return the addresses, all allowed
-   * @throws UnknownHostException when the name does not resolve
-   * @throws Refused when any address is forbidden
-   */
-  public static InetAddress[] resolveChecked(Resolver resolver, AddressPolicy policy, String host)
-      throws UnknownHostException, Refused {
-    InetAddress[] addresses = resolver.resolve(host);
-    if (addresses.length == 0) {
-      throw new UnknownHostException(host + ": no addresses");
-    }
-    for (InetAddress a : addresses) {
-      String reason = policy.forbiddenReason(a);
-      if (reason != null) {
-        throw new Refused(
-            "host " + host + " resolves to " + a.getHostAddress() + ", a " + reason
-                + ", which the SSRF guard refuses (allowPrivateDestinations is false)");
-      }
-    }
-    return addresses;
-  }
-
-  /** A destination refused by the address policy. */
-  public static final class Refused extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    public Refused(String message) {
-      super(message);
-    }
-  }
-
   private void accept() {
     server.accept(
         null,
@@ -244,8 +215,8 @@ public final class ConnectTunnel implements AutoCloseable {
           CompletableFuture.supplyAsync(
               () -> {
                 try {
-                  return resolveChecked(resolver, policy, resolveHost);
-                } catch (UnknownHostException | Refused e) {
+                  return SsrfGuard.resolveChecked(resolver, policy, resolveHost);
+                } catch (UnknownHostException e) {
                   throw new java.util.concurrent.CompletionException(e);
                 }
               },
@@ -258,7 +229,7 @@ public final class ConnectTunnel implements AutoCloseable {
         (addresses, error) -> {
           if (error != null) {
             Throwable cause = error.getCause() != null ? error.getCause() : error;
-            if (cause instanceof Refused) {
+            if (cause instanceof ForbiddenDestinationException) {
               if (refusals.size() >= MAX_REMEMBERED_REFUSALS) {
                 refusals.clear();
               }

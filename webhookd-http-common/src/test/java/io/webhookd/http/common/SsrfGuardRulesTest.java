@@ -1,15 +1,14 @@
-package io.webhookd.http;
+package io.webhookd.http.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.webhookd.http.internal.AddressRules;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The SSRF guard's address rules, on IP literals only (nothing is resolved or contacted). */
-class AddressRulesTest {
+class SsrfGuardRulesTest {
 
   @ParameterizedTest(name = "{0} is refused")
   @ValueSource(
@@ -23,7 +22,7 @@ class AddressRulesTest {
         "2002:7f00:1::1", "2002:a9fe:a9fe::1"
       })
   void refused(String literal) throws Exception {
-    assertThat(AddressRules.forbiddenReason(InetAddress.getByName(literal))).isNotNull();
+    assertThat(SsrfGuard.forbiddenReason(InetAddress.getByName(literal))).isNotNull();
   }
 
   @ParameterizedTest(name = "{0} is allowed")
@@ -35,7 +34,7 @@ class AddressRulesTest {
         "2002:808:808::1"
       })
   void allowed(String literal) throws Exception {
-    assertThat(AddressRules.forbiddenReason(InetAddress.getByName(literal))).isNull();
+    assertThat(SsrfGuard.forbiddenReason(InetAddress.getByName(literal))).isNull();
   }
 
   @ParameterizedTest(name = "IPv4-mapped {0} kept in IPv6 form is refused")
@@ -49,6 +48,6 @@ class AddressRulesTest {
     InetAddress mapped = Inet6Address.getByAddress(null, sixteen, -1);
 
     assertThat(mapped).isInstanceOf(Inet6Address.class);
-    assertThat(AddressRules.forbiddenReason(mapped)).startsWith("IPv4-mapped");
+    assertThat(SsrfGuard.forbiddenReason(mapped)).startsWith("IPv4-mapped");
   }
 }

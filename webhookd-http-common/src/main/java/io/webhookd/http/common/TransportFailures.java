@@ -1,6 +1,5 @@
-package io.webhookd.http.internal;
+package io.webhookd.http.common;
 
-import io.webhookd.http.ForbiddenDestinationException;
 import java.io.EOFException;
 import java.net.SocketException;
 import java.security.cert.CertPathValidatorException;
@@ -8,9 +7,12 @@ import java.security.cert.CertificateException;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
-/** Which transport failures are worth retrying; shared by the transports. */
-public final class Failures {
-  private Failures() {}
+/**
+ * Which transport failures are worth retrying: the one classification every HTTP transport uses
+ * for the {@code retryable} flag of a failed {@link io.webhookd.spi.DeliveryResult}.
+ */
+public final class TransportFailures {
+  private TransportFailures() {}
 
   /**
    * Retry classification: TLS handshake and certificate failures, SSRF refusals and malformed

@@ -1,13 +1,20 @@
-package io.webhookd.http.internal;
+package io.webhookd.http.common;
+
+import static java.util.Objects.requireNonNull;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The SSRF guard's address rules: which addresses a webhook may never reach unless private
- * destinations are allowed. Stateless and thread-safe.
+ * The SSRF guard of webhookd's HTTP transports: which addresses a webhook may never reach unless
+ * private destinations are allowed, and the URL checks that come with it. A transport resolves a
+ * host with {@link #resolveChecked} and connects to exactly the addresses it returned, so that a
+ * DNS answer that changes in between (DNS rebinding) cannot redirect the connection. Stateless
+ * and thread-safe.
  *
  * <p>Refused: IPv4 0/8 ("this network", incl. 0.0.0.0), 10/8, 100.64/10 (CGNAT), 127/8,
  * 169.254/16 (link-local, incl. the cloud metadata address 169.254.169.254), 172.16/12,
@@ -16,8 +23,8 @@ import org.jspecify.annotations.Nullable;
  * (IPv4-mapped ::ffff:0:0/96, IPv4-compatible ::/96, NAT64 64:ff9b::/96, 6to4 2002::/16) when the
  * embedded address is refused.
  */
-public final class AddressRules {
-  private AddressRules() {}
+public final class SsrfGuard {
+  private SsrfGuard() {}
 
   /** Why {@code address} may not be reached, or {@code null} when it may. */
   public static @Nullable String forbiddenReason(InetAddress address) {
@@ -29,6 +36,76 @@ public final class AddressRules {
       return ipv6Reason(b);
     }
     return "unknown address family";
+  }
+
+  /**
+   * Resolves {@code host} and checks every address.
+   *
+   * @param host a host name or IP literal, without the brackets of an IPv6 literal ({@link
+   *     #bareHost})
+   * @return the addresses, all allowed: connect to these, not to a new resolution of the name
+   * @throws UnknownHostException when the name does not resolve
+   * @throws ForbiddenDestinationException when any address is forbidden
+   */
+  public static InetAddress[] resolveChecked(Resolver resolver, AddressPolicy policy, String host)
+      throws UnknownHostException {
+    InetAddress[] addresses = resolver.resolve(host);
+    if (addresses.length == 0) {
+      throw new UnknownHostException(host + ": no addresses");
+    }
+    for (InetAddress a : addresses) {
+      String reason = policy.forbiddenReason(a);
+      if (reason != null) {
+        throw new ForbiddenDestinationException(
+            "host " + host + " resolves to " + a.getHostAddress() + ", a " + reason
+                + ", which the SSRF guard refuses (allowPrivateDestinations is false)");
+      }
+    }
+    return addresses;
+  }
+
+  /**
+   * Why {@code url} cannot be used as a webhook: not absolute {@code http} or {@code https}, no
+   * host, user info, or (unless private destinations are allowed) a host that resolves to an
+   * address the policy forbids. A host that does not resolve now is not refused (DNS may be
+   * temporarily unavailable; a send checks again). May block on DNS. What a transport's {@link
+   * io.webhookd.spi.WebhookDestination#checkUrl} answers.
+   *
+   * @return the reason, or {@code null} when the URL can be used
+   */
+  public static @Nullable String checkUrl(URI url, boolean allowPrivateDestinations, Resolver resolver, AddressPolicy policy) {
+    String problem = urlSyntaxProblem(url);
+    if (problem != null || allowPrivateDestinations) {
+      return problem;
+    }
+    try {
+      resolveChecked(resolver, policy, bareHost(requireNonNull(url.getHost())));
+      return null;
+    } catch (ForbiddenDestinationException refused) {
+      return "url " + refused.getMessage();
+    } catch (UnknownHostException e) {
+      return null;
+    }
+  }
+
+  /** Why {@code url} is not an absolute http(s) URL with a host and no user info, or {@code null}. */
+  public static @Nullable String urlSyntaxProblem(URI url) {
+    String scheme = url.getScheme();
+    if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
+      return "url must be an absolute http or https URL, was " + url;
+    }
+    if (url.getHost() == null || url.getHost().isEmpty()) {
+      return "url must have a host, was " + url;
+    }
+    if (url.getRawUserInfo() != null) {
+      return "url must not contain user info";
+    }
+    return null;
+  }
+
+  /** A host without the brackets of an IPv6 literal. */
+  public static String bareHost(String host) {
+    return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
   }
 
   private static @Nullable String ipv4Reason(byte[] b) {

@@ -1,0 +1,84 @@
+package io.webhookd.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import org.w3c.dom.NodeList;
+
+/**
+ * webhookd-bom has no parent (so that it exports no build-only versions), so its versions are
+ * written twice: here they are checked against the build's.
+ */
+class BomTest {
+  private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+  /** Modules that are built but not published: the BOM need not name them. */
+  private static final Set<String> UNPUBLISHED = Set.of("webhookd-it", "webhookd-examples", "load-test", "webhookd-example-server", "webhookd-bom");
+
+  private static Document read(Path pom) throws Exception {
+    return DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(pom.toFile());
+  }
+
+  private static String child(Element e, String name) {
+    NodeList l = e.getChildNodes();
+    for (int i = 0; i < l.getLength(); i++) {
+      Node n = l.item(i);
+      if (n instanceof Element c && c.getTagName().equals(name)) {
+        return c.getTextContent().trim();
+      }
+    }
+    return null;
+  }
+
+  private static Element properties(Document d) {
+    return (Element) d.getDocumentElement().getElementsByTagName("properties").item(0);
+  }
+
+  @Test
+  @DisplayName("the BOM has the build's version, and the build's Kafka, JUnit and Jackson versions")
+  void versionsAgree() throws Exception {
+    Document parent = read(ROOT.resolve("pom.xml"));
+    Document bom = read(ROOT.resolve("webhookd-bom/pom.xml"));
+
+    assertThat(child(bom.getDocumentElement(), "version")).isEqualTo(child(parent.getDocumentElement(), "version"));
+    for (String property : List.of("kafka.version", "junit.version", "jackson.version")) {
+      assertThat(child(properties(bom), property)).as(property).isEqualTo(child(properties(parent), property));
+    }
+  }
+
+  @Test
+  @DisplayName("the BOM manages every published module")
+  void managesEveryPublishedModule() throws Exception {
+    Document parent = read(ROOT.resolve("pom.xml"));
+    Document bom = read(ROOT.resolve("webhookd-bom/pom.xml"));
+    List<String> published = new ArrayList<>();
+    NodeList modules = parent.getElementsByTagName("module");
+    for (int i = 0; i < modules.getLength(); i++) {
+      String dir = modules.item(i).getTextContent().trim();
+      if (!UNPUBLISHED.contains(dir)) {
+        published.add(child(read(ROOT.resolve(dir).resolve("pom.xml")).getDocumentElement(), "artifactId"));
+      }
+    }
+    Set<String> managed = new LinkedHashSet<>();
+    NodeList deps = bom.getElementsByTagName("dependency");
+    for (int i = 0; i < deps.getLength(); i++) {
+      Element d = (Element) deps.item(i);
+      if ("io.webhookd".equals(child(d, "groupId"))) {
+        managed.add(child(d, "artifactId"));
+      }
+    }
+
+    assertThat(published).isNotEmpty();
+    assertThat(managed).containsAll(published);
+  }
+}
