@@ -54,8 +54,12 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Schema</h2>
  *
- * Flyway migrates the schema at {@link Builder#build()} (scripts under {@code db/migration},
- * history in {@code flyway_schema_history}). An older schema is migrated; a schema newer than this
+ * Flyway migrates the schema at {@link Builder#build()} (scripts under {@code
+ * io/webhookd/store/jdbc/migration}, away from the {@code db/migration} an application's own Flyway
+ * scans; history in {@code flyway_schema_history}, or the table of {@link
+ * Builder#schemaHistoryTable(String)}). webhookd's tables may share a database schema with other
+ * tables (an application's): its scripts then all run from version 0. An older schema is migrated;
+ * a schema newer than this
  * version of webhookd knows is refused with a {@link WebhookdException}, so an old process never
  * writes into a database an upgraded one already changed. Tables: {@code subscriptions} (the
  * subscription document as JSON in full form, secrets encrypted), {@code admin_state} (one row),
@@ -785,6 +789,9 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
    * schema, and returns a store that shares no state with the builder.
    */
   public static final class Builder {
+    /** Flyway's own default history table, which the store used before it could be chosen. */
+    public static final String DEFAULT_SCHEMA_HISTORY_TABLE = "flyway_schema_history";
+
     private @Nullable String jdbcUrl;
     private @Nullable DataSource givenDataSource;
     private @Nullable String username;
@@ -795,6 +802,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
     private int maxPoolSize = 10;
     private Duration connectionTimeout = Duration.ofSeconds(5);
     private boolean poolSettingsSet;
+    private String schemaHistoryTable = DEFAULT_SCHEMA_HISTORY_TABLE;
     private Duration attemptRetention = Duration.ofDays(7);
     private int maxAttemptsPerSubscription = 10_000;
     private Clock clock = Clock.systemUTC();
@@ -840,6 +848,18 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
      */
     public Builder encryptionKey(@Nullable String base64Key) {
       this.encryptionKey = base64Key;
+      return this;
+    }
+
+    /**
+     * The table in which Flyway records webhookd's schema versions; default {@value
+     * #DEFAULT_SCHEMA_HISTORY_TABLE}, Flyway's own default. Give webhookd a table of its own (say
+     * {@code webhookd_schema_history}) when it shares a database schema with an application that
+     * migrates its own tables with Flyway: two sets of migrations in one history table refuse each
+     * other. Never change it for a database webhookd already migrated (it would migrate again).
+     */
+    public Builder schemaHistoryTable(String table) {
+      this.schemaHistoryTable = requireNonNull(table, "table");
       return this;
     }
 
@@ -917,6 +937,9 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
       } else if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:")) {
         problems.add(new io.webhookd.Problem("jdbcUrl", "must be a JDBC URL (jdbc:h2:… or jdbc:postgresql://…), was " + (jdbcUrl == null ? "null" : "\"" + maskUrl(jdbcUrl) + "\"")));
       }
+      if (!schemaHistoryTable.matches("[A-Za-z_][A-Za-z0-9_]{0,62}")) {
+        problems.add(new io.webhookd.Problem("schemaHistoryTable", "must be a table name of letters, digits and _ (at most 63, not starting with a digit), was \"" + schemaHistoryTable + "\""));
+      }
       if (maxPoolSize < 1 || maxPoolSize > 100) {
         problems.add(new io.webhookd.Problem("maxPoolSize", "must be between 1 and 100, was " + maxPoolSize));
       }
@@ -960,7 +983,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
       }
 
       if (givenDataSource != null) {
-        migrate(givenDataSource, masked);
+        migrate(givenDataSource, masked, schemaHistoryTable);
         LOG.info("subscription store at {} through the application's DataSource (schema migrated, key {})", masked, cipher.encryptionKeyId());
         return new JdbcSubscriptionStore(
             givenDataSource, null, cipher, dialect, !embedded, clock, attemptRetention, maxAttemptsPerSubscription, masked);
@@ -992,7 +1015,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
             "cannot connect to the database " + masked + ": " + rootMessage(e, password), sanitized(e, password));
       }
       try {
-        migrate(ds, masked);
+        migrate(ds, masked, schemaHistoryTable);
       } catch (RuntimeException e) {
         ds.close();
         throw e;
@@ -1017,12 +1040,17 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
       }
     }
 
-    private static void migrate(DataSource ds, String maskedUrl) {
+    private static void migrate(DataSource ds, String maskedUrl, String historyTable) {
       Flyway flyway =
           Flyway.configure()
               .dataSource(ds)
-              .locations("classpath:db/migration")
-              .baselineOnMigrate(false)
+              // not db/migration: an application's own Flyway scans that (and its subfolders)
+              .locations("classpath:io/webhookd/store/jdbc/migration")
+              .table(historyTable)
+              // a schema that already holds an application's tables (but no history of webhookd's)
+              // starts from version 0: every webhookd script runs, beside what is there
+              .baselineOnMigrate(true)
+              .baselineVersion("0")
               .load();
       MigrationVersion newestKnown = null;
       MigrationVersion newestApplied = null;
