@@ -36,6 +36,7 @@ import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
+import org.springframework.core.io.ResourceLoader;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;
@@ -133,9 +134,9 @@ public final class WebhookdAutoConfiguration {
    */
   @Bean
   @ConditionalOnMissingBean
-  public WebhookDestination webhookdDestination(WebhookdProperties properties) {
+  public WebhookDestination webhookdDestination(WebhookdProperties properties, ResourceLoader resourceLoader) {
     WebhookdProperties.Http http = properties.getHttp();
-    if (ClassUtils.isPresent("io.webhookd.http.apache.ApacheHttpDestination", WebhookdAutoConfiguration.class.getClassLoader())) {
+    if (ClassUtils.isPresent("io.webhookd.http.apache.ApacheHttpDestination", resourceLoader.getClassLoader())) {
       return Apache.destination(http);
     }
     JdkHttpDestination.Builder b = JdkHttpDestination.builder().allowPrivateDestinations(http.isAllowPrivateDestinations());
