@@ -48,13 +48,13 @@ class BomTest {
   }
 
   @Test
-  @DisplayName("the BOM has the build's version, and the build's Kafka, JUnit and Jackson versions")
+  @DisplayName("the BOM has the build's version, and the build's Kafka, JUnit, Jackson and Testcontainers versions")
   void versionsAgree() throws Exception {
     Document parent = read(ROOT.resolve("pom.xml"));
     Document bom = read(ROOT.resolve("webhookd-bom/pom.xml"));
 
     assertThat(child(bom.getDocumentElement(), "version")).isEqualTo(child(parent.getDocumentElement(), "version"));
-    for (String property : List.of("kafka.version", "junit.version", "jackson.version")) {
+    for (String property : List.of("kafka.version", "junit.version", "jackson.version", "testcontainers.version")) {
       assertThat(child(properties(bom), property)).as(property).isEqualTo(child(properties(parent), property));
     }
   }
