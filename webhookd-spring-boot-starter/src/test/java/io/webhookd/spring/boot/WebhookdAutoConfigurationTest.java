@@ -28,6 +28,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -282,7 +283,12 @@ class WebhookdAutoConfigurationTest {
     String topic = "close-" + UUID.randomUUID();
     kafka.createTopic(topic, 1);
     try (WebhookReceiver hook = WebhookReceiver.start()) {
-      hook.respondWith((n, request) -> WebhookReceiver.Response.delayed(Duration.ofSeconds(2)));
+      CountDownLatch arrived = new CountDownLatch(1);
+      hook.respondWith(
+          (n, request) -> {
+            arrived.countDown(); // called as the request arrives; the answer follows 2 s later
+            return WebhookReceiver.Response.delayed(Duration.ofSeconds(2));
+          });
       String[] group = new String[1];
       runner
           .withPropertyValues("webhookd.http.allow-private-destinations=true")
@@ -291,7 +297,8 @@ class WebhookdAutoConfigurationTest {
                 Subscription s = context.getBean(Webhookd.class).subscribe(spec(hook.url().toString(), topic));
                 group[0] = "webhooks-" + s.id();
                 kafka.produce(topic, List.of(new ProducerRecord<>(topic, "k", "{}".getBytes(UTF_8))));
-                hook.awaitRequests(1, Duration.ofSeconds(60));
+                assertThat(arrived.await(60, TimeUnit.SECONDS)).isTrue();
+                assertThat(hook.requests()).isEmpty(); // not answered yet
                 context.close(); // while the webhook is still answering
               });
       assertThat(hook.requests()).singleElement().satisfies(r -> assertThat(r.respondedStatus()).isEqualTo(200));
