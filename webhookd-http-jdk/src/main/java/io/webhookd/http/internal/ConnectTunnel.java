@@ -131,9 +131,11 @@ public final class ConnectTunnel implements AutoCloseable {
     for (InetAddress a : addresses) {
       String reason = policy.forbiddenReason(a);
       if (reason != null) {
+        // Neither the address nor its kind: the message reaches API clients, and telling them
+        // what a name resolves to would make webhookd an oracle for the internal DNS.
         throw new Refused(
-            "host " + host + " resolves to " + a.getHostAddress() + ", a " + reason
-                + ", which the SSRF guard refuses (allowPrivateDestinations is false)");
+            "host " + host + " resolves to a private or loopback address, which the SSRF guard"
+                + " refuses (allowPrivateDestinations is false)");
       }
     }
     return addresses;

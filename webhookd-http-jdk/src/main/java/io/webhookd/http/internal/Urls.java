@@ -2,6 +2,7 @@ package io.webhookd.http.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import io.webhookd.Secrets;
 import java.net.URI;
 import java.net.UnknownHostException;
 import org.jspecify.annotations.Nullable;
@@ -37,10 +38,10 @@ public final class Urls {
   public static @Nullable String syntaxProblem(URI url) {
     String scheme = url.getScheme();
     if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
-      return "url must be an absolute http or https URL, was " + url;
+      return "url must be an absolute http or https URL, was " + Secrets.maskUrl(url);
     }
     if (url.getHost() == null || url.getHost().isEmpty()) {
-      return "url must have a host, was " + url;
+      return "url must have a host, was " + Secrets.maskUrl(url);
     }
     if (url.getRawUserInfo() != null) {
       return "url must not contain user info";
