@@ -26,18 +26,15 @@ import org.slf4j.LoggerFactory;
  * <p>Java cannot set the process umask, so files that H2 and Kafka create are made with the
  * system's default mode and tightened by {@link #restrict} once the server has started; the
  * directory's 0700 keeps other users out of them in between, and out of the segments the broker
- * creates later. Only webhookd's own entries are touched ({@link #OWN_ENTRIES}): a data directory
+ * creates later. Only webhookd's own entries are touched ({@link #isOwn}): a data directory
  * that holds other files keeps their modes, and is itself tightened only when it holds nothing
  * but webhookd's (otherwise it is reported). Without POSIX permissions (Windows) nothing is done.
  */
 final class DataDir {
   private static final Logger log = LoggerFactory.getLogger(DataDir.class);
 
-  /** The entries webhookd writes directly under the data directory. */
-  static final List<String> OWN_ENTRIES =
-      List.of(
-          "webhookd.mv.db", "webhookd.trace.db", "webhookd.lock.db", "webhookd.key",
-          AdminKey.FILE_NAME, "instance-id", "kafka");
+  /** The entries webhookd writes directly under the data directory, besides H2's {@code webhookd.*}. */
+  private static final List<String> OWN_NAMES = List.of(AdminKey.FILE_NAME, "instance-id", "kafka");
 
   static final Set<PosixFilePermission> DIRECTORY = PosixFilePermissions.fromString("rwx------");
   static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
@@ -67,7 +64,7 @@ final class DataDir {
       }
       boolean onlyOurs;
       try (Stream<Path> entries = Files.list(dir)) {
-        onlyOurs = entries.allMatch(p -> OWN_ENTRIES.contains(p.getFileName().toString()));
+        onlyOurs = entries.allMatch(DataDir::isOwn);
       }
       String was = PosixFilePermissions.toString(Files.getPosixFilePermissions(dir));
       if (onlyOurs) {
@@ -90,9 +87,14 @@ final class DataDir {
     if (!dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
       return;
     }
-    for (String name : OWN_ENTRIES) {
-      Path entry = dir.resolve(name);
-      if (!Files.exists(entry, LinkOption.NOFOLLOW_LINKS)) {
+    List<Path> own;
+    try (Stream<Path> entries = Files.list(dir)) {
+      own = entries.filter(DataDir::isOwn).toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + dir, e);
+    }
+    for (Path entry : own) {
+      if (Files.isSymbolicLink(entry)) {
         continue;
       }
       try {
@@ -125,6 +127,15 @@ final class DataDir {
         throw new UncheckedIOException("cannot make " + entry + " owner-only", e);
       }
     }
+  }
+
+  /**
+   * Whether an entry of the data directory is webhookd's: the H2 database and its companions
+   * ({@code webhookd.*}, the key file included), the admin key, the instance id, the broker's log.
+   */
+  static boolean isOwn(Path entry) {
+    String name = entry.getFileName().toString();
+    return name.startsWith("webhookd.") || OWN_NAMES.contains(name);
   }
 
   private static void set(Path p, Set<PosixFilePermission> mode) throws IOException {
