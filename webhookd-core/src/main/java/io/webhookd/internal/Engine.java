@@ -4,6 +4,7 @@ import io.webhookd.ActivityEvent;
 import io.webhookd.AdminState;
 import io.webhookd.AdminStatus;
 import io.webhookd.Health;
+import io.webhookd.EngineClosedException;
 import io.webhookd.HealthSnapshot;
 import io.webhookd.Problem;
 import io.webhookd.Secrets;
@@ -12,10 +13,13 @@ import io.webhookd.SubscriptionNotFoundException;
 import io.webhookd.SubscriptionSpec;
 import io.webhookd.SubscriptionStatus;
 import io.webhookd.ValidationException;
+import io.webhookd.WebhookdException;
 import io.webhookd.spi.Alert;
 import io.webhookd.spi.AlertChannel;
 import io.webhookd.spi.DeliveryResult;
 import io.webhookd.spi.RowFilterPolicy;
+import io.webhookd.spi.Batcher;
+import io.webhookd.spi.Retrier;
 import io.webhookd.spi.SubscriptionListener;
 import io.webhookd.spi.SubscriptionStore;
 import io.webhookd.spi.WebhookDestination;
@@ -52,9 +56,15 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   private static final Logger log = LoggerFactory.getLogger(Engine.class);
 
   /** Everything the builder collected. */
+  /**
+   * Everything the builder collected.
+   *
+   * @param destinations the transport of each URL scheme ({@code http}, {@code https}, a user's
+   *     own); when none serves {@code http}/{@code https}, one is found with {@link ServiceLoader}
+   */
   public record Config(
       Map<String, Object> kafka,
-      @Nullable WebhookDestination destination,
+      Map<String, WebhookDestination> destinations,
       @Nullable SubscriptionStore store,
       List<SubscriptionListener> listeners,
       @Nullable AlertChannel alertChannel,
@@ -66,9 +76,17 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       Duration alertMinInterval,
       Duration alertReminderInterval,
       int activityLimit,
+      Batcher.Factory batchers,
+      Retrier.Factory retriers,
       Function<Map<String, Object>, Consumer<byte[], byte[]>> consumerFactory) {
 
-    /** With real {@link KafkaConsumer}s. */
+    public Config {
+      kafka = Map.copyOf(kafka);
+      destinations = Map.copyOf(destinations);
+      listeners = List.copyOf(listeners);
+    }
+
+    /** With one destination for {@code http} and {@code https} (or none: found with {@link ServiceLoader}), the subscriptions' own batching and retries, and real {@link KafkaConsumer}s. */
     public Config(
         Map<String, Object> kafka,
         @Nullable WebhookDestination destination,
@@ -83,19 +101,22 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
         Duration alertMinInterval,
         Duration alertReminderInterval,
         int activityLimit) {
-      this(kafka, destination, store, listeners, alertChannel, meterRegistry, rowFilterPolicy, requestTimeout,
-          shutdownTimeout, storePollInterval, alertMinInterval, alertReminderInterval, activityLimit, KafkaConsumer::new);
+      this(kafka, destination == null ? Map.of() : Map.of("http", destination, "https", destination), store, listeners,
+          alertChannel, meterRegistry, rowFilterPolicy, requestTimeout, shutdownTimeout, storePollInterval,
+          alertMinInterval, alertReminderInterval, activityLimit, Batcher.Factory.FROM_SPEC, Retrier.Factory.FROM_SPEC,
+          KafkaConsumer::new);
     }
 
     /** The same, with consumers made by {@code factory} from their properties (tests wrap real consumers). */
     public Config withConsumerFactory(Function<Map<String, Object>, Consumer<byte[], byte[]>> factory) {
-      return new Config(kafka, destination, store, listeners, alertChannel, meterRegistry, rowFilterPolicy, requestTimeout,
-          shutdownTimeout, storePollInterval, alertMinInterval, alertReminderInterval, activityLimit, factory);
+      return new Config(kafka, destinations, store, listeners, alertChannel, meterRegistry, rowFilterPolicy, requestTimeout,
+          shutdownTimeout, storePollInterval, alertMinInterval, alertReminderInterval, activityLimit, batchers, retriers,
+          factory);
     }
   }
 
   private final Config config;
-  private final WebhookDestination destination;
+  private final Destinations destinations;
   private final SubscriptionStore store;
   private final AlertChannel alertChannel;
   private final SubscriptionListener listener;
@@ -105,12 +126,14 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   private final Map<String, SubscriptionRunner> runners = new ConcurrentHashMap<>();
   private final Map<String, Long> knownVersions = new HashMap<>();
   private final Map<String, Fences> fences = new ConcurrentHashMap<>();
+  /** Why a subscription this engine should run cannot run, by id. */
+  private final Map<String, String> problems = new ConcurrentHashMap<>();
   private volatile AdminState admin;
   private volatile boolean closed;
 
   private Engine(Config config) {
     this.config = config;
-    this.destination = config.destination() != null ? config.destination() : loadDestination();
+    this.destinations = Destinations.of(config.destinations());
     this.store = config.store() != null ? config.store() : SubscriptionStore.inMemory();
     this.alertChannel = config.alertChannel() != null ? config.alertChannel() : AlertChannel.logging();
     this.listener = composite(config.listeners());
@@ -131,23 +154,9 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     return e;
   }
 
-  private static WebhookDestination loadDestination() {
-    for (WebhookDestinationProvider p : ServiceLoader.load(WebhookDestinationProvider.class)) {
-      return p.create();
-    }
-    throw new IllegalStateException(
-        "no WebhookDestination: pass one to Webhookd.builder().destination(...), or add the artifact"
-            + " io.webhookd:webhookd-http-jdk to the class path");
-  }
-
+  /** Every listener, each call guarded: one that throws is logged and the others still hear it. */
   private static SubscriptionListener composite(List<SubscriptionListener> ls) {
-    if (ls.isEmpty()) {
-      return SubscriptionListener.NONE;
-    }
-    if (ls.size() == 1) {
-      return ls.get(0);
-    }
-    return new CompositeListener(ls);
+    return ls.isEmpty() ? SubscriptionListener.NONE : new CompositeListener(ls);
   }
 
   private void startAll() {
@@ -229,7 +238,8 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     Subscription s = found.get();
     SubscriptionRunner r = runners.get(id);
     HealthSnapshot h = currentHealth(s, r);
-    Health shown = (!s.spec().active() || !admin.online()) ? Health.INACTIVE : h.health();
+    String problem = problems.get(id);
+    Health shown = (!s.spec().active() || !admin.online()) ? Health.INACTIVE : problem != null ? Health.UNHEALTHY : h.health();
     // activity: what is written, plus what is still on its way to the store
     LinkedHashSet<ActivityEvent> events = new LinkedHashSet<>(reporter.pendingActivity(id));
     events.addAll(store.recentActivity(id, config.activityLimit()));
@@ -242,7 +252,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     return Optional.of(
         new SubscriptionStatus(
             id, s.spec().name(), s.spec().active(), Secrets.maskUrl(s.spec().destination().url()),
-            Instant.now(), shown, h, lag, sorted));
+            Instant.now(), shown, h, lag, sorted, problem));
   }
 
   private HealthSnapshot currentHealth(Subscription s, @Nullable SubscriptionRunner r) {
@@ -272,15 +282,16 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     for (Subscription s : store.list()) {
       SubscriptionRunner r = runners.get(s.id());
       HealthSnapshot h = currentHealth(s, r);
-      Health shown = (!s.spec().active() || !state.online()) ? Health.INACTIVE : h.health();
+      Health shown =
+          (!s.spec().active() || !state.online()) ? Health.INACTIVE : problems.containsKey(s.id()) ? Health.UNHEALTHY : h.health();
       hooks.add(new AdminStatus.Webhook(s.id(), s.spec().name(), h.since(), shown, s.spec().topics()));
     }
     return new AdminStatus(state, hooks);
   }
 
+  /** Whether this engine runs the subscription: accepted for running here and not stopped (restarting after an error included). */
   public boolean isRunning(String id) {
-    SubscriptionRunner r = runners.get(id);
-    return r != null && r.isRunning();
+    return runners.containsKey(id);
   }
 
   /**
@@ -298,7 +309,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     }
     runners.clear();
     reporter.executor().shutdownNow();
-    closeQuietly(destination);
+    destinations.distinct().forEach(Engine::closeQuietly);
   }
 
   @Override
@@ -316,7 +327,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     }
     runners.clear();
     reporter.close();
-    closeQuietly(destination);
+    destinations.distinct().forEach(Engine::closeQuietly);
     closeQuietly(alertChannel);
     closeQuietly(store);
   }
@@ -331,12 +342,12 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
 
   private void checkOpen() {
     if (closed) {
-      throw new IllegalStateException("this webhookd engine is closed");
+      throw new EngineClosedException();
     }
   }
 
   private void checkUrl(SubscriptionSpec spec) {
-    String why = destination.checkUrl(spec.destination().url());
+    String why = destinations.check(spec.destination().url());
     if (why != null) {
       throw new ValidationException(List.of(new Problem("destination.webhook.url", why)));
     }
@@ -388,7 +399,19 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
         stored = null;
       }
     }
-    SubscriptionRunner r = new SubscriptionRunner(s, this, stored);
+    SubscriptionRunner r;
+    try {
+      r = new SubscriptionRunner(s, this, stored);
+    } catch (RuntimeException e) {
+      // one subscription that cannot run must not keep the engine or the others from running
+      String why = e.getMessage() == null ? e.toString() : e.getMessage();
+      if (problems.put(s.id(), why) == null) {
+        log.error("subscription {} cannot run on this engine: {}", s.id(), why, e);
+        reporter.activity(s.id(), ActivityEvent.stateChange(Instant.now(), ActivityEvent.Type.INACTIVE, "cannot run: " + why));
+      }
+      return;
+    }
+    problems.remove(s.id());
     runners.put(s.id(), r);
     if (activeReason != null) {
       r.recordState(ActivityEvent.Type.ACTIVE, activeReason);
@@ -398,6 +421,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   }
 
   private void stopRunner(String id, @Nullable String inactiveReason) {
+    problems.remove(id);
     SubscriptionRunner r = runners.remove(id);
     if (r == null) {
       return;
@@ -475,8 +499,22 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   }
 
   @Override
-  public WebhookDestination destination() {
-    return destination;
+  public WebhookDestination destination(Subscription s) {
+    WebhookDestination d = destinations.forUrl(s.spec().destination().url());
+    if (d == null) {
+      throw new WebhookdException("no destination serves " + Secrets.maskUrl(s.spec().destination().url()));
+    }
+    return d;
+  }
+
+  @Override
+  public Batcher batcher(Subscription s) {
+    return config.batchers().create(s);
+  }
+
+  @Override
+  public Retrier retrier(Subscription s) {
+    return config.retriers().create(s);
   }
 
   @Override
@@ -555,7 +593,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     String next =
         kind == Alert.Kind.UNHEALTHY
             ? "webhookd keeps retrying the same batch every "
-                + Retries.describe(Retries.exhaustedInterval(runner.subscription().spec().retry()))
+                + describe(runner.exhaustedRetryInterval())
                 + "; nothing is skipped or committed until the webhook accepts it"
             : "webhookd is delivering again, starting with the batch that failed";
     sendAlert(runner, kind, next);
@@ -605,6 +643,21 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
         store.get(id).filter(s -> s.spec().active() && admin.online()).ifPresent(s -> startRunner(s, "restarted after an error"));
       }
     }, 5, TimeUnit.SECONDS);
+  }
+
+  /** {@code 1 s}, {@code 250 ms}, {@code 1.5 s}, {@code 2 min}: how an alert states an interval. */
+  static String describe(Duration d) {
+    long ms = d.toMillis();
+    if (ms < 1000) {
+      return ms + " ms";
+    }
+    if (ms % 60_000 == 0) {
+      return (ms / 60_000) + " min";
+    }
+    if (ms % 1000 == 0) {
+      return (ms / 1000) + " s";
+    }
+    return (ms / 1000.0) + " s";
   }
 
   private void sendAlert(SubscriptionRunner runner, Alert.Kind kind, String nextStep) {
