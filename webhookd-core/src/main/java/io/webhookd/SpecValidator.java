@@ -46,12 +46,14 @@ final class SpecValidator {
       try {
         URI u = new URI(rawUrl);
         String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
+        boolean http = scheme.equals("http") || scheme.equals("https");
+        if (!u.isAbsolute()) {
+          // any scheme an engine has a destination for (Webhookd.Builder.destination(scheme, ...)); the engine checks which
           problems.add(
               new Problem(
                   "destination.webhook.url",
-                  "must be an absolute http or https URL, was " + quote(shorten(rawUrl))));
-        } else if (u.getHost() == null || u.getHost().isEmpty()) {
+                  "must be an absolute URL (http or https, or a scheme of your own destination), was " + quote(shorten(rawUrl))));
+        } else if (http && (u.getHost() == null || u.getHost().isEmpty())) {
           problems.add(
               new Problem(
                   "destination.webhook.url",

@@ -151,6 +151,16 @@ public final class SubscriptionJson {
     return parse(readTree(json), previous);
   }
 
+  /** The scheme of an absolute URL, lower case; {@code null} when it has none or does not parse. */
+  private static @Nullable String schemeOf(String url) {
+    try {
+      String scheme = new java.net.URI(url).getScheme();
+      return scheme == null ? null : scheme.toLowerCase(java.util.Locale.ROOT);
+    } catch (java.net.URISyntaxException e) {
+      return null;
+    }
+  }
+
   /**
    * Reads a subscription document already parsed (by a reader that should detect duplicate keys).
    *
@@ -195,7 +205,13 @@ public final class SubscriptionJson {
       ObjectNode webhook =
           r.object(destination, "webhook", "destination.webhook", true, WEBHOOK);
       if (webhook != null) {
-        b.webhookUrl(r.string(webhook, "url", "destination.webhook.url"));
+        String url = r.string(webhook, "url", "destination.webhook.url");
+        b.webhookUrl(url);
+        String scheme = url == null ? null : schemeOf(url);
+        if (scheme != null && !scheme.equals("http") && !scheme.equals("https")) {
+          // the library takes any scheme it has a destination for; the REST API's webhooks are HTTP
+          r.problem("destination.webhook.url", "must be an http or https URL, its scheme was " + quote(scheme));
+        }
         readHeaders(r, webhook, b, previous);
         String secret = r.string(webhook, "signing_secret", "destination.webhook.signing_secret");
         if (secret != null && secret.equals(MASKED_SIGNING_SECRET)) {
