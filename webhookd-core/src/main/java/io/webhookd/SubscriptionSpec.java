@@ -98,14 +98,17 @@ public record SubscriptionSpec(
     }
   }
 
-  /** A header sent with every request, such as a shared secret. {@code toString} masks secrets. */
+  /**
+   * A header sent with every request, such as a shared secret. {@code toString} masks the value
+   * unless the header is one that never carries a secret ({@link Secrets#NEVER_SECRET_HEADERS}).
+   */
   public record Header(String name, String value) {
     public Header {
       requireNonNull(name, "name");
       requireNonNull(value, "value");
     }
 
-    /** {@code Name: value} with the value masked when the header is a secret. */
+    /** {@code Name: value} with the value masked as {@link Secrets#maskHeaderValue} says. */
     public String masked() {
       return name + ": " + Secrets.maskHeaderValue(name, value);
     }
@@ -166,7 +169,7 @@ public record SubscriptionSpec(
     }
   }
 
-  /** The most requests per second to the webhook, a positive number. */
+  /** The most requests per second to the webhook, 0.01 (one every 100 s) to 10000. */
   public record RateLimit(double maxRequestsPerSecond) {}
 
   /**
@@ -293,7 +296,7 @@ public record SubscriptionSpec(
       return this;
     }
 
-    /** Requests per second, positive; {@code null} for unlimited (the default). */
+    /** Requests per second, 0.01 to 10000; {@code null} for unlimited (the default). */
     public Builder rateLimit(@Nullable Double maxRequestsPerSecond) {
       this.rateLimit = maxRequestsPerSecond;
       return this;

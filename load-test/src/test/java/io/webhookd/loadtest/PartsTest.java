@@ -95,4 +95,21 @@ class PartsTest {
     assertThatThrownBy(() -> Fault.parse("slow")).hasMessageContaining("needs an argument");
     assertThatThrownBy(() -> Durations.parse("5 parsecs")).hasMessageContaining("number and a unit");
   }
+
+  @Test
+  @DisplayName("the seed's spelling works: csv-generate -csv x.csv -duration 1m -rows 1000 -topics 3")
+  void seedSpellingOfGenerate(@TempDir Path dir) throws Exception {
+    Path seedCsv = dir.resolve("seed.csv");
+    Path ours = dir.resolve("ours.csv");
+    int seed = LoadTestMain.commandLine()
+        .execute("csv-generate", "-csv", seedCsv.toString(), "-duration", "1m", "-rows", "1000", "-topics", "3");
+    int same = LoadTestMain.commandLine()
+        .execute("generate", "--csv", ours.toString(), "--duration", "1m", "--rows", "1000", "--topics", "3");
+    assertThat(seed).isZero();
+    assertThat(same).isZero();
+    List<Payloads.Row> rows = Csv.read(seedCsv);
+    assertThat(rows).hasSize(1000);
+    assertThat(rows.stream().map(Payloads.Row::topic).distinct()).hasSize(3);
+    assertThat(java.nio.file.Files.readAllLines(seedCsv)).isEqualTo(java.nio.file.Files.readAllLines(ours));
+  }
 }

@@ -66,8 +66,8 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Secrets at rest</h2>
  *
- * Webhook header values and the signing secret are encrypted with AES-256-GCM before they are
- * written: {@code enc:v1:<key id>:<base64>}, a random 12-byte nonce per value, the subscription id
+ * The webhook URL (its query or user info may hold a token), header values and the signing
+ * secret are encrypted with AES-256-GCM before they are written: {@code enc:v1:<key id>:<base64>}, a random 12-byte nonce per value, the subscription id
  * as associated data; the key id is the first 8 hex digits of the key's SHA-256. The key comes from
  * {@link Builder#encryptionKey(String)} (base64 of 32 bytes) or from a key file ({@link
  * Builder#keyFile(Path)}; {@link #h2(Path)} uses {@code webhookd.key} beside the database and
@@ -80,6 +80,9 @@ import org.slf4j.LoggerFactory;
  * new one whenever their subscription is updated. Call {@link #reencryptAll()} to rewrite every
  * subscription at once; after that the old key may be removed. A value whose key is not configured
  * fails to read with a message naming the missing key id.
+ *
+ * <p>Databases written before URLs were encrypted are upgraded by migration 2, which encrypts
+ * every plain URL with the configured key; a plain URL is read as it is all the same.
  *
  * <h2>Sharing</h2>
  *
@@ -331,10 +334,11 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
     return n;
   }
 
-  /** The full JSON form with every header value and the signing secret encrypted. */
+  /** The full JSON form with the URL, every header value and the signing secret encrypted. */
   private String encode(Subscription s) {
     ObjectNode json = SubscriptionJson.toJson(s, false);
     ObjectNode webhook = (ObjectNode) json.path("destination").path("webhook");
+    webhook.put("url", cipher.encrypt(webhook.path("url").asText(), s.id()));
     ArrayNode headers = (ArrayNode) webhook.path("headers");
     for (int i = 0; i < headers.size(); i++) {
       String h = headers.get(i).asText();
@@ -352,6 +356,11 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
     String id = rs.getString("id");
     JsonNode json = SubscriptionJson.readTree(rs.getString("spec").getBytes(StandardCharsets.UTF_8));
     ObjectNode webhook = (ObjectNode) json.path("destination").path("webhook");
+    JsonNode url = webhook.get("url");
+    if (url != null && url.isTextual()) {
+      // a URL written before URLs were encrypted is plain: decrypt() returns it as it is
+      webhook.put("url", cipher.decrypt(url.asText(), id));
+    }
     JsonNode headers = webhook.get("headers");
     if (headers instanceof ArrayNode a) {
       for (int i = 0; i < a.size(); i++) {
@@ -946,7 +955,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
             "cannot connect to the database " + masked + ": " + rootMessage(e, password), sanitized(e, password));
       }
       try {
-        migrate(ds, masked);
+        migrate(ds, masked, cipher);
       } catch (RuntimeException e) {
         ds.close();
         throw e;
@@ -956,11 +965,12 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
           ds, cipher, dialect, !embedded, clock, attemptRetention, maxAttemptsPerSubscription, masked);
     }
 
-    private static void migrate(DataSource ds, String maskedUrl) {
+    private static void migrate(DataSource ds, String maskedUrl, SecretCipher cipher) {
       Flyway flyway =
           Flyway.configure()
               .dataSource(ds)
               .locations("classpath:db/migration")
+              .javaMigrations(new V2__Encrypt_webhook_urls(cipher))
               .baselineOnMigrate(false)
               .load();
       MigrationVersion newestKnown = null;
