@@ -180,7 +180,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
 
   public Subscription subscribe(SubscriptionSpec spec, @Nullable String owner) {
     checkOpen();
-    checkUrl(spec);
+    check(spec);
     Instant now = Instant.now();
     Subscription s = new Subscription(UUID.randomUUID().toString(), spec, owner, 1, now, now);
     synchronized (lock) {
@@ -198,7 +198,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
 
   public Subscription update(String id, SubscriptionSpec spec, long expectedVersion) {
     checkOpen();
-    checkUrl(spec);
+    check(spec);
     synchronized (lock) {
       Subscription current = store.get(id).orElseThrow(() -> new SubscriptionNotFoundException(id));
       long expected = expectedVersion < 0 ? current.version() : expectedVersion;
@@ -346,10 +346,26 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     }
   }
 
-  private void checkUrl(SubscriptionSpec spec) {
-    String why = destinations.check(spec.destination().url());
-    if (why != null) {
-      throw new ValidationException(List.of(new Problem("destination.webhook.url", why)));
+  /**
+   * Checks a spec given to this engine: every rule of the spec (it may have been made without its
+   * builder), and that a destination of this engine serves its URL and accepts it (the SSRF
+   * guard); every problem at once, before anything is stored.
+   */
+  private void check(SubscriptionSpec spec) {
+    List<Problem> problems = new ArrayList<>();
+    try {
+      spec.validate();
+    } catch (ValidationException e) {
+      problems.addAll(e.problems());
+    }
+    if (problems.stream().noneMatch(p -> p.field().equals("destination.webhook.url"))) {
+      String why = destinations.check(spec.destination().url());
+      if (why != null) {
+        problems.add(new Problem("destination.webhook.url", why));
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new ValidationException(problems);
     }
   }
 
