@@ -32,7 +32,7 @@ public record SubscriptionStatus(
     String payloadUrl,
     Instant timestamp,
     Health health,
-    HealthSnapshot details,
+    HealthDetails details,
     @Nullable Long consumerLag,
     List<ActivityEvent> recentActivity,
     @Nullable String problem) {
@@ -54,7 +54,7 @@ public record SubscriptionStatus(
       String payloadUrl,
       Instant timestamp,
       Health health,
-      HealthSnapshot details,
+      HealthDetails details,
       @Nullable Long consumerLag,
       List<ActivityEvent> recentActivity) {
     this(id, name, active, payloadUrl, timestamp, health, details, consumerLag, recentActivity, null);

@@ -114,7 +114,7 @@ public final class Webhookd implements AutoCloseable {
    * Takes every webhook offline (consumers stop, {@code inactive} is recorded) or brings them
    * online (consumers resume from their committed offsets).
    */
-  public AdminState setOnline(boolean online, @Nullable String message) {
+  public OnlineState setOnline(boolean online, @Nullable String message) {
     return engine.setOnline(online, message == null ? "" : message);
   }
 

@@ -1,11 +1,11 @@
 package io.webhookd.internal;
 
 import io.webhookd.ActivityEvent;
-import io.webhookd.AdminState;
+import io.webhookd.OnlineState;
 import io.webhookd.AdminStatus;
 import io.webhookd.Health;
 import io.webhookd.EngineClosedException;
-import io.webhookd.HealthSnapshot;
+import io.webhookd.HealthDetails;
 import io.webhookd.Problem;
 import io.webhookd.Secrets;
 import io.webhookd.Subscription;
@@ -128,7 +128,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   private final Map<String, Fences> fences = new ConcurrentHashMap<>();
   /** Why a subscription this engine should run cannot run, by id. */
   private final Map<String, String> problems = new ConcurrentHashMap<>();
-  private volatile AdminState admin;
+  private volatile OnlineState admin;
   private volatile boolean closed;
 
   private Engine(Config config) {
@@ -139,7 +139,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     this.listener = composite(config.listeners());
     this.metrics = Metrics.create(config.meterRegistry());
     this.reporter = new Reporter(store, alertChannel, config.activityLimit(), config.alertMinInterval());
-    this.admin = store.adminState();
+    this.admin = store.onlineState();
   }
 
   public static Engine start(Config config) {
@@ -237,9 +237,9 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     }
     Subscription s = found.get();
     SubscriptionRunner r = runners.get(id);
-    HealthSnapshot h = currentHealth(s, r);
+    HealthDetails h = currentHealth(s, r);
     String problem = problems.get(id);
-    Health shown = (!s.spec().active() || !admin.online()) ? Health.INACTIVE : problem != null ? Health.UNHEALTHY : h.health();
+    Health shown = (!s.spec().active() || !admin.online()) ? Health.INACTIVE : problem != null ? Health.UNHEALTHY : h.deliveryHealth();
     // activity: what is written, plus what is still on its way to the store
     LinkedHashSet<ActivityEvent> events = new LinkedHashSet<>(reporter.pendingActivity(id));
     events.addAll(store.recentActivity(id, config.activityLimit()));
@@ -255,22 +255,22 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
             Instant.now(), shown, h, lag, sorted, problem));
   }
 
-  private HealthSnapshot currentHealth(Subscription s, @Nullable SubscriptionRunner r) {
+  private HealthDetails currentHealth(Subscription s, @Nullable SubscriptionRunner r) {
     if (r != null) {
       return r.health.snapshot();
     }
-    HealthSnapshot pending = reporter.pendingHealth(s.id());
+    HealthDetails pending = reporter.pendingHealth(s.id());
     if (pending != null) {
       return pending;
     }
-    return store.health(s.id()).orElseGet(() -> HealthSnapshot.initial(Health.INACTIVE, s.createdAt()));
+    return store.health(s.id()).orElseGet(() -> HealthDetails.initial(Health.INACTIVE, s.createdAt()));
   }
 
-  public AdminState setOnline(boolean online, String message) {
+  public OnlineState setOnline(boolean online, String message) {
     checkOpen();
     synchronized (lock) {
-      AdminState state = new AdminState(online, online ? "" : message, Instant.now());
-      store.saveAdminState(state);
+      OnlineState state = new OnlineState(online, online ? "" : message, Instant.now());
+      store.saveOnlineState(state);
       applyAdmin(state);
       return state;
     }
@@ -278,12 +278,12 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
 
   public AdminStatus adminStatus() {
     List<AdminStatus.Webhook> hooks = new ArrayList<>();
-    AdminState state = admin;
+    OnlineState state = admin;
     for (Subscription s : store.list()) {
       SubscriptionRunner r = runners.get(s.id());
-      HealthSnapshot h = currentHealth(s, r);
+      HealthDetails h = currentHealth(s, r);
       Health shown =
-          (!s.spec().active() || !state.online()) ? Health.INACTIVE : problems.containsKey(s.id()) ? Health.UNHEALTHY : h.health();
+          (!s.spec().active() || !state.online()) ? Health.INACTIVE : problems.containsKey(s.id()) ? Health.UNHEALTHY : h.deliveryHealth();
       hooks.add(new AdminStatus.Webhook(s.id(), s.spec().name(), h.since(), shown, s.spec().topics()));
     }
     return new AdminStatus(state, hooks);
@@ -387,7 +387,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     }
   }
 
-  private void applyAdmin(AdminState state) {
+  private void applyAdmin(OnlineState state) {
     boolean changed = state.online() != admin.online();
     admin = state;
     if (!changed) {
@@ -407,7 +407,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   }
 
   private void startRunner(Subscription s, @Nullable String activeReason) {
-    HealthSnapshot stored = reporter.pendingHealth(s.id());
+    HealthDetails stored = reporter.pendingHealth(s.id());
     if (stored == null) {
       try {
         stored = store.health(s.id()).orElse(null);
@@ -466,7 +466,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     }
     try {
       List<Subscription> all = store.list();
-      AdminState state = store.adminState();
+      OnlineState state = store.onlineState();
       synchronized (lock) {
         if (closed) {
           return;
@@ -678,7 +678,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
 
   private void sendAlert(SubscriptionRunner runner, Alert.Kind kind, String nextStep) {
     Subscription s = runner.subscription();
-    HealthSnapshot h = runner.health.snapshot();
+    HealthDetails h = runner.health.snapshot();
     if (s.spec().alerting() == null) {
       log.info("subscription {} {} (no alerting configured)", s.id(), kind.wireName());
       return;
@@ -697,8 +697,8 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   private void remindUnhealthy() {
     Instant now = Instant.now();
     for (SubscriptionRunner r : runners.values()) {
-      HealthSnapshot h = r.health.snapshot();
-      if (h.health() == Health.UNHEALTHY
+      HealthDetails h = r.health.snapshot();
+      if (h.deliveryHealth() == Health.UNHEALTHY
           && h.since().plus(config.alertReminderInterval()).isBefore(now)
           && (h.lastAlertAt() == null || h.lastAlertAt().plus(config.alertReminderInterval()).isBefore(now))) {
         sendAlert(r, Alert.Kind.REMINDER, "webhookd keeps retrying; nothing is skipped");

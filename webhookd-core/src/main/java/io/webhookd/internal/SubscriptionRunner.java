@@ -132,7 +132,7 @@ final class SubscriptionRunner implements Runnable {
   /** Crashed or abandoned: nothing may be committed any more, from any path. */
   private boolean dead;
 
-  SubscriptionRunner(Subscription sub, Host host, io.webhookd.@Nullable HealthSnapshot stored) {
+  SubscriptionRunner(Subscription sub, Host host, io.webhookd.@Nullable HealthDetails stored) {
     this.sub = sub;
     this.spec = sub.spec();
     this.host = host;
