@@ -295,7 +295,8 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   }
 
   /**
-   * Stops as a process that died would: consumers stop at once without committing anything more
+   * For webhookd's own recovery tests, not reachable through {@code Webhookd}: stops as a process
+   * that died would: consumers stop at once without committing anything more
    * or leaving their groups (they time out of them), open requests are cut off (the transport is
    * closed), nothing else is written. For recovery tests.
    */
