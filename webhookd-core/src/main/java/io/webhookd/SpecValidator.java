@@ -116,18 +116,21 @@ final class SpecValidator {
       try {
         URI u = new URI(rawUrl);
         String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+        boolean http = scheme.equals("http") || scheme.equals("https");
         String badPort = badPort(u);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
+        if (!u.isAbsolute()) {
+          // any scheme an engine has a destination for (Webhookd.Builder.destination(scheme, ...)); the engine checks which
           problems.add(
               new Problem(
                   "destination.webhook.url",
-                  "must be an absolute http or https URL, was " + quote(Secrets.maskUrlText(rawUrl))));
+                  "must be an absolute URL (http or https, or a scheme of your own destination), was "
+                      + quote(Secrets.maskUrlText(rawUrl))));
         } else if (badPort != null) {
           problems.add(
               new Problem(
                   "destination.webhook.url",
                   "must have a port between 1 and 65535, was " + badPort + " in " + quote(Secrets.maskUrlText(rawUrl))));
-        } else if (u.getHost() == null || u.getHost().isEmpty()) {
+        } else if (http && (u.getHost() == null || u.getHost().isEmpty())) {
           problems.add(
               new Problem(
                   "destination.webhook.url",

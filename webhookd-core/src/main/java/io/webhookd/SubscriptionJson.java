@@ -153,6 +153,16 @@ public final class SubscriptionJson {
     return parse(readTree(json), previous);
   }
 
+  /** The scheme of an absolute URL, lower case; {@code null} when it has none or does not parse. */
+  private static @Nullable String schemeOf(String url) {
+    try {
+      String scheme = new java.net.URI(url).getScheme();
+      return scheme == null ? null : scheme.toLowerCase(java.util.Locale.ROOT);
+    } catch (java.net.URISyntaxException e) {
+      return null;
+    }
+  }
+
   /**
    * Reads a subscription document already parsed (by a reader that should detect duplicate keys).
    *
@@ -197,7 +207,13 @@ public final class SubscriptionJson {
       ObjectNode webhook =
           r.object(destination, "webhook", "destination.webhook", true, WEBHOOK);
       if (webhook != null) {
-        b.webhookUrl(readUrl(r, webhook, previous));
+        String url = readUrl(r, webhook, previous);
+        b.webhookUrl(url);
+        String scheme = url == null ? null : schemeOf(url);
+        if (scheme != null && !scheme.equals("http") && !scheme.equals("https")) {
+          // the library takes any scheme it has a destination for; the REST API's webhooks are HTTP
+          r.problem("destination.webhook.url", "must be an http or https URL, its scheme was " + quote(scheme));
+        }
         readHeaders(r, webhook, b, previous);
         String secret = r.string(webhook, "signing_secret", "destination.webhook.signing_secret");
         if (secret != null && secret.equals(MASKED_SIGNING_SECRET)) {
@@ -511,7 +527,7 @@ public final class SubscriptionJson {
    * @param now the time the new state is set
    * @throws ValidationException listing every problem
    */
-  public static AdminState parseAdminState(byte[] json, Instant now) {
+  public static OnlineState parseAdminState(byte[] json, Instant now) {
     JsonNode node = readTree(json);
     Reader r = new Reader();
     if (!node.isObject()) {
@@ -531,7 +547,7 @@ public final class SubscriptionJson {
     if (!r.problems.isEmpty()) {
       throw new ValidationException(r.problems);
     }
-    return new AdminState("online".equals(status), message == null ? "" : message, now);
+    return new OnlineState("online".equals(status), message == null ? "" : message, now);
   }
 
   /**
@@ -578,7 +594,7 @@ public final class SubscriptionJson {
     String status = text(json, "status");
     JsonNode updated = json.get("updated_at");
     return new AdminStatus(
-        new AdminState(
+        new OnlineState(
             status.equals("online"),
             optText(json, "offline_message", ""),
             updated == null || updated.isNull() ? Instant.EPOCH : instant(json, "updated_at")),
@@ -586,7 +602,7 @@ public final class SubscriptionJson {
   }
 
   /** An admin state for storage: {@code {status, offline_message, updated_at}}. */
-  public static ObjectNode toJson(AdminState state) {
+  public static ObjectNode toJson(OnlineState state) {
     ObjectNode o = NODES.objectNode();
     o.put("status", state.online() ? "online" : "offline");
     o.put("offline_message", state.offlineMessage());
@@ -600,7 +616,7 @@ public final class SubscriptionJson {
   /**
    * The seed's {@code WebhookStatus}: {@code id}, {@code "kind": "WebhookStatus"}, {@code name},
    * {@code active}, {@code payload_url}, {@code timestamp}, {@code status}, {@code
-   * recent_activity} (newest first), plus the facts of {@link HealthSnapshot} ({@code
+   * recent_activity} (newest first), plus the facts of {@link HealthDetails} ({@code
    * status_since}, {@code last_success_at}, {@code last_failure_at}, {@code consecutive_failures},
    * {@code last_response_code}, {@code last_error}, {@code delivered}, {@code failed_attempts},
    * {@code last_alert}, {@code last_alert_at}, {@code last_alert_sent}) and {@code consumer_lag}.
@@ -647,7 +663,7 @@ public final class SubscriptionJson {
    * @throws WebhookdException when a field is missing or malformed
    */
   public static SubscriptionStatus parseStatus(JsonNode json) {
-    HealthSnapshot details = parseHealth(json);
+    HealthDetails details = parseHealth(json);
     List<ActivityEvent> activity = new ArrayList<>();
     JsonNode a = json.get("recent_activity");
     if (a != null && a.isArray()) {
@@ -659,7 +675,7 @@ public final class SubscriptionJson {
         text(json, "active").equals("yes"),
         text(json, "payload_url"),
         instant(json, "timestamp"),
-        details.health(),
+        details.deliveryHealth(),
         details,
         optLong(json, "consumer_lag"),
         activity);
@@ -669,13 +685,13 @@ public final class SubscriptionJson {
    * A health snapshot: {@code status}, {@code status_since} and, when known, the other facts
    * named as in {@link #toJson(SubscriptionStatus)}.
    */
-  public static ObjectNode toJson(HealthSnapshot health) {
+  public static ObjectNode toJson(HealthDetails health) {
     ObjectNode o = NODES.objectNode();
-    writeHealth(o, health, health.health());
+    writeHealth(o, health, health.deliveryHealth());
     return o;
   }
 
-  private static void writeHealth(ObjectNode o, HealthSnapshot h, Health shown) {
+  private static void writeHealth(ObjectNode o, HealthDetails h, Health shown) {
     o.put("status", shown.wireName());
     o.put("status_since", h.since().toString());
     putInstant(o, "last_success_at", h.lastSuccessAt());
@@ -697,13 +713,13 @@ public final class SubscriptionJson {
   }
 
   /**
-   * Reads a health snapshot written by {@link #toJson(HealthSnapshot)}.
+   * Reads a health snapshot written by {@link #toJson(HealthDetails)}.
    *
    * @throws WebhookdException when a field is missing or malformed
    */
-  public static HealthSnapshot parseHealth(JsonNode json) {
+  public static HealthDetails parseHealth(JsonNode json) {
     Long code = optLong(json, "last_response_code");
-    return new HealthSnapshot(
+    return new HealthDetails(
         health(json, "status"),
         instant(json, "status_since"),
         optInstant(json, "last_success_at"),

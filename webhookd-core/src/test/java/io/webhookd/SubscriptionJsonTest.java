@@ -258,8 +258,8 @@ class SubscriptionJsonTest {
             t, ActivityEvent.Type.API_CALL, "POST https://h/x", List.of("Authorization: ****"),
             503, "busy", List.of("Retry-After: 5"), "server error", 10, 123L);
     ActivityEvent active = ActivityEvent.stateChange(t, ActivityEvent.Type.ACTIVE, "registered");
-    HealthSnapshot health =
-        new HealthSnapshot(Health.UNHEALTHY, t, t.minusSeconds(60), t, 4, 503, "HTTP 503", 1000, 4,
+    HealthDetails health =
+        new HealthDetails(Health.UNHEALTHY, t, t.minusSeconds(60), t, 4, 503, "HTTP 503", 1000, 4,
             "unhealthy alert sent to 1 recipient", t, true);
     SubscriptionStatus status =
         new SubscriptionStatus("id-1", "n", true, "https://h/x", t, Health.UNHEALTHY, health, 42L,
@@ -275,7 +275,7 @@ class SubscriptionJsonTest {
     assertThat(SubscriptionJson.parseActivity(SubscriptionJson.toJson(active))).isEqualTo(active);
 
     AdminStatus admin =
-        new AdminStatus(new AdminState(false, "maintenance", t),
+        new AdminStatus(new OnlineState(false, "maintenance", t),
             List.of(new AdminStatus.Webhook("id-1", "n", t, Health.INACTIVE, List.of("orders"))));
     JsonNode adminJson = SubscriptionJson.toJson(admin, "inst-1");
     assertThat(adminJson.get("kind").asText()).isEqualTo("WebhookAdmin");
@@ -289,7 +289,7 @@ class SubscriptionJsonTest {
   void adminRequest() {
     Instant now = Instant.parse("2026-11-29T10:15:30Z");
     assertThat(SubscriptionJson.parseAdminState(bytes("{\"status\":\"offline\",\"offline_message\":\"upgrade\"}"), now))
-        .isEqualTo(new AdminState(false, "upgrade", now));
+        .isEqualTo(new OnlineState(false, "upgrade", now));
     assertThatThrownBy(() -> SubscriptionJson.parseAdminState(bytes("{\"status\":\"down\",\"x\":1}"), now))
         .isInstanceOfSatisfying(
             ValidationException.class,
@@ -476,7 +476,7 @@ class SubscriptionJsonTest {
         new ActivityEvent(
             t, ActivityEvent.Type.API_CALL, "POST https://h/x?id=SECRET1", List.of("X-Webhook-Pass: SECRET2"),
             200, "ok", List.of("Set-Cookie: SECRET3", "Retry-After: 5"), null, 1, 3L);
-    HealthSnapshot health = HealthSnapshot.initial(Health.HEALTHY, t);
+    HealthDetails health = HealthDetails.initial(Health.HEALTHY, t);
     SubscriptionStatus status =
         new SubscriptionStatus("id-1", "n", true, "https://h/x?id=SECRET1", t, Health.HEALTHY, health, null, List.of(old));
     String json = SubscriptionJson.toJson(status).toString();

@@ -35,7 +35,7 @@ class SubscriptionSpecTest {
     SubscriptionSpec.Builder b =
         SubscriptionSpec.builder()
             .name(" ")
-            .webhookUrl("ftp://example.com/x")
+            .webhookUrl("example.com/x")
             .header("Bad Name", "v")
             .signingSecret("nope")
             .source("bad topic!", "value.amount >")
@@ -67,7 +67,7 @@ class SubscriptionSpecTest {
                       "configuration.rate_limit.max_requests_per_second");
               assertThat(e.problems().get(6).message()).isEqualTo("must be between 1 and 1000, was 0");
               assertThat(e.problems().get(8).message()).isEqualTo("must be between 0 and 10, was 11");
-              assertThat(e.problems().get(1).message()).contains("http or https").contains("ftp://example.com/x");
+              assertThat(e.problems().get(1).message()).contains("absolute URL").contains("example.com/x");
             });
   }
 

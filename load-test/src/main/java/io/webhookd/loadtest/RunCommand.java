@@ -1,7 +1,7 @@
 package io.webhookd.loadtest;
 
 import io.webhookd.SubscriptionSpec;
-import io.webhookd.Webhookd;
+import io.webhookd.internal.Engine;
 import io.webhookd.spi.SubscriptionStore;
 import io.webhookd.testkit.KafkaCluster;
 import java.io.PrintStream;
@@ -219,7 +219,7 @@ final class RunCommand implements Callable<Integer> {
           sb.source(t, filters);
         }
         SubscriptionSpec spec = sb.build();
-        AtomicReference<Webhookd> engine = new AtomicReference<>();
+        AtomicReference<Engine> engine = new AtomicReference<>();
         SubscriptionStore store = SubscriptionStore.inMemory();
         ServerClient client = server == null ? null : new ServerClient(server, apiKey);
         String subscriptionId;
@@ -227,8 +227,8 @@ final class RunCommand implements Callable<Integer> {
           subscriptionId = client.create(spec);
           setup.put("webhookd", "server at " + server + " (subscription made with POST /1/Subscription)");
         } else {
-          engine.set(Engines.start(kafka.bootstrap(), store));
-          subscriptionId = engine.get().subscribe(spec).id();
+          engine.set(Engines.startCrashable(kafka.bootstrap(), store));
+          subscriptionId = engine.get().subscribe(spec, null).id();
           setup.put("webhookd", "in-process engine, transport: " + Transports.describe());
         }
         setup.put("subscription_id", subscriptionId);
@@ -378,7 +378,7 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
-  private void runFault(Fault f, long publishMs, Kafka kafka, HttpFaults http, AtomicReference<Webhookd> engine,
+  private void runFault(Fault f, long publishMs, Kafka kafka, HttpFaults http, AtomicReference<Engine> engine,
       SubscriptionStore store, String topic) throws Exception {
     sleepUntil(startMs + Math.round(publishMs * f.kind().at));
     switch (f.kind()) {
@@ -398,9 +398,9 @@ final class RunCommand implements Callable<Integer> {
         http.hold(1000);
         Thread.sleep(400);
         event("engine abandoned (crash) with requests open");
-        Engines.abandon(engine.get());
+        engine.get().abandonForTesting();
         http.hold(0);
-        engine.set(Engines.start(kafka.bootstrap(), store));
+        engine.set(Engines.startCrashable(kafka.bootstrap(), store));
         event("new engine started");
       }
       case HTTP_5XX -> {

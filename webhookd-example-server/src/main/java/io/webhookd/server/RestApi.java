@@ -10,7 +10,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.webhookd.AdminState;
+import io.webhookd.OnlineState;
 import io.webhookd.ConflictException;
 import io.webhookd.Problem;
 import io.webhookd.Subscription;
@@ -372,7 +372,7 @@ final class RestApi {
   private void setAdmin(Context ctx) {
     requireAdmin(authenticate(ctx));
     byte[] body = jsonBody(ctx);
-    AdminState requested = SubscriptionJson.parseAdminState(body, Instant.now());
+    OnlineState requested = SubscriptionJson.parseAdminState(body, Instant.now());
     deliveries.setOnline(requested.online(), requested.offlineMessage());
     log.info(
         "admin took every webhook {}{}",

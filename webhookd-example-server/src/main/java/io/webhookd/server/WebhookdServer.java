@@ -164,7 +164,7 @@ final class WebhookdServer implements AutoCloseable {
           CompletableFuture<Boolean> db =
               CompletableFuture.supplyAsync(
                   () -> {
-                    store.adminState();
+                    store.onlineState();
                     return true;
                   },
                   checks);

@@ -8,9 +8,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.webhookd.ActivityEvent;
-import io.webhookd.AdminState;
+import io.webhookd.OnlineState;
 import io.webhookd.ConflictException;
-import io.webhookd.HealthSnapshot;
+import io.webhookd.HealthDetails;
 import io.webhookd.Subscription;
 import io.webhookd.SubscriptionJson;
 import io.webhookd.SubscriptionNotFoundException;
@@ -394,15 +394,15 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
   // Admin state and health
 
   @Override
-  public AdminState adminState() {
+  public OnlineState onlineState() {
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement("SELECT state FROM admin_state WHERE id = 1");
         ResultSet rs = ps.executeQuery()) {
       if (!rs.next()) {
-        return AdminState.initial();
+        return OnlineState.initial();
       }
       JsonNode j = SubscriptionJson.readTree(rs.getString(1).getBytes(StandardCharsets.UTF_8));
-      return new AdminState(
+      return new OnlineState(
           "online".equals(j.path("status").asText()),
           j.path("offline_message").asText(""),
           Instant.parse(j.path("updated_at").asText()));
@@ -412,7 +412,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
   }
 
   @Override
-  public void saveAdminState(AdminState state) {
+  public void saveOnlineState(OnlineState state) {
     requireNonNull(state, "state");
     String sql = "UPDATE admin_state SET online = ?, state = ?, updated_at = ? WHERE id = 1";
     try (Connection c = dataSource.getConnection();
@@ -429,7 +429,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
   }
 
   @Override
-  public void saveHealth(String id, HealthSnapshot health) {
+  public void saveHealth(String id, HealthDetails health) {
     requireNonNull(health, "health");
     String json = SubscriptionJson.toJson(health).toString();
     String sql =
@@ -450,7 +450,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
         return;
       }
       try (PreparedStatement ps = c.prepareStatement(sql)) {
-        ps.setString(1, health.health().wireName());
+        ps.setString(1, health.deliveryHealth().wireName());
         ps.setString(2, json);
         ps.setObject(3, odt(clock.instant()));
         ps.setString(4, id);
@@ -464,12 +464,12 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
     }
   }
 
-  private void saveHealthPortable(Connection c, String id, HealthSnapshot health, String json)
+  private void saveHealthPortable(Connection c, String id, HealthDetails health, String json)
       throws SQLException {
     try (PreparedStatement up =
         c.prepareStatement(
             "UPDATE subscription_health SET health = ?, snapshot = ?, updated_at = ? WHERE subscription_id = ?")) {
-      up.setString(1, health.health().wireName());
+      up.setString(1, health.deliveryHealth().wireName());
       up.setString(2, json);
       up.setObject(3, odt(clock.instant()));
       up.setString(4, id);
@@ -481,7 +481,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
         c.prepareStatement(
             "INSERT INTO subscription_health (health, snapshot, updated_at, subscription_id)"
                 + " SELECT ?, ?, ?, id FROM subscriptions WHERE id = ?")) {
-      in.setString(1, health.health().wireName());
+      in.setString(1, health.deliveryHealth().wireName());
       in.setString(2, json);
       in.setObject(3, odt(clock.instant()));
       in.setString(4, id);
@@ -495,7 +495,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
   }
 
   @Override
-  public Optional<HealthSnapshot> health(String id) {
+  public Optional<HealthDetails> health(String id) {
     String sql = "SELECT snapshot FROM subscription_health WHERE subscription_id = ?";
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(sql)) {

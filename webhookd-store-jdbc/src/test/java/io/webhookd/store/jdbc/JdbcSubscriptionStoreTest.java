@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.webhookd.ActivityEvent;
-import io.webhookd.AdminState;
+import io.webhookd.OnlineState;
 import io.webhookd.Health;
-import io.webhookd.HealthSnapshot;
+import io.webhookd.HealthDetails;
 import io.webhookd.Problem;
 import io.webhookd.RetryAlgorithm;
 import io.webhookd.Subscription;
@@ -105,20 +105,20 @@ class JdbcSubscriptionStoreTest {
 
   private static void fill(JdbcSubscriptionStore store, Subscription s) {
     store.create(s);
-    store.saveHealth(s.id(), HealthSnapshot.initial(Health.HEALTHY, T0));
+    store.saveHealth(s.id(), HealthDetails.initial(Health.HEALTHY, T0));
     store.appendActivity(s.id(), List.of(apiCall(T0, 200)), 10);
     store.claimAlert(s.id(), "unhealthy", T0, Duration.ofMinutes(5));
-    store.saveAdminState(new AdminState(false, "maintenance", T0));
+    store.saveOnlineState(new OnlineState(false, "maintenance", T0));
   }
 
   @Test
   @DisplayName("closing the H2 store and opening the same directory brings everything back")
   void restartKeepsEverything() {
     Subscription s = subscription();
-    HealthSnapshot health =
-        new HealthSnapshot(Health.UNHEALTHY, T0, T0.minusSeconds(5), T0, 2, 503, "HTTP 503", 10, 2,
+    HealthDetails health =
+        new HealthDetails(Health.UNHEALTHY, T0, T0.minusSeconds(5), T0, 2, 503, "HTTP 503", 10, 2,
             "unhealthy alert sent", T0, true);
-    AdminState offline = new AdminState(false, "upgrade", T0.plusSeconds(1));
+    OnlineState offline = new OnlineState(false, "upgrade", T0.plusSeconds(1));
     ActivityEvent created = ActivityEvent.stateChange(T0, ActivityEvent.Type.ACTIVE, "created");
     // Recent, so that the 7-day retention of delivery attempts keeps it.
     ActivityEvent call = apiCall(Instant.now().truncatedTo(ChronoUnit.MILLIS), 503);
@@ -128,7 +128,7 @@ class JdbcSubscriptionStoreTest {
       store.create(s);
       store.saveHealth(s.id(), health);
       store.appendActivity(s.id(), List.of(created, call), 10);
-      store.saveAdminState(offline);
+      store.saveOnlineState(offline);
     }
 
     try (JdbcSubscriptionStore store = JdbcSubscriptionStore.h2(dir)) {
@@ -136,7 +136,7 @@ class JdbcSubscriptionStoreTest {
       assertThat(store.list()).containsExactly(s);
       assertThat(store.health(s.id())).contains(health);
       assertThat(store.recentActivity(s.id(), 10)).containsExactly(call, created);
-      assertThat(store.adminState()).isEqualTo(offline);
+      assertThat(store.onlineState()).isEqualTo(offline);
       assertThat(store.deliveryAttempts(s.id(), T0.minusSeconds(1), 10)).containsExactly(call);
     }
   }
