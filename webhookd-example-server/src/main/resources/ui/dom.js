@@ -69,11 +69,16 @@ export function subscriptionHref(id) {
 // ---------------------------------------------------------------------------------------------
 // Formatting
 
-const SECRET_NAME = /authorization|cookie|token|secret|key|passw|pwd|signature|sig$|^sig|credential|auth/i;
+// The server's masking rule (io.webhookd.Secrets), applied again here so that nothing the page
+// shows can carry a secret: every header value but those of a few never-secret headers, and a
+// URL's user info and query values.
+const NEVER_SECRET_HEADERS = new Set(['accept', 'accept-encoding', 'accept-language', 'content-encoding',
+  'content-length', 'content-type', 'date', 'retry-after', 'server', 'user-agent', 'webhook-id',
+  'webhook-timestamp']);
 
 /**
- * The URL as it may be shown: the password of its user info and the values of secret-looking
- * query parameters masked, as the server masks them. Unparseable input is shown masked whole.
+ * The URL as it may be shown: its user info and every query value masked, as the server masks
+ * them. Unparseable input is shown masked whole.
  */
 export function maskUrl(raw) {
   if (raw === null || raw === undefined || raw === '') {
@@ -87,44 +92,34 @@ export function maskUrl(raw) {
   }
   let out = url.protocol + '//';
   if (url.username || url.password) {
-    out += (url.password ? url.username + ':****' : '****') + '@';
+    out += '****@';
   }
   out += url.host + url.pathname;
   const query = String(raw).includes('?') ? url.search.slice(1) : '';
   if (query) {
     out += '?' + query.split('&').map((part) => {
-      const eq = part.indexOf('=');
-      if (eq > 0 && SECRET_NAME.test(decodeSafe(part.slice(0, eq)))) {
-        return part.slice(0, eq + 1) + '****';
+      if (part === '') {
+        return part;
       }
-      return part;
+      const eq = part.indexOf('=');
+      if (eq < 0) {
+        return '****';
+      }
+      return eq === part.length - 1 ? part : part.slice(0, eq + 1) + '****';
     }).join('&');
   }
   return out;
 }
 
-function decodeSafe(s) {
-  try {
-    return decodeURIComponent(s);
-  } catch (e) {
-    return s;
-  }
-}
-
-/** A header line "Name: value" with the value masked when the name looks secret. */
+/** A header line "Name: value" with the value masked unless the header is never secret. */
 export function maskHeader(line) {
   const text = String(line);
   const colon = text.indexOf(':');
-  if (colon < 0) {
-    return text;
+  if (colon <= 0) {
+    return '****';
   }
-  const name = text.slice(0, colon);
-  const value = text.slice(colon + 1).trim();
-  if (!SECRET_NAME.test(name) || /\*\*\*\*$/.test(value)) {
-    return text;
-  }
-  const scheme = /^([A-Za-z][A-Za-z0-9_-]{0,20} )/.exec(value);
-  return name + ': ' + (scheme ? scheme[1] : '') + '****';
+  const name = text.slice(0, colon).trim();
+  return NEVER_SECRET_HEADERS.has(name.toLowerCase()) ? text : name + ': ****';
 }
 
 /** A whole number with thousands separators, or a dash when unknown. */

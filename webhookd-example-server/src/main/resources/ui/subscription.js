@@ -191,7 +191,8 @@ export function subscriptionView(id, ctx) {
     const head = h('div', {class: 'entry-head'},
       h('time', {datetime: e.timestamp, title: relativeTime(e.timestamp)}, absoluteTime(e.timestamp)),
       e.event === 'api_call'
-        ? [h('span', {class: 'code code-' + kind}, code === null ? 'no response' : String(code)),
+        // 0: no response came (the seed's shape; the error is the response body)
+        ? [h('span', {class: 'code code-' + kind}, code === null || code === 0 ? 'no response' : String(code)),
             h('span', {class: 'request'}, maskRequest(e.request || 'api call'))]
         : h('span', {class: 'event event-' + String(e.event)}, String(e.event)),
       typeof e.batch_size === 'number' ? h('span', {class: 'muted'}, `${e.batch_size} message${e.batch_size === 1 ? '' : 's'}`) : null,

@@ -15,8 +15,10 @@ import org.jspecify.annotations.Nullable;
  * @param type {@code active}, {@code inactive} or {@code api_call}
  * @param request for api_call, {@code POST {url}} with secrets masked
  * @param requestHeaders for api_call, {@code Name: value} strings with secret values masked
- * @param responseCode for api_call, the HTTP status, or {@code null} when no response came
- * @param responseBody for api_call, the start of the response body (at most a few KB)
+ * @param responseCode for api_call, the HTTP status, or {@link #NO_RESPONSE} (0) when no response
+ *     came (connection refused, timeout); {@code null} only in records stored by earlier versions
+ * @param responseBody for api_call, the start of the response body (at most a few KB), or the error
+ *     when no response came
  * @param responseHeaders for api_call, {@code Name: value} strings
  * @param message a human explanation: the error when the call failed, the reason of a state change
  * @param batchSize for api_call, the number of messages in the batch
@@ -33,6 +35,12 @@ public record ActivityEvent(
     @Nullable String message,
     @Nullable Integer batchSize,
     @Nullable Long durationMillis) {
+
+  /**
+   * The {@code response_code} of an api_call that got no response: the seed's documents have an
+   * int there, so the error goes in the body instead of a {@code null} code.
+   */
+  public static final int NO_RESPONSE = 0;
 
   /** What kind of activity. */
   public enum Type {

@@ -12,7 +12,7 @@ import java.util.List;
  * @param state online or offline, and the message
  * @param webhooks every subscription's id, name, health and topics
  */
-public record AdminStatus(AdminState state, List<Webhook> webhooks) {
+public record AdminStatus(OnlineState state, List<Webhook> webhooks) {
   public AdminStatus {
     requireNonNull(state, "state");
     webhooks = List.copyOf(webhooks);

@@ -13,6 +13,7 @@ import org.jspecify.annotations.Nullable;
 
 /** Checks every rule of a {@link SubscriptionSpec.Builder} and reports every problem at once. */
 final class SpecValidator {
+  private static final Pattern PORT = Pattern.compile(":(-?[0-9]+)$");
   private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
   private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
   private static final Pattern EMAIL =
@@ -23,7 +24,70 @@ final class SpecValidator {
           "expect", "te", "trailer", "keep-alive", "webhook-id", "webhook-timestamp",
           "webhook-signature", "user-agent");
 
+  /** The lowest rate limit, requests per second: one request every 100 s. */
+  static final double MIN_RATE = 0.01;
+
+  /** The highest rate limit, requests per second. */
+  static final double MAX_RATE = 10_000;
+
   private SpecValidator() {}
+
+  /** The rule of {@code max_requests_per_second}, for messages. */
+  static String rateRule() {
+    return "must be a number of requests per second between 0.01 and 10000";
+  }
+
+  /**
+   * The first character of {@code s} that no field of a subscription may hold, described with its
+   * code and 1-based position ("control character U+000B at position 4"), or {@code null}: C0
+   * and C1 control characters and DEL (a tab only where {@code tabAllowed}), the line and
+   * paragraph separators U+2028 and U+2029, and lone surrogates (which no encoding can carry).
+   */
+  static @Nullable String badCharacter(String s, boolean tabAllowed) {
+    return firstBad(s, tabAllowed, true);
+  }
+
+  /** The first half of a surrogate pair in {@code s} without its other half, described, or {@code null}. */
+  static @Nullable String loneSurrogate(String s) {
+    return firstBad(s, true, false);
+  }
+
+  private static @Nullable String firstBad(String s, boolean tabAllowed, boolean controls) {
+    int position = 0;
+    for (int i = 0; i < s.length(); ) {
+      int c = s.codePointAt(i);
+      position++;
+      if (Character.charCount(c) == 1 && Character.isSurrogate((char) c)) {
+        return "a lone surrogate " + code(c) + " at position " + position;
+      }
+      if (controls
+          && ((Character.isISOControl(c) && !(tabAllowed && c == '\t')) || c == 0x2028 || c == 0x2029)) {
+        return "control character " + code(c) + " at position " + position;
+      }
+      i += Character.charCount(c);
+    }
+    return null;
+  }
+
+  private static String code(int c) {
+    return String.format(Locale.ROOT, "U+%04X", c);
+  }
+
+  /** The port of a URL outside 1 to 65535, as written, or {@code null}. */
+  private static @Nullable String badPort(URI u) {
+    if (u.getHost() != null) {
+      return u.getPort() == 0 || u.getPort() > 65535 ? String.valueOf(u.getPort()) : null;
+    }
+    // java.net.URI drops a host whose port does not fit an int: find the port in the authority
+    String authority = u.getRawAuthority();
+    if (authority != null) {
+      java.util.regex.Matcher m = PORT.matcher(authority);
+      if (m.find()) {
+        return m.group(1);
+      }
+    }
+    return null;
+  }
 
   static SubscriptionSpec validate(SubscriptionSpec.Builder b) {
     List<Problem> problems = new ArrayList<>();
@@ -34,28 +98,43 @@ final class SpecValidator {
     } else if (name.length() > 200) {
       problems.add(
           new Problem("name", "must be at most 200 characters, was " + name.length()));
-    } else if (name.chars().anyMatch(Character::isISOControl)) {
-      problems.add(new Problem("name", "must not contain control characters"));
+    } else {
+      String bad = badCharacter(name, false);
+      if (bad != null) {
+        problems.add(new Problem("name", "must not contain " + bad));
+      }
     }
 
     URI url = null;
     String rawUrl = b.webhookUrl;
     if (rawUrl == null || rawUrl.isBlank()) {
       problems.add(new Problem("destination.webhook.url", "is required"));
+    } else if (badCharacter(rawUrl, false) != null) {
+      problems.add(new Problem("destination.webhook.url", "must not contain " + badCharacter(rawUrl, false)));
     } else {
+      // messages show the URL masked (Secrets.maskUrlText): it may carry a token or a password
       try {
         URI u = new URI(rawUrl);
         String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
+        boolean http = scheme.equals("http") || scheme.equals("https");
+        String badPort = badPort(u);
+        if (!u.isAbsolute()) {
+          // any scheme an engine has a destination for (Webhookd.Builder.destination(scheme, ...)); the engine checks which
           problems.add(
               new Problem(
                   "destination.webhook.url",
-                  "must be an absolute http or https URL, was " + quote(shorten(rawUrl))));
-        } else if (u.getHost() == null || u.getHost().isEmpty()) {
+                  "must be an absolute URL (http or https, or a scheme of your own destination), was "
+                      + quote(Secrets.maskUrlText(rawUrl))));
+        } else if (badPort != null) {
           problems.add(
               new Problem(
                   "destination.webhook.url",
-                  "must name a host, was " + quote(Secrets.maskUrl(u))));
+                  "must have a port between 1 and 65535, was " + badPort + " in " + quote(Secrets.maskUrlText(rawUrl))));
+        } else if (http && (u.getHost() == null || u.getHost().isEmpty())) {
+          problems.add(
+              new Problem(
+                  "destination.webhook.url",
+                  "must name a host, was " + quote(Secrets.maskUrlText(rawUrl))));
         } else if (u.getRawFragment() != null) {
           problems.add(
               new Problem("destination.webhook.url", "must not have a fragment (#...)"));
@@ -71,7 +150,7 @@ final class SpecValidator {
         problems.add(
             new Problem(
                 "destination.webhook.url",
-                "is not a valid URL (" + e.getReason() + "), was " + quote(shorten(rawUrl))));
+                "is not a valid URL (" + e.getReason() + "), was " + quote(Secrets.maskUrlText(rawUrl))));
       }
     }
 
@@ -90,8 +169,10 @@ final class SpecValidator {
         problems.add(
             new Problem(f, "header " + quote(h.name()) + " is set by webhookd and cannot be overridden"));
       }
-      if (h.value().chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
-        problems.add(new Problem(f, "value must not contain CR, LF or NUL"));
+      String bad = badCharacter(h.value(), true);
+      if (bad != null) {
+        // the value may be a secret: name the character and its place, never the value
+        problems.add(new Problem(f, "value of " + quote(shorten(h.name())) + " must not contain " + bad));
       } else if (h.value().length() > 4096) {
         problems.add(new Problem(f, "value must be at most 4096 characters, was " + h.value().length()));
       }
@@ -129,7 +210,8 @@ final class SpecValidator {
       }
       for (int j = 0; j < s.jmesFilters().size(); j++) {
         String expr = s.jmesFilters().get(j);
-        String why = Jmes.check(expr);
+        String surrogate = loneSurrogate(expr);
+        String why = surrogate != null ? "must not contain " + surrogate : Jmes.check(expr);
         if (why != null) {
           problems.add(new Problem(f + ".jmes_filters[" + j + "]", why));
         }
@@ -208,11 +290,8 @@ final class SpecValidator {
     }
 
     Double rate = b.rateLimit;
-    if (rate != null && (!(rate > 0) || rate.isInfinite() || rate > 100_000)) {
-      problems.add(
-          new Problem(
-              "configuration.rate_limit.max_requests_per_second",
-              "must be a positive number of at most 100000, was " + rate));
+    if (rate != null && !(rate >= MIN_RATE && rate <= MAX_RATE)) {
+      problems.add(new Problem("configuration.rate_limit.max_requests_per_second", rateRule() + ", was " + rate));
     }
 
     if (!problems.isEmpty()) {

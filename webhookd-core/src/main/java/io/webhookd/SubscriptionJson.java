@@ -60,9 +60,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The read-only fields of a response ({@code id}, {@code kind}, {@code version}, {@code
  * created_at}, {@code updated_at}, {@code owner}) are accepted and ignored, so a client may send
- * back what it got from a {@code GET}. Masked secrets ({@code "Authorization: Bearer ****"}, {@code
- * "whsec_****"}) are refused unless a previous spec is given to {@link #parse(JsonNode,
- * SubscriptionSpec)}, which keeps that spec's value for them.
+ * back what it got from a {@code GET}. Masked secrets ({@code "Authorization: ****"}, {@code
+ * "whsec_****"}, {@code https://example.com/hook?token=****}) are refused unless a previous spec
+ * is given to {@link #parse(JsonNode, SubscriptionSpec)}, which maps each back to that spec's value
+ * as {@link Secrets} describes (a header by its position and name, a URL's parts by their place)
+ * and refuses what cannot be mapped.
  *
  * <p>{@code max_batch_interval_seconds} is a whole number of seconds. The library accepts finer
  * intervals; such a spec is written with {@code max_batch_interval_ms} instead, which {@code parse}
@@ -151,6 +153,16 @@ public final class SubscriptionJson {
     return parse(readTree(json), previous);
   }
 
+  /** The scheme of an absolute URL, lower case; {@code null} when it has none or does not parse. */
+  private static @Nullable String schemeOf(String url) {
+    try {
+      String scheme = new java.net.URI(url).getScheme();
+      return scheme == null ? null : scheme.toLowerCase(java.util.Locale.ROOT);
+    } catch (java.net.URISyntaxException e) {
+      return null;
+    }
+  }
+
   /**
    * Reads a subscription document already parsed (by a reader that should detect duplicate keys).
    *
@@ -195,7 +207,13 @@ public final class SubscriptionJson {
       ObjectNode webhook =
           r.object(destination, "webhook", "destination.webhook", true, WEBHOOK);
       if (webhook != null) {
-        b.webhookUrl(r.string(webhook, "url", "destination.webhook.url"));
+        String url = readUrl(r, webhook, previous);
+        b.webhookUrl(url);
+        String scheme = url == null ? null : schemeOf(url);
+        if (scheme != null && !scheme.equals("http") && !scheme.equals("https")) {
+          // the library takes any scheme it has a destination for; the REST API's webhooks are HTTP
+          r.problem("destination.webhook.url", "must be an http or https URL, its scheme was " + quote(scheme));
+        }
         readHeaders(r, webhook, b, previous);
         String secret = r.string(webhook, "signing_secret", "destination.webhook.signing_secret");
         if (secret != null && secret.equals(MASKED_SIGNING_SECRET)) {
@@ -299,7 +317,7 @@ public final class SubscriptionJson {
           r.object(configuration, "rate_limit", "configuration.rate_limit", false, RATE_LIMIT);
       if (rate != null) {
         String path = "configuration.rate_limit.max_requests_per_second";
-        Double perSecond = r.number(rate, "max_requests_per_second", path);
+        Double perSecond = r.number(rate, "max_requests_per_second", path, SpecValidator.rateRule());
         if (perSecond == null && !r.isReported(path)) {
           r.problem(path, "is required when rate_limit is given (leave rate_limit out for no limit)");
         }
@@ -351,35 +369,66 @@ public final class SubscriptionJson {
       }
       String name = text.substring(0, colon).strip();
       String value = text.substring(colon + 1).strip();
-      if (isMaskedHeaderValue(name, value)) {
-        String old = previousHeader(previous, name);
-        if (old == null) {
-          r.problem(p, "value of " + quote(name) + " is masked (" + Secrets.MASK + "); send the value itself");
+      if (Secrets.isMaskedHeaderValue(name, value)) {
+        // A masked value stands for the stored header at the same position with the same name,
+        // never for the first header of that name: two headers may share a name.
+        List<SubscriptionSpec.Header> stored =
+            previous == null ? List.of() : previous.destination().headers();
+        SubscriptionSpec.Header old = i < stored.size() ? stored.get(i) : null;
+        String restored =
+            old != null && old.name().equalsIgnoreCase(name) ? Secrets.unmaskHeaderValue(value, old.value()) : null;
+        if (restored == null) {
+          String why =
+              previous == null ? "there is no stored subscription to take it from"
+                  : old == null ? "the stored subscription has no header at position " + i
+                  : !old.name().equalsIgnoreCase(name) ? "the stored header at position " + i + " is " + quote(old.name())
+                  : "the stored value at position " + i + " does not start with that scheme";
+          r.problem(
+              p,
+              "value of " + quote(name) + " is masked (" + value + ") and cannot be mapped back ("
+                  + why + "; a masked value stands only for the stored header at the same position"
+                  + " with the same name): send the value itself");
           b.header(name.isEmpty() ? "X-Invalid" : name, "");
           continue;
         }
-        value = old;
+        value = restored;
       }
       b.header(name, value);
     }
   }
 
-  private static boolean isMaskedHeaderValue(String name, String value) {
-    return value.endsWith(Secrets.MASK)
-        && Secrets.isSecretName(name)
-        && Secrets.maskHeaderValue(name, value).equals(value);
-  }
-
-  private static @Nullable String previousHeader(@Nullable SubscriptionSpec previous, String name) {
-    if (previous == null) {
+  /**
+   * The URL of a document; a masked URL sent back stands for the stored one ({@link
+   * Secrets#unmaskUrl}), and one that cannot be mapped back is a problem, never a guess.
+   */
+  private static @Nullable String readUrl(Reader r, ObjectNode webhook, @Nullable SubscriptionSpec previous) {
+    String path = "destination.webhook.url";
+    String text = r.string(webhook, "url", path);
+    if (text == null) {
       return null;
     }
-    for (SubscriptionSpec.Header h : previous.destination().headers()) {
-      if (h.name().equalsIgnoreCase(name)) {
-        return h.value();
-      }
+    java.net.URI sent;
+    try {
+      sent = new java.net.URI(text);
+    } catch (java.net.URISyntaxException e) {
+      return text; // the spec's rules describe what is wrong with it
     }
-    return null;
+    if (!Secrets.hasMaskedParts(sent)) {
+      return text;
+    }
+    java.net.URI restored = previous == null ? null : Secrets.unmaskUrl(sent, previous.destination().url());
+    if (restored == null) {
+      r.problem(
+          path,
+          previous == null
+              ? "is masked (" + Secrets.MASK + " in its user info or query); send the URL itself"
+              : "is masked (" + Secrets.MASK + ") but cannot be mapped back to the stored URL: a masked"
+                  + " query value stands only for the stored parameter at the same position with the"
+                  + " same name, and masked parts only while scheme, host and port are unchanged;"
+                  + " send the URL itself, was " + quote(Secrets.maskUrl(sent)));
+      return null;
+    }
+    return restored.toString();
   }
 
   /**
@@ -387,8 +436,9 @@ public final class SubscriptionJson {
    * field of the subscription document, {@code version}, {@code created_at} and {@code updated_at}
    * (ISO-8601, UTC). The owner is left out.
    *
-   * @param maskSecrets true for responses: secret header values read {@code Bearer ****} and the
-   *     signing secret {@value #MASKED_SIGNING_SECRET}; false for storage: everything in full
+   * @param maskSecrets true for responses: secrets masked as {@link Secrets} says (header values
+   *     but for a few never-secret headers, the URL's user info and query values) and the signing
+   *     secret {@value #MASKED_SIGNING_SECRET}; false for storage: everything in full
    */
   public static ObjectNode toJson(Subscription s, boolean maskSecrets) {
     ObjectNode o = NODES.objectNode();
@@ -414,7 +464,7 @@ public final class SubscriptionJson {
     ObjectNode destination = o.putObject("destination");
     destination.put("kind", "webhook");
     ObjectNode webhook = destination.putObject("webhook");
-    webhook.put("url", spec.destination().url().toString());
+    webhook.put("url", mask ? Secrets.maskUrl(spec.destination().url()) : spec.destination().url().toString());
     ArrayNode headers = webhook.putArray("headers");
     for (SubscriptionSpec.Header h : spec.destination().headers()) {
       headers.add(mask ? h.masked() : h.name() + ": " + h.value());
@@ -477,7 +527,7 @@ public final class SubscriptionJson {
    * @param now the time the new state is set
    * @throws ValidationException listing every problem
    */
-  public static AdminState parseAdminState(byte[] json, Instant now) {
+  public static OnlineState parseAdminState(byte[] json, Instant now) {
     JsonNode node = readTree(json);
     Reader r = new Reader();
     if (!node.isObject()) {
@@ -497,7 +547,7 @@ public final class SubscriptionJson {
     if (!r.problems.isEmpty()) {
       throw new ValidationException(r.problems);
     }
-    return new AdminState("online".equals(status), message == null ? "" : message, now);
+    return new OnlineState("online".equals(status), message == null ? "" : message, now);
   }
 
   /**
@@ -544,7 +594,7 @@ public final class SubscriptionJson {
     String status = text(json, "status");
     JsonNode updated = json.get("updated_at");
     return new AdminStatus(
-        new AdminState(
+        new OnlineState(
             status.equals("online"),
             optText(json, "offline_message", ""),
             updated == null || updated.isNull() ? Instant.EPOCH : instant(json, "updated_at")),
@@ -552,7 +602,7 @@ public final class SubscriptionJson {
   }
 
   /** An admin state for storage: {@code {status, offline_message, updated_at}}. */
-  public static ObjectNode toJson(AdminState state) {
+  public static ObjectNode toJson(OnlineState state) {
     ObjectNode o = NODES.objectNode();
     o.put("status", state.online() ? "online" : "offline");
     o.put("offline_message", state.offlineMessage());
@@ -566,11 +616,12 @@ public final class SubscriptionJson {
   /**
    * The seed's {@code WebhookStatus}: {@code id}, {@code "kind": "WebhookStatus"}, {@code name},
    * {@code active}, {@code payload_url}, {@code timestamp}, {@code status}, {@code
-   * recent_activity} (newest first), plus the facts of {@link HealthSnapshot} ({@code
+   * recent_activity} (newest first), plus the facts of {@link HealthDetails} ({@code
    * status_since}, {@code last_success_at}, {@code last_failure_at}, {@code consecutive_failures},
    * {@code last_response_code}, {@code last_error}, {@code delivered}, {@code failed_attempts},
    * {@code last_alert}, {@code last_alert_at}, {@code last_alert_sent}) and {@code consumer_lag}.
-   * Absent facts are left out. Activity is already masked.
+   * Absent facts are left out. The URL and the activity are masked (again: records stored by an
+   * earlier version may have been masked by narrower rules).
    */
   public static ObjectNode toJson(SubscriptionStatus status) {
     ObjectNode o = NODES.objectNode();
@@ -578,15 +629,31 @@ public final class SubscriptionJson {
     o.put("kind", "WebhookStatus");
     o.put("name", status.name());
     o.put("active", status.active() ? "yes" : "no");
-    o.put("payload_url", status.payloadUrl());
+    o.put("payload_url", Secrets.maskUrlText(status.payloadUrl()));
     o.put("timestamp", status.timestamp().toString());
     writeHealth(o, status.details(), status.health());
     if (status.consumerLag() != null) {
       o.put("consumer_lag", status.consumerLag());
     }
     ArrayNode activity = o.putArray("recent_activity");
-    status.recentActivity().forEach(e -> activity.add(toJson(e)));
+    // masked again: records written by an older webhookd masked less (the rules only widen)
+    status.recentActivity().forEach(e -> activity.add(masked(toJson(e))));
     return o;
+  }
+
+  private static ObjectNode masked(ObjectNode event) {
+    JsonNode request = event.get("request");
+    if (request != null && request.isTextual()) {
+      event.put("request", Secrets.maskRequestLine(request.textValue()));
+    }
+    for (String field : List.of("request_headers", "response_headers")) {
+      if (event.get(field) instanceof ArrayNode a) {
+        for (int i = 0; i < a.size(); i++) {
+          a.set(i, Secrets.maskHeaderLine(a.get(i).asText()));
+        }
+      }
+    }
+    return event;
   }
 
   /**
@@ -596,7 +663,7 @@ public final class SubscriptionJson {
    * @throws WebhookdException when a field is missing or malformed
    */
   public static SubscriptionStatus parseStatus(JsonNode json) {
-    HealthSnapshot details = parseHealth(json);
+    HealthDetails details = parseHealth(json);
     List<ActivityEvent> activity = new ArrayList<>();
     JsonNode a = json.get("recent_activity");
     if (a != null && a.isArray()) {
@@ -608,7 +675,7 @@ public final class SubscriptionJson {
         text(json, "active").equals("yes"),
         text(json, "payload_url"),
         instant(json, "timestamp"),
-        details.health(),
+        details.deliveryHealth(),
         details,
         optLong(json, "consumer_lag"),
         activity);
@@ -618,13 +685,13 @@ public final class SubscriptionJson {
    * A health snapshot: {@code status}, {@code status_since} and, when known, the other facts
    * named as in {@link #toJson(SubscriptionStatus)}.
    */
-  public static ObjectNode toJson(HealthSnapshot health) {
+  public static ObjectNode toJson(HealthDetails health) {
     ObjectNode o = NODES.objectNode();
-    writeHealth(o, health, health.health());
+    writeHealth(o, health, health.deliveryHealth());
     return o;
   }
 
-  private static void writeHealth(ObjectNode o, HealthSnapshot h, Health shown) {
+  private static void writeHealth(ObjectNode o, HealthDetails h, Health shown) {
     o.put("status", shown.wireName());
     o.put("status_since", h.since().toString());
     putInstant(o, "last_success_at", h.lastSuccessAt());
@@ -646,13 +713,13 @@ public final class SubscriptionJson {
   }
 
   /**
-   * Reads a health snapshot written by {@link #toJson(HealthSnapshot)}.
+   * Reads a health snapshot written by {@link #toJson(HealthDetails)}.
    *
    * @throws WebhookdException when a field is missing or malformed
    */
-  public static HealthSnapshot parseHealth(JsonNode json) {
+  public static HealthDetails parseHealth(JsonNode json) {
     Long code = optLong(json, "last_response_code");
-    return new HealthSnapshot(
+    return new HealthDetails(
         health(json, "status"),
         instant(json, "status_since"),
         optInstant(json, "last_success_at"),
@@ -671,7 +738,9 @@ public final class SubscriptionJson {
    * One entry of {@code recent_activity}: {@code timestamp}, {@code event} (api_call, active,
    * inactive), and when known {@code request}, {@code request_headers}, {@code response_code},
    * {@code response_body}, {@code response_headers}, {@code message}, {@code batch_size}, {@code
-   * duration_ms}. For {@code api_call} the header arrays are always present.
+   * duration_ms}. For {@code api_call} the header arrays and {@code response_code} are always
+   * present: the seed's int, 0 when no response came (the error is then the {@code
+   * response_body}).
    */
   public static ObjectNode toJson(ActivityEvent e) {
     ObjectNode o = NODES.objectNode();
@@ -688,10 +757,13 @@ public final class SubscriptionJson {
     if (e.responseCode() != null) {
       o.put("response_code", e.responseCode());
     } else if (call) {
-      o.putNull("response_code");
+      // the seed's shape: an int; 0 when no response came, with the error as the body
+      o.put("response_code", 0);
     }
     if (e.responseBody() != null) {
       o.put("response_body", e.responseBody());
+    } else if (call && e.responseCode() == null && e.message() != null) {
+      o.put("response_body", e.message());
     }
     if (call || !e.responseHeaders().isEmpty()) {
       ArrayNode a = o.putArray("response_headers");
@@ -994,6 +1066,12 @@ public final class SubscriptionJson {
         problem(path, "must be a string, was " + describe(n));
         return null;
       }
+      // JSON may escape half a surrogate pair ("\ud800"); no encoding can store or send it
+      String surrogate = SpecValidator.loneSurrogate(n.textValue());
+      if (surrogate != null) {
+        problem(path, "must not contain " + surrogate);
+        return null;
+      }
       return n.textValue();
     }
 
@@ -1006,7 +1084,11 @@ public final class SubscriptionJson {
       }
       for (int i = 0; i < a.size(); i++) {
         JsonNode e = a.get(i);
-        if (e.isTextual()) {
+        String surrogate = e.isTextual() ? SpecValidator.loneSurrogate(e.textValue()) : null;
+        if (surrogate != null) {
+          problem(path + "[" + i + "]", "must not contain " + surrogate);
+          out.add(placeholder);
+        } else if (e.isTextual()) {
           out.add(e.textValue());
         } else {
           problem(path + "[" + i + "]", "must be a string, was " + describe(e));
@@ -1032,7 +1114,8 @@ public final class SubscriptionJson {
       return n.intValue();
     }
 
-    @Nullable Double number(JsonNode parent, String key, String path) {
+    /** A finite number; {@code rule} says what is expected ("must be a number between ..."). */
+    @Nullable Double number(JsonNode parent, String key, String path, String rule) {
       JsonNode n = child(parent, key);
       if (n == null) {
         return null;
@@ -1043,7 +1126,7 @@ public final class SubscriptionJson {
       }
       double d = n.doubleValue();
       if (Double.isInfinite(d) || Double.isNaN(d)) {
-        problem(path, "must be a finite number, was " + describe(n));
+        problem(path, rule + ", was " + describe(n));
         return null;
       }
       return d;

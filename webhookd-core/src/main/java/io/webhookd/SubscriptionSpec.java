@@ -9,12 +9,15 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What a subscription delivers, where, and how: everything the seed's subscription document
+ * What a subscription delivers, where, and how: everything the REST API's subscription document
  * holds, plus an optional signing secret and rate limit. Immutable and thread-safe; make one with
  * {@link #builder()}, derive a changed copy with {@link #toBuilder()}.
  *
- * <p>A spec that exists is valid: {@link Builder#build()} checks every rule and reports every
- * problem at once in a {@link ValidationException}.
+ * <p>{@link Builder#build()} checks every rule and reports every problem at once in a {@link
+ * ValidationException}. The record's constructor checks only that nothing required is {@code
+ * null} (a spec may come from anywhere, such as a store written under older rules), so every
+ * entry point checks again: {@link Webhookd#subscribe} and {@link Webhookd#update} call {@link
+ * #validate()} before anything is stored.
  *
  * @param name a human name, 1 to 200 characters
  * @param active whether the subscription should be delivering ({@code "active": "yes"})
@@ -47,6 +50,17 @@ public record SubscriptionSpec(
     sources = List.copyOf(sources);
     requireNonNull(batching, "batching");
     requireNonNull(retry, "retry");
+  }
+
+  /**
+   * Checks every rule {@link Builder#build()} checks.
+   *
+   * @return this spec
+   * @throws ValidationException listing every problem found
+   */
+  public SubscriptionSpec validate() {
+    SpecValidator.validate(toBuilder());
+    return this;
   }
 
   /** Every topic of {@link #sources()}, in order. */
@@ -98,14 +112,17 @@ public record SubscriptionSpec(
     }
   }
 
-  /** A header sent with every request, such as a shared secret. {@code toString} masks secrets. */
+  /**
+   * A header sent with every request, such as a shared secret. {@code toString} masks the value
+   * unless the header is one that never carries a secret ({@link Secrets#NEVER_SECRET_HEADERS}).
+   */
   public record Header(String name, String value) {
     public Header {
       requireNonNull(name, "name");
       requireNonNull(value, "value");
     }
 
-    /** {@code Name: value} with the value masked when the header is a secret. */
+    /** {@code Name: value} with the value masked as {@link Secrets#maskHeaderValue} says. */
     public String masked() {
       return name + ": " + Secrets.maskHeaderValue(name, value);
     }
@@ -166,7 +183,7 @@ public record SubscriptionSpec(
     }
   }
 
-  /** The most requests per second to the webhook, a positive number. */
+  /** The most requests per second to the webhook, 0.01 (one every 100 s) to 10000. */
   public record RateLimit(double maxRequestsPerSecond) {}
 
   /**
@@ -293,7 +310,7 @@ public record SubscriptionSpec(
       return this;
     }
 
-    /** Requests per second, positive; {@code null} for unlimited (the default). */
+    /** Requests per second, 0.01 to 10000; {@code null} for unlimited (the default). */
     public Builder rateLimit(@Nullable Double maxRequestsPerSecond) {
       this.rateLimit = maxRequestsPerSecond;
       return this;

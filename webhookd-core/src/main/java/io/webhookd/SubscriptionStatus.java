@@ -20,6 +20,10 @@ import org.jspecify.annotations.Nullable;
  * @param consumerLag messages waiting in Kafka for this subscription (committed offset to log
  *     end, summed over partitions), or {@code null} when unknown
  * @param recentActivity newest first, bounded
+ * @param problem why this engine cannot run the subscription (its URL's scheme has no destination
+ *     here, its stored configuration no longer meets the rules, a batcher or retrier factory
+ *     failed), or {@code null}; the health is then {@code unhealthy} until the subscription is
+ *     updated or the engine restarted with what it needs
  */
 public record SubscriptionStatus(
     String id,
@@ -28,9 +32,10 @@ public record SubscriptionStatus(
     String payloadUrl,
     Instant timestamp,
     Health health,
-    HealthSnapshot details,
+    HealthDetails details,
     @Nullable Long consumerLag,
-    List<ActivityEvent> recentActivity) {
+    List<ActivityEvent> recentActivity,
+    @Nullable String problem) {
   public SubscriptionStatus {
     requireNonNull(id, "id");
     requireNonNull(name, "name");
@@ -39,5 +44,19 @@ public record SubscriptionStatus(
     requireNonNull(health, "health");
     requireNonNull(details, "details");
     recentActivity = List.copyOf(recentActivity);
+  }
+
+  /** A status without a problem. */
+  public SubscriptionStatus(
+      String id,
+      String name,
+      boolean active,
+      String payloadUrl,
+      Instant timestamp,
+      Health health,
+      HealthDetails details,
+      @Nullable Long consumerLag,
+      List<ActivityEvent> recentActivity) {
+    this(id, name, active, payloadUrl, timestamp, health, details, consumerLag, recentActivity, null);
   }
 }

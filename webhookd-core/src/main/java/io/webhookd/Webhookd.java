@@ -3,7 +3,10 @@ package io.webhookd;
 import static java.util.Objects.requireNonNull;
 
 import io.webhookd.internal.Engine;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.webhookd.spi.AlertChannel;
+import io.webhookd.spi.Batcher;
+import io.webhookd.spi.Retrier;
 import io.webhookd.spi.RowFilterPolicy;
 import io.webhookd.spi.SubscriptionListener;
 import io.webhookd.spi.SubscriptionStore;
@@ -11,10 +14,13 @@ import io.webhookd.spi.WebhookDestination;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -96,7 +102,10 @@ public final class Webhookd implements AutoCloseable {
     return engine.list();
   }
 
-  /** The seed's WebhookStatus of a subscription, empty when there is none. */
+  /**
+   * A subscription's status (the REST API's {@code WebhookStatus} document): health, counters,
+   * consumer lag, recent activity; empty when there is no such subscription.
+   */
   public Optional<SubscriptionStatus> status(String id) {
     return engine.status(id);
   }
@@ -105,16 +114,22 @@ public final class Webhookd implements AutoCloseable {
    * Takes every webhook offline (consumers stop, {@code inactive} is recorded) or brings them
    * online (consumers resume from their committed offsets).
    */
-  public AdminState setOnline(boolean online, @Nullable String message) {
+  public OnlineState setOnline(boolean online, @Nullable String message) {
     return engine.setOnline(online, message == null ? "" : message);
   }
 
-  /** The seed's WebhookAdmin. */
+  /** Whether webhooks are online, and each subscription's health (the REST API's {@code WebhookAdmin} document). */
   public AdminStatus adminStatus() {
     return engine.adminStatus();
   }
 
-  /** Whether the subscription's consumer is running on this engine. */
+  /**
+   * Whether this engine runs the subscription: true from the moment {@link #subscribe}, {@link
+   * #update} or {@link Builder#build()} accepted it for running here (its consumer may still be
+   * joining its group), through a restart after an error, until it is deactivated, taken offline,
+   * unsubscribed, or the engine closes. False for a stored subscription this engine cannot run
+   * (see {@link SubscriptionStatus#problem()}).
+   */
   public boolean isRunning(String id) {
     return engine.isRunning(id);
   }
@@ -131,12 +146,14 @@ public final class Webhookd implements AutoCloseable {
   /** Configures an engine. Not thread-safe; {@link #build()} copies what it needs. */
   public static final class Builder {
     private final Map<String, Object> kafka = new HashMap<>();
-    private @Nullable WebhookDestination destination;
+    private final Map<String, WebhookDestination> destinations = new LinkedHashMap<>();
     private @Nullable SubscriptionStore store;
     private final List<SubscriptionListener> listeners = new ArrayList<>();
     private @Nullable AlertChannel alertChannel;
     private @Nullable Object meterRegistry;
     private RowFilterPolicy rowFilterPolicy = RowFilterPolicy.NONE;
+    private Batcher.Factory batchers = Batcher.Factory.FROM_SPEC;
+    private Retrier.Factory retriers = Retrier.Factory.FROM_SPEC;
     private Duration requestTimeout = Duration.ofSeconds(30);
     private Duration shutdownTimeout = Duration.ofSeconds(30);
     private Duration storePollInterval = Duration.ofSeconds(2);
@@ -154,25 +171,48 @@ public final class Webhookd implements AutoCloseable {
 
     /**
      * Kafka consumer properties passed through to every consumer (security, client.id prefix,
-     * fetch tuning). {@code group.id}, deserializers and {@code enable.auto.commit} are set by
-     * webhookd and cannot be overridden.
+     * fetch tuning, {@code group.protocol}). {@code group.id}, deserializers and {@code
+     * enable.auto.commit} are set by webhookd and cannot be overridden.
      */
     public Builder kafkaProperties(Map<String, ?> properties) {
       kafka.putAll(properties);
       return this;
     }
 
+    /** Kafka consumer properties; see {@link #kafkaProperties(Map)}. */
     public Builder kafkaProperties(Properties properties) {
       properties.forEach((k, v) -> kafka.put(String.valueOf(k), v));
       return this;
     }
 
     /**
-     * The transport. When none is given, one is found with {@link java.util.ServiceLoader}
-     * ({@code webhookd-http-jdk} provides it). The engine closes it.
+     * The HTTP transport, for {@code http} and {@code https} URLs. When none is given, one is found
+     * with {@link java.util.ServiceLoader} ({@code webhookd-http-jdk} and {@code
+     * webhookd-http-apache} provide it). The engine closes it.
      */
     public Builder destination(WebhookDestination destination) {
-      this.destination = requireNonNull(destination, "destination");
+      requireNonNull(destination, "destination");
+      destinations.put("http", destination);
+      destinations.put("https", destination);
+      return this;
+    }
+
+    /**
+     * The transport of the URLs of one scheme: a subscription whose webhook URL is {@code
+     * file:/var/spool/hooks} goes to the destination of {@code file}. Use it for transports of
+     * your own ({@code file}, {@code sqs}, ...); {@code http} and {@code https} may be given here
+     * too. A subscription whose scheme no destination serves is refused when it is registered.
+     * The engine closes each destination once.
+     *
+     * @param scheme a URL scheme, case-insensitive
+     */
+    public Builder destination(String scheme, WebhookDestination destination) {
+      requireNonNull(scheme, "scheme");
+      requireNonNull(destination, "destination");
+      if (!scheme.matches("[A-Za-z][A-Za-z0-9+.-]*")) {
+        throw new ValidationException(List.of(new Problem("destination.scheme", "must be a URL scheme (a letter, then letters, digits, + . -), was \"" + scheme + "\"")));
+      }
+      destinations.put(scheme.toLowerCase(Locale.ROOT), destination);
       return this;
     }
 
@@ -195,29 +235,40 @@ public final class Webhookd implements AutoCloseable {
     }
 
     /**
-     * A Micrometer {@code MeterRegistry} for webhookd's metrics (Micrometer is an optional
-     * dependency; the parameter is typed {@code Object} so that callers without it compile).
-     *
-     * @throws IllegalArgumentException when it is not a {@code io.micrometer.core.instrument.MeterRegistry}
+     * A Micrometer registry for webhookd's metrics ({@code webhookd.*} meters tagged with the
+     * subscription id). Micrometer ({@code io.micrometer:micrometer-core}) is an optional
+     * dependency: without this call the engine needs none of it.
      */
-    public Builder meterRegistry(Object registry) {
-      requireNonNull(registry, "registry");
-      try {
-        if (!Class.forName("io.micrometer.core.instrument.MeterRegistry").isInstance(registry)) {
-          throw new IllegalArgumentException(
-              "meterRegistry must be an io.micrometer.core.instrument.MeterRegistry, was "
-                  + registry.getClass().getName());
-        }
-      } catch (ClassNotFoundException e) {
-        throw new IllegalArgumentException("Micrometer (io.micrometer:micrometer-core) is not on the class path", e);
-      }
-      this.meterRegistry = registry;
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.meterRegistry = requireNonNull(registry, "registry");
       return this;
     }
 
-    /** Extra per-topic filters (row-level access); default none. */
+    /**
+     * Extra per-topic filters ANDed with every subscription's own: the multi-tenant hook by which
+     * a server confines each client to what it may see (row-level access). Default none.
+     */
     public Builder rowFilterPolicy(RowFilterPolicy policy) {
       this.rowFilterPolicy = requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
+     * Makes each subscription's {@link Batcher} when its consumer starts; default {@link
+     * Batcher.Factory#FROM_SPEC} (the subscription's {@code configuration.batching}).
+     */
+    public Builder batchers(Batcher.Factory factory) {
+      this.batchers = requireNonNull(factory, "factory");
+      return this;
+    }
+
+    /**
+     * Makes each subscription's {@link Retrier} when its consumer starts; default {@link
+     * Retrier.Factory#FROM_SPEC} (the subscription's {@code configuration.retry}). The
+     * subscription's {@code max_retries} still decides when it turns unhealthy.
+     */
+    public Builder retriers(Retrier.Factory factory) {
+      this.retriers = requireNonNull(factory, "factory");
       return this;
     }
 
@@ -243,9 +294,13 @@ public final class Webhookd implements AutoCloseable {
       return this;
     }
 
-    /** The least time between two alerts of the same kind for a subscription; default 5 min. */
+    /** The least time between two alerts of the same kind for a subscription; default 5 min; 0 for none. */
     public Builder alertMinInterval(Duration interval) {
-      this.alertMinInterval = requireNonNull(interval, "interval");
+      requireNonNull(interval, "interval");
+      if (interval.isNegative()) {
+        throw invalid("alertMinInterval", "must not be negative, was " + interval);
+      }
+      this.alertMinInterval = interval;
       return this;
     }
 
@@ -258,7 +313,7 @@ public final class Webhookd implements AutoCloseable {
     /** How many {@code recent_activity} entries are kept per subscription; default 100. */
     public Builder activityLimit(int limit) {
       if (limit < 1 || limit > 10_000) {
-        throw new IllegalArgumentException("activityLimit must be between 1 and 10000, was " + limit);
+        throw invalid("activityLimit", "must be between 1 and 10000, was " + limit);
       }
       this.activityLimit = limit;
       return this;
@@ -266,24 +321,26 @@ public final class Webhookd implements AutoCloseable {
 
     /**
      * Starts the engine: loads subscriptions from the store and starts the active ones (unless
-     * the stored state is offline).
+     * the stored state is offline). A stored subscription that cannot run (say its URL's scheme
+     * has no destination on this engine) does not stop the others: it is logged and reported in
+     * its {@link SubscriptionStatus#problem()}.
      *
-     * @throws IllegalStateException when no bootstrap servers or no destination is configured
-     * @throws ValidationException when Kafka properties cannot work: one that the chosen group
-     *     protocol refuses ({@code session.timeout.ms} with {@code group.protocol=consumer}), or a
-     *     {@code max.poll.interval.ms} not above the request timeout plus 5 s
+     * @throws ValidationException when no bootstrap servers are configured, or Kafka properties
+     *     cannot work: one that the chosen group protocol refuses ({@code session.timeout.ms} with
+     *     {@code group.protocol=consumer}), or a {@code max.poll.interval.ms} not above the request
+     *     timeout plus 5 s
+     * @throws WebhookdException when no HTTP destination is given and none is on the class path
      */
     public Webhookd build() {
       if (!kafka.containsKey("bootstrap.servers")) {
-        throw new IllegalStateException(
-            "bootstrap.servers is required: call bootstrapServers(...) or kafkaProperties(...)");
+        throw invalid("bootstrap.servers", "is required: call bootstrapServers(...) or kafkaProperties(...)");
       }
       Engine.Config config =
           new Engine.Config(
-              Map.copyOf(kafka),
-              destination,
+              kafka,
+              destinations,
               store,
-              List.copyOf(listeners),
+              listeners,
               alertChannel,
               meterRegistry,
               rowFilterPolicy,
@@ -292,16 +349,23 @@ public final class Webhookd implements AutoCloseable {
               storePollInterval,
               alertMinInterval,
               alertReminderInterval,
-              activityLimit);
+              activityLimit,
+              batchers,
+              retriers,
+              KafkaConsumer::new);
       return new Webhookd(Engine.start(config));
     }
 
     private static Duration positive(Duration d, String name) {
       requireNonNull(d, name);
       if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive, was " + d);
+        throw invalid(name, "must be positive, was " + d);
       }
       return d;
+    }
+
+    private static ValidationException invalid(String field, String message) {
+      return new ValidationException(List.of(new Problem(field, message)));
     }
   }
 }

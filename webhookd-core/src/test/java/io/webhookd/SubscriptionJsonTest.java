@@ -225,8 +225,8 @@ class SubscriptionJsonTest {
     ObjectNode full = SubscriptionJson.toJson(subscription(spec), false);
 
     assertThat(masked.toString()).doesNotContain("s3cr3t-token").doesNotContain(SECRET);
-    assertThat(masked.at("/destination/webhook/headers/0").asText()).isEqualTo("Authorization: Bearer ****");
-    assertThat(masked.at("/destination/webhook/headers/1").asText()).isEqualTo("X-Team: billing");
+    assertThat(masked.at("/destination/webhook/headers/0").asText()).isEqualTo("Authorization: ****");
+    assertThat(masked.at("/destination/webhook/headers/1").asText()).isEqualTo("X-Team: ****");
     assertThat(masked.at("/destination/webhook/signing_secret").asText()).isEqualTo("whsec_****");
     assertThat(full.toString()).contains("Bearer s3cr3t-token").contains(SECRET);
   }
@@ -244,7 +244,9 @@ class SubscriptionJsonTest {
             e ->
                 assertThat(e.problems())
                     .extracting(Problem::field)
-                    .containsExactly("destination.webhook.headers[0]", "destination.webhook.signing_secret"));
+                    .containsExactly(
+                        "destination.webhook.headers[0]", "destination.webhook.headers[1]",
+                        "destination.webhook.signing_secret"));
   }
 
   @Test
@@ -253,11 +255,11 @@ class SubscriptionJsonTest {
     Instant t = Instant.parse("2026-11-29T10:15:30Z");
     ActivityEvent call =
         new ActivityEvent(
-            t, ActivityEvent.Type.API_CALL, "POST https://h/x", List.of("Authorization: Bearer ****"),
+            t, ActivityEvent.Type.API_CALL, "POST https://h/x", List.of("Authorization: ****"),
             503, "busy", List.of("Retry-After: 5"), "server error", 10, 123L);
     ActivityEvent active = ActivityEvent.stateChange(t, ActivityEvent.Type.ACTIVE, "registered");
-    HealthSnapshot health =
-        new HealthSnapshot(Health.UNHEALTHY, t, t.minusSeconds(60), t, 4, 503, "HTTP 503", 1000, 4,
+    HealthDetails health =
+        new HealthDetails(Health.UNHEALTHY, t, t.minusSeconds(60), t, 4, 503, "HTTP 503", 1000, 4,
             "unhealthy alert sent to 1 recipient", t, true);
     SubscriptionStatus status =
         new SubscriptionStatus("id-1", "n", true, "https://h/x", t, Health.UNHEALTHY, health, 42L,
@@ -273,7 +275,7 @@ class SubscriptionJsonTest {
     assertThat(SubscriptionJson.parseActivity(SubscriptionJson.toJson(active))).isEqualTo(active);
 
     AdminStatus admin =
-        new AdminStatus(new AdminState(false, "maintenance", t),
+        new AdminStatus(new OnlineState(false, "maintenance", t),
             List.of(new AdminStatus.Webhook("id-1", "n", t, Health.INACTIVE, List.of("orders"))));
     JsonNode adminJson = SubscriptionJson.toJson(admin, "inst-1");
     assertThat(adminJson.get("kind").asText()).isEqualTo("WebhookAdmin");
@@ -287,10 +289,197 @@ class SubscriptionJsonTest {
   void adminRequest() {
     Instant now = Instant.parse("2026-11-29T10:15:30Z");
     assertThat(SubscriptionJson.parseAdminState(bytes("{\"status\":\"offline\",\"offline_message\":\"upgrade\"}"), now))
-        .isEqualTo(new AdminState(false, "upgrade", now));
+        .isEqualTo(new OnlineState(false, "upgrade", now));
     assertThatThrownBy(() -> SubscriptionJson.parseAdminState(bytes("{\"status\":\"down\",\"x\":1}"), now))
         .isInstanceOfSatisfying(
             ValidationException.class,
             e -> assertThat(e.problems()).extracting(Problem::field).containsExactly("x", "status"));
+  }
+
+  private static SubscriptionSpec withHeaders(String url, String... headers) {
+    SubscriptionSpec.Builder b = SubscriptionJson.parse(bytes(SEED)).toBuilder().clearHeaders().webhookUrl(url);
+    for (String h : headers) {
+      int colon = h.indexOf(':');
+      b.header(h.substring(0, colon).strip(), h.substring(colon + 1).strip());
+    }
+    return b.build();
+  }
+
+  private static List<Problem> problemsOfPut(String json, SubscriptionSpec previous) {
+    ValidationException e =
+        catchThrowableOfType(ValidationException.class, () -> SubscriptionJson.parse(bytes(json), previous));
+    assertThat(e).as("a ValidationException for %s", json).isNotNull();
+    return e.problems();
+  }
+
+  @Test
+  @DisplayName("GET then PUT of the masked document keeps every header, also two of the same name")
+  void maskedHeadersMapBackByPosition() {
+    SubscriptionSpec stored =
+        withHeaders(
+            "https://billing.example.com/hook",
+            "X-Api-Key: FIRST", "X-Api-Key: SECOND", "Authorization: Bearer ONE", "authorization: Basic TWO");
+    String masked = SubscriptionJson.toJson(subscription(stored), true).toString();
+    assertThat(masked).doesNotContain("FIRST", "SECOND", "ONE", "TWO");
+
+    SubscriptionSpec put = SubscriptionJson.parse(bytes(masked), stored);
+
+    assertThat(put.destination().headers())
+        .containsExactly(
+            new SubscriptionSpec.Header("X-Api-Key", "FIRST"),
+            new SubscriptionSpec.Header("X-Api-Key", "SECOND"),
+            new SubscriptionSpec.Header("Authorization", "Bearer ONE"),
+            new SubscriptionSpec.Header("authorization", "Basic TWO"));
+  }
+
+  @Test
+  @DisplayName("a masked header that cannot be mapped back is refused, never replaced by another value")
+  void unmappableMaskedHeadersAreRefused() {
+    SubscriptionSpec stored =
+        withHeaders("https://billing.example.com/hook", "X-Api-Key: FIRST", "Authorization: Bearer ONE");
+    ObjectNode doc = SubscriptionJson.toJson(subscription(stored), true);
+    // reordered: position 0 now names Authorization, whose stored header at 0 is X-Api-Key
+    ((com.fasterxml.jackson.databind.node.ArrayNode) doc.at("/destination/webhook/headers"))
+        .removeAll().add("Authorization: ****").add("X-Api-Key: ****").add("X-New: ****");
+    // the older form of a mask maps back only to a value with that scheme
+    ObjectNode old = SubscriptionJson.toJson(subscription(stored), true);
+    ((com.fasterxml.jackson.databind.node.ArrayNode) old.at("/destination/webhook/headers"))
+        .removeAll().add("X-Api-Key: ****").add("Authorization: Basic ****");
+
+    assertThat(problemsOfPut(doc.toString(), stored))
+        .extracting(Problem::field)
+        .containsExactly(
+            "destination.webhook.headers[0]", "destination.webhook.headers[1]", "destination.webhook.headers[2]");
+    assertThat(problemsOfPut(doc.toString(), stored).get(0).message())
+        .contains("the stored header at position 0 is \"X-Api-Key\"")
+        .contains("send the value itself");
+    assertThat(problemsOfPut(old.toString(), stored)).extracting(Problem::field)
+        .containsExactly("destination.webhook.headers[1]");
+    ObjectNode legacy = SubscriptionJson.toJson(subscription(stored), true);
+    ((com.fasterxml.jackson.databind.node.ArrayNode) legacy.at("/destination/webhook/headers"))
+        .removeAll().add("X-Api-Key: ****").add("Authorization: Bearer ****");
+    assertThat(SubscriptionJson.parse(bytes(legacy.toString()), stored).destination().headers())
+        .isEqualTo(stored.destination().headers());
+  }
+
+  @Test
+  @DisplayName("a URL's user info and query values are masked in the document, and a PUT of it keeps the stored URL")
+  void maskedUrlMapsBack() {
+    SubscriptionSpec stored = withHeaders("http://host/p/PATHSECRET?token=Q1&apikey=Q2");
+    ObjectNode masked = SubscriptionJson.toJson(subscription(stored), true);
+
+    assertThat(masked.at("/destination/webhook/url").asText()).isEqualTo("http://host/p/PATHSECRET?token=****&apikey=****");
+    assertThat(masked.toString()).doesNotContain("Q1").doesNotContain("Q2");
+    assertThat(SubscriptionJson.toJson(subscription(stored), false).at("/destination/webhook/url").asText())
+        .isEqualTo("http://host/p/PATHSECRET?token=Q1&apikey=Q2");
+    assertThat(SubscriptionJson.parse(bytes(masked.toString()), stored).destination().url())
+        .isEqualTo(stored.destination().url());
+  }
+
+  @Test
+  @DisplayName("a masked URL that cannot be mapped back is refused, and the message does not show the secrets")
+  void unmappableMaskedUrlIsRefused() {
+    SubscriptionSpec stored = withHeaders("http://host/p?token=Q1&apikey=Q2");
+    ObjectNode moved = SubscriptionJson.toJson(subscription(stored), true);
+    ((ObjectNode) moved.at("/destination/webhook")).put("url", "http://evil.example.com/p?token=****&apikey=****");
+
+    List<Problem> problems = problemsOfPut(moved.toString(), stored);
+    assertThat(problems).extracting(Problem::field).containsExactly("destination.webhook.url");
+    assertThat(problems.get(0).message()).contains("cannot be mapped back").doesNotContain("Q1");
+    // without a stored subscription (POST) a masked URL is refused too
+    assertThat(problemsOf(SEED.replace("https://billing.example.com/hook", "https://h.example.com/x?token=****")))
+        .containsExactly(new Problem("destination.webhook.url", "is masked (****" + " in its user info or query); send the URL itself"));
+  }
+
+  @Test
+  @DisplayName("the rate limit is 0.01 to 10000 per second; anything else names the field, the range and the value")
+  void rateLimitRange() {
+    String path = "configuration.rate_limit.max_requests_per_second";
+    for (String rate : List.of("1e-320", "0", "-3", "0.009", "10000.5", "1e400")) {
+      String doc = SEED.replace("\"alerting\":", "\"rate_limit\": {\"max_requests_per_second\": " + rate + "},\n\"alerting\":");
+      List<Problem> problems = problemsOf(doc);
+      assertThat(problems).as(rate).singleElement().satisfies(p -> {
+        assertThat(p.field()).isEqualTo(path);
+        assertThat(p.message()).startsWith("must be a number of requests per second between 0.01 and 10000, was ");
+      });
+    }
+    assertThat(problemsOf(SEED.replace("\"alerting\":", "\"rate_limit\": {\"max_requests_per_second\": 1e-320},\n\"alerting\":")).get(0).message())
+        .endsWith("was 1.0E-320");
+    for (String rate : List.of("0.01", "10000", "5")) {
+      String doc = SEED.replace("\"alerting\":", "\"rate_limit\": {\"max_requests_per_second\": " + rate + "},\n\"alerting\":");
+      assertThat(SubscriptionJson.parse(bytes(doc)).rateLimit().maxRequestsPerSecond()).isEqualTo(Double.parseDouble(rate));
+    }
+  }
+
+  @Test
+  @DisplayName("a port outside 1..65535 is refused with the port in the message")
+  void portOutOfRange() {
+    for (String port : List.of("99999", "0", "99999999999", "70000")) {
+      List<Problem> problems = problemsOf(SEED.replace("https://billing.example.com/hook", "http://127.0.0.1:" + port + "/x?token=T0P"));
+      assertThat(problems).as(port).singleElement().satisfies(p -> {
+        assertThat(p.field()).isEqualTo("destination.webhook.url");
+        assertThat(p.message()).startsWith("must have a port between 1 and 65535, was " + port).doesNotContain("T0P");
+      });
+    }
+  }
+
+  @Test
+  @DisplayName("errors about a URL never show its token or password")
+  void urlErrorsAreMasked() {
+    for (String url : List.of(
+        "ftp://user:PASSW0RD@example.com/x?token=T0KEN", "http://exa mple.com/x?token=T0KEN",
+        "http://user:PASSW0RD@/x?token=T0KEN", "gopher://user:PASSW0RD@h/?token=T0KEN")) {
+      List<Problem> problems = problemsOf(SEED.replace("https://billing.example.com/hook", url));
+      assertThat(problems).as(url).isNotEmpty();
+      assertThat(problems.toString()).as(url).doesNotContain("T0KEN").doesNotContain("PASSW0RD");
+    }
+  }
+
+  @Test
+  @DisplayName("lone surrogates and control characters are refused, naming the field and the position")
+  void loneSurrogatesAndControlCharacters() {
+    assertThat(problemsOf(SEED.replace("\"orders to billing\"", "\"ab\\ud800\"")))
+        .containsExactly(new Problem("name", "must not contain a lone surrogate U+D800 at position 3"));
+    assertThat(problemsOf(SEED.replace("value.region == 'eu'", "value.region == '\\udc00'")))
+        .containsExactly(new Problem("source[0].jmes_filters[1]", "must not contain a lone surrogate U+DC00 at position 18"));
+    for (String c : List.of("\\u000b", "\\u007f", "\\u0085", "\\u2028", "\\u2029", "\\ud800")) {
+      List<Problem> problems = problemsOf(SEED.replace("X-Team: billing", "X-Team: bil" + c + "ling"));
+      String code = c.substring(2).toUpperCase(java.util.Locale.ROOT);
+      assertThat(problems).as(c).singleElement().satisfies(p -> {
+        assertThat(p.field()).isEqualTo("destination.webhook.headers[1]");
+        assertThat(p.message()).contains("U+" + code + " at position 4");
+      });
+    }
+    // a tab is allowed in a header value (RFC 9110), and characters beyond the BMP are whole
+    assertThat(SubscriptionJson.parse(bytes(SEED.replace("X-Team: billing", "X-Team: a\\tb").replace("orders to billing", "\\ud83d\\ude00 orders"))).name())
+        .isEqualTo("\ud83d\ude00 orders");
+  }
+
+  @Test
+  @DisplayName("an api_call without a response keeps the seed's shape: response_code 0, the error as response_body")
+  void connectionErrorShape() {
+    ActivityEvent failed =
+        new ActivityEvent(
+            Instant.parse("2026-11-29T10:15:30Z"), ActivityEvent.Type.API_CALL, "POST https://h/x", List.of(),
+            null, null, List.of(), "ConnectException: Connection refused", 1, 3L);
+    JsonNode json = SubscriptionJson.toJson(failed);
+    assertThat(json.get("response_code").isInt()).isTrue();
+    assertThat(json.get("response_code").asInt()).isZero();
+    assertThat(json.get("response_body").asText()).isEqualTo("ConnectException: Connection refused");
+  }
+
+  @Test
+  @DisplayName("a status masks URLs and headers again, also in activity recorded under narrower rules")
+  void statusMasksAgain() {
+    Instant t = Instant.parse("2026-11-29T10:15:30Z");
+    ActivityEvent old =
+        new ActivityEvent(
+            t, ActivityEvent.Type.API_CALL, "POST https://h/x?id=SECRET1", List.of("X-Webhook-Pass: SECRET2"),
+            200, "ok", List.of("Set-Cookie: SECRET3", "Retry-After: 5"), null, 1, 3L);
+    HealthDetails health = HealthDetails.initial(Health.HEALTHY, t);
+    SubscriptionStatus status =
+        new SubscriptionStatus("id-1", "n", true, "https://h/x?id=SECRET1", t, Health.HEALTHY, health, null, List.of(old));
+    String json = SubscriptionJson.toJson(status).toString();
+    assertThat(json).doesNotContain("SECRET").contains("Retry-After: 5").contains("X-Webhook-Pass: ****");
   }
 }

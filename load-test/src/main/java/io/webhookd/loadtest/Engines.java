@@ -1,16 +1,18 @@
 package io.webhookd.loadtest;
 
 import io.webhookd.Webhookd;
+import io.webhookd.internal.Engine;
+import io.webhookd.spi.RowFilterPolicy;
 import io.webhookd.spi.SubscriptionStore;
-import java.lang.reflect.Field;
-import java.lang.reflect.Method;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /** In-process engines of the harness, and the crash fault. */
 final class Engines {
   private Engines() {}
 
+  /** An engine of the harness, built as users build it. */
   static Webhookd start(String bootstrap, SubscriptionStore store) {
     return Webhookd.builder()
         .bootstrapServers(bootstrap)
@@ -20,6 +22,20 @@ final class Engines {
         .requestTimeout(Duration.ofSeconds(10))
         .shutdownTimeout(Duration.ofSeconds(15))
         .build();
+  }
+
+  /**
+   * An engine that the crash fault can abandon as a dead process would: the internal {@link
+   * Engine} behind {@code Webhookd}, with the same settings as {@link #start}; only the internal
+   * class offers that.
+   */
+  static Engine startCrashable(String bootstrap, SubscriptionStore store) {
+    Map<String, Object> kafka = new java.util.HashMap<>(kafkaProperties());
+    kafka.put("bootstrap.servers", bootstrap);
+    return Engine.start(
+        new Engine.Config(
+            kafka, Transports.create(), store, List.of(), null, null, RowFilterPolicy.NONE, Duration.ofSeconds(10),
+            Duration.ofSeconds(15), Duration.ofSeconds(2), Duration.ofMinutes(5), Duration.ofHours(1), 100));
   }
 
   /** The engine's extra Kafka properties: a client id, and {@code webhookd.bench.kafka} (k=v,k=v) for experiments. */
@@ -40,22 +56,5 @@ final class Engines {
       }
     }
     return p;
-  }
-
-  /**
-   * Stops an engine the way a crash would: its consumers stop at once, nothing more is committed,
-   * nothing is closed gracefully ({@code Engine.abandonForTesting()}, reached by reflection as the
-   * end-to-end tests do).
-   */
-  static void abandon(Webhookd engine) {
-    try {
-      Field f = Webhookd.class.getDeclaredField("engine");
-      f.setAccessible(true);
-      Object e = f.get(engine);
-      Method m = e.getClass().getMethod("abandonForTesting");
-      m.invoke(e);
-    } catch (ReflectiveOperationException ex) {
-      throw new IllegalStateException("could not abandon the engine (Engine.abandonForTesting)", ex);
-    }
   }
 }

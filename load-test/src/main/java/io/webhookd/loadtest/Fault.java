@@ -3,16 +3,18 @@ package io.webhookd.loadtest;
 import java.time.Duration;
 
 /**
- * One {@code --fault}: {@code broker-restart}, {@code engine-crash}, {@code http-5xx:<fraction>},
- * {@code http-5xx-window:<duration>}, {@code slow:<duration>}, {@code 429:<retry-after seconds>}.
- * Each happens once, at a share of the publishing time chosen so that combined faults do not
- * overlap more than they must: broker restart at 20%, 5xx window at 35%, engine crash at 50%, 429
- * at 65% (for a second, and at least the next two requests); 5xx fraction and slow are on from
- * 25% to 75%.
+ * One {@code --fault}: {@code broker-restart}, {@code kafka-scale}, {@code engine-crash}, {@code
+ * http-5xx:<fraction>}, {@code http-5xx-window:<duration>}, {@code slow:<duration>}, {@code
+ * 429:<retry-after seconds>}. Each happens once, at a share of the publishing time chosen so that
+ * combined faults do not overlap more than they must: broker restart at 20%, 5xx window at 35%,
+ * Kafka scale-up at 40% and scale-down at 80%, engine crash at 50%, 429 at 65% (for a second, and
+ * at least the next two requests); 5xx fraction and slow are on from 25% to 75%. The two broker
+ * faults never overlap: a step that is due while the other fault's step runs waits for it.
  */
 record Fault(Kind kind, double fraction, Duration duration, int seconds) {
   enum Kind {
     BROKER_RESTART("broker-restart", 0.20),
+    KAFKA_SCALE("kafka-scale", 0.40),
     ENGINE_CRASH("engine-crash", 0.50),
     HTTP_5XX("http-5xx", 0.25),
     HTTP_5XX_WINDOW("http-5xx-window", 0.35),
@@ -31,6 +33,9 @@ record Fault(Kind kind, double fraction, Duration duration, int seconds) {
   /** Where a fraction or slow fault ends, as a share of the publishing time. */
   static final double SPAN_END = 0.75;
 
+  /** Where {@code kafka-scale} removes a broker (it adds one at {@link Kind#at}). */
+  static final double SCALE_DOWN_AT = 0.80;
+
   static Fault parse(String spec) {
     String s = spec.trim();
     int colon = s.indexOf(':');
@@ -39,6 +44,12 @@ record Fault(Kind kind, double fraction, Duration duration, int seconds) {
     try {
       return switch (name) {
         case "broker-restart" -> new Fault(Kind.BROKER_RESTART, 0, Duration.ofSeconds(arg == null ? 3 : Durations.parse(arg).toSeconds()), 0);
+        case "kafka-scale" -> {
+          if (arg != null) {
+            throw new IllegalArgumentException("fault kafka-scale takes no argument, was given \"" + arg + "\"");
+          }
+          yield new Fault(Kind.KAFKA_SCALE, 0, Duration.ZERO, 0);
+        }
         case "engine-crash" -> new Fault(Kind.ENGINE_CRASH, 0, Duration.ZERO, 0);
         case "http-5xx" -> {
           double f = Double.parseDouble(required(arg, spec));
@@ -68,6 +79,7 @@ record Fault(Kind kind, double fraction, Duration duration, int seconds) {
   public String toString() {
     return switch (kind) {
       case BROKER_RESTART -> "broker-restart (down " + Durations.format(duration) + ")";
+      case KAFKA_SCALE -> "kafka-scale";
       case ENGINE_CRASH -> "engine-crash";
       case HTTP_5XX -> "http-5xx:" + fraction;
       case HTTP_5XX_WINDOW -> "http-5xx-window:" + Durations.format(duration);

@@ -7,22 +7,26 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** The seed's csv-generate. */
+/**
+ * The seed's csv-generate. The original's spelling works too: {@code csv-generate -csv x.csv
+ * -duration 1m -rows 1000 -topics 3} (the command and the single-dash options are aliases).
+ */
 @Command(
     name = "generate",
+    aliases = "csv-generate",
     mixinStandardHelpOptions = true,
     description = "Writes a load file: topic,key,payload,offset_ms per row, publish times spread over the duration.")
 final class GenerateCommand implements Callable<Integer> {
-  @Option(names = "--csv", required = true, description = "The file to write.")
+  @Option(names = {"--csv", "-csv"}, required = true, description = "The file to write.")
   Path csv;
 
-  @Option(names = "--rows", required = true, description = "Messages.")
+  @Option(names = {"--rows", "-rows"}, required = true, description = "Messages.")
   int rows;
 
-  @Option(names = "--topics", defaultValue = "1", description = "Topics loadtest-0 .. (default ${DEFAULT-VALUE}).")
+  @Option(names = {"--topics", "-topics"}, defaultValue = "1", description = "Topics loadtest-0 .. (default ${DEFAULT-VALUE}).")
   int topics;
 
-  @Option(names = "--duration", required = true, converter = DurationConverter.class, description = "Publishing time, e.g. 1m.")
+  @Option(names = {"--duration", "-duration"}, required = true, converter = DurationConverter.class, description = "Publishing time, e.g. 1m.")
   Duration duration;
 
   @Option(names = "--payload-bytes", defaultValue = "1024", description = "Approximate JSON payload size (default ${DEFAULT-VALUE}).")

@@ -30,10 +30,18 @@ final class Kafka implements AutoCloseable {
   }
 
   static Kafka start(@Nullable String bootstrap, int brokers) {
+    return start(bootstrap, brokers, 0);
+  }
+
+  /**
+   * The external cluster at {@code bootstrap}, or an in-process one of {@code brokers} brokers and
+   * {@code spareBrokers} stopped spares (for a fault that adds a broker to the running cluster).
+   */
+  static Kafka start(@Nullable String bootstrap, int brokers, int spareBrokers) {
     if (bootstrap != null) {
       return new Kafka(null, bootstrap);
     }
-    KafkaCluster c = KafkaCluster.start(brokers);
+    KafkaCluster c = KafkaCluster.start(brokers, spareBrokers);
     return new Kafka(c, c.bootstrapServers());
   }
 
@@ -48,7 +56,9 @@ final class Kafka implements AutoCloseable {
   String describe() {
     return cluster == null
         ? "external cluster at " + bootstrap
-        : "in-process KRaft cluster of " + cluster.brokerIds().size() + " broker(s) at " + bootstrap;
+        : "in-process KRaft cluster of " + (cluster.brokerIds().size() - cluster.stoppedBrokers().size()) + " broker(s)"
+            + (cluster.stoppedBrokers().isEmpty() ? "" : " and spare broker(s) " + cluster.stoppedBrokers() + " (stopped)")
+            + " at " + bootstrap;
   }
 
   void createTopic(String name, int partitions, int replicationFactor) {

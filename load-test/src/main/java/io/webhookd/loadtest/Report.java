@@ -77,6 +77,10 @@ final class Report {
     table(h, (Map<String, Object>) result.get("latency_steady"));
     h.append("<h3>Throughput</h3>");
     table(h, (Map<String, Object>) result.get("throughput"));
+    if (result.get("kafka_scale") != null) {
+      h.append("<h3>Kafka scaled up and down (kafka-scale)</h3>");
+      table(h, (Map<String, Object>) result.get("kafka_scale"));
+    }
     h.append("<h2>Latency over time</h2>").append(timeChart(seconds, events));
     h.append("<h2>Latency histogram</h2>").append(histogram(firstDeliveries));
     h.append("<h2>Faults and events</h2><table><tr><th>t (s)</th><th>event</th></tr>");

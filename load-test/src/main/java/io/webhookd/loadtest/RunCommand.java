@@ -1,7 +1,8 @@
 package io.webhookd.loadtest;
 
+import io.webhookd.Subscription;
 import io.webhookd.SubscriptionSpec;
-import io.webhookd.Webhookd;
+import io.webhookd.internal.Engine;
 import io.webhookd.spi.SubscriptionStore;
 import io.webhookd.testkit.KafkaCluster;
 import java.io.PrintStream;
@@ -28,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -103,7 +105,7 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--retry-max", description = "Longest retry delay (default ${DEFAULT-VALUE}).", defaultValue = "5s", converter = DurationConverter.class)
   Duration retryMax;
 
-  @Option(names = "--fault", description = "A fault, repeatable: broker-restart, engine-crash, http-5xx:<fraction>, http-5xx-window:<duration>, slow:<duration>, 429:<retry-after seconds>.")
+  @Option(names = "--fault", description = "A fault, repeatable: broker-restart, kafka-scale, engine-crash, http-5xx:<fraction>, http-5xx-window:<duration>, slow:<duration>, 429:<retry-after seconds>.")
   List<String> faultSpecs = new ArrayList<>();
 
   @Option(names = "--deadline", description = "How long to wait for the last messages after publishing ends (default ${DEFAULT-VALUE}).", defaultValue = "2m", converter = DurationConverter.class)
@@ -127,6 +129,10 @@ final class RunCommand implements Callable<Integer> {
   @Nullable Map<String, Object> result;
 
   private final List<Map<String, Object>> events = Collections.synchronizedList(new ArrayList<>());
+  /** What kafka-scale did and how long each step took (result.json's kafka_scale). */
+  private final Map<String, Object> scaleFigures = Collections.synchronizedMap(new LinkedHashMap<>());
+  /** Taken by each step of broker-restart and kafka-scale, so that the broker faults never overlap. */
+  private final ReentrantLock brokerFaults = new ReentrantLock();
   private long startMs;
 
   @Override
@@ -137,8 +143,8 @@ final class RunCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--server needs --bootstrap (the Kafka the server consumes from) and --api-key");
     }
     for (Fault f : faults) {
-      if (f.kind() == Fault.Kind.BROKER_RESTART && bootstrap != null) {
-        throw new IllegalArgumentException("broker-restart needs the in-process cluster (no --bootstrap)");
+      if ((f.kind() == Fault.Kind.BROKER_RESTART || f.kind() == Fault.Kind.KAFKA_SCALE) && bootstrap != null) {
+        throw new IllegalArgumentException(f.kind().label + " needs the in-process cluster (no --bootstrap)");
       }
       if (f.kind() == Fault.Kind.ENGINE_CRASH && server != null) {
         throw new IllegalArgumentException("engine-crash needs the in-process engine (no --server); restart the server by hand instead");
@@ -196,7 +202,9 @@ final class RunCommand implements Callable<Integer> {
     Map<String, Object> faultCounts;
     long lastDeliveryMs;
     long publishEndMs;
-    try (Kafka kafka = Kafka.start(bootstrap, brokers)) {
+    // kafka-scale adds a broker to the running cluster: a spare, stopped until then
+    int spareBrokers = faults.stream().anyMatch(f -> f.kind() == Fault.Kind.KAFKA_SCALE) ? 1 : 0;
+    try (Kafka kafka = Kafka.start(bootstrap, brokers, spareBrokers)) {
       setup.put("kafka", kafka.describe());
       for (String t : topicNames) {
         kafka.createTopic(t, partitions, replicationFactor);
@@ -219,18 +227,22 @@ final class RunCommand implements Callable<Integer> {
           sb.source(t, filters);
         }
         SubscriptionSpec spec = sb.build();
-        AtomicReference<Webhookd> engine = new AtomicReference<>();
+        AtomicReference<Engine> engine = new AtomicReference<>();
         SubscriptionStore store = SubscriptionStore.inMemory();
         ServerClient client = server == null ? null : new ServerClient(server, apiKey);
         String subscriptionId;
+        String groupId = null;
         if (client != null) {
           subscriptionId = client.create(spec);
           setup.put("webhookd", "server at " + server + " (subscription made with POST /1/Subscription)");
         } else {
-          engine.set(Engines.start(kafka.bootstrap(), store));
-          subscriptionId = engine.get().subscribe(spec).id();
+          engine.set(Engines.startCrashable(kafka.bootstrap(), store));
+          Subscription subscription = engine.get().subscribe(spec, null);
+          subscriptionId = subscription.id();
+          groupId = subscription.groupId();
           setup.put("webhookd", "in-process engine, transport: " + Transports.describe());
         }
+        String group = groupId;
         setup.put("subscription_id", subscriptionId);
         setup.put("receiver", "JDK HttpServer on 127.0.0.1:" + receiver.port() + ", " + receiverThreads + " threads, Standard Webhooks signatures verified");
 
@@ -244,7 +256,7 @@ final class RunCommand implements Callable<Integer> {
         List<java.util.concurrent.Future<?>> faultRuns = new ArrayList<>();
         for (Fault f : faults) {
           faultRuns.add(faultPool.submit(() -> {
-            runFault(f, publishMs, kafka, httpFaults, engine, store, topicNames.iterator().next());
+            runFault(f, publishMs, kafka, httpFaults, engine, store, topicNames, group);
             return null;
           }));
         }
@@ -336,6 +348,9 @@ final class RunCommand implements Callable<Integer> {
     res.put("throughput", throughput);
     res.put("events", new ArrayList<>(events));
     res.put("http_faults", faultCounts);
+    if (!scaleFigures.isEmpty()) {
+      res.put("kafka_scale", new LinkedHashMap<>(scaleFigures));
+    }
     res.put("receiver", receiverStats);
     res.put("sqlite_check", sqlCheck);
     setup.put("load_average_after", BenchCommand.loadAverage());
@@ -351,6 +366,9 @@ final class RunCommand implements Callable<Integer> {
     console.println("latency ms " + latency);
     console.println("latency ms of messages produced after " + Durations.format(steadyAfter) + " " + latencySteady);
     console.println("throughput " + throughput);
+    if (!scaleFigures.isEmpty()) {
+      console.println("kafka scale " + scaleFigures);
+    }
     console.println("sqlite check " + sqlCheck);
     console.println("report: " + dir.resolve("report.html").toAbsolutePath());
     return passed ? 0 : 1;
@@ -378,19 +396,41 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
-  private void runFault(Fault f, long publishMs, Kafka kafka, HttpFaults http, AtomicReference<Webhookd> engine,
-      SubscriptionStore store, String topic) throws Exception {
+  private void runFault(Fault f, long publishMs, Kafka kafka, HttpFaults http, AtomicReference<Engine> engine,
+      SubscriptionStore store, Set<String> topics, @Nullable String groupId) throws Exception {
+    String topic = topics.iterator().next();
     sleepUntil(startMs + Math.round(publishMs * f.kind().at));
     switch (f.kind()) {
       case BROKER_RESTART -> {
         KafkaCluster c = kafka.cluster();
-        int broker = leaderOfPartition0(kafka, topic);
-        event("broker " + broker + " stopping (leader of " + topic + "-0)");
-        c.stopBroker(broker);
-        event("broker " + broker + " stopped");
-        Thread.sleep(f.duration().toMillis());
-        c.startBroker(broker);
-        event("broker " + broker + " started again");
+        lockBrokerFaults("broker-restart");
+        try {
+          int broker = leaderOfPartition0(kafka, topic);
+          event("broker " + broker + " stopping (leader of " + topic + "-0)");
+          c.stopBroker(broker);
+          event("broker " + broker + " stopped");
+          Thread.sleep(f.duration().toMillis());
+          c.startBroker(broker);
+          event("broker " + broker + " started again");
+        } finally {
+          brokerFaults.unlock();
+        }
+      }
+      case KAFKA_SCALE -> {
+        KafkaScale scale = new KafkaScale(kafka.cluster(), topics, groupId, this::event, scaleFigures);
+        lockBrokerFaults("kafka-scale (add a broker)");
+        try {
+          scale.addBroker();
+        } finally {
+          brokerFaults.unlock();
+        }
+        sleepUntil(startMs + Math.round(publishMs * Fault.SCALE_DOWN_AT));
+        lockBrokerFaults("kafka-scale (remove a broker)");
+        try {
+          scale.removeBroker();
+        } finally {
+          brokerFaults.unlock();
+        }
       }
       case ENGINE_CRASH -> {
         // requests open at the crash, answered 200 after it: the next engine must recover from
@@ -398,9 +438,9 @@ final class RunCommand implements Callable<Integer> {
         http.hold(1000);
         Thread.sleep(400);
         event("engine abandoned (crash) with requests open");
-        Engines.abandon(engine.get());
+        engine.get().abandonForTesting();
         http.hold(0);
-        engine.set(Engines.start(kafka.bootstrap(), store));
+        engine.set(Engines.startCrashable(kafka.bootstrap(), store));
         event("new engine started");
       }
       case HTTP_5XX -> {
@@ -429,6 +469,14 @@ final class RunCommand implements Callable<Integer> {
         Thread.sleep(f.duration().toMillis());
         event("429 over");
       }
+    }
+  }
+
+  /** Takes the broker-fault lock, saying so when the other broker fault holds it. */
+  private void lockBrokerFaults(String step) throws InterruptedException {
+    if (!brokerFaults.tryLock()) {
+      event(step + " waits for the other broker fault to finish");
+      brokerFaults.lockInterruptibly();
     }
   }
 

@@ -17,9 +17,9 @@ import picocli.CommandLine;
 
 /**
  * The CI smoke of {@code run}: a few thousand messages on the in-process 3-broker cluster with
- * every fault once (broker restart, engine crash, a 5xx fraction, a slow endpoint, 429 with
- * Retry-After) and a filter; fails on any missing, unexpected or badly signed message. Timings
- * are reported by the tool, never asserted.
+ * every fault once (broker restart, a broker added and one removed with partition reassignments,
+ * engine crash, a 5xx fraction, a slow endpoint, 429 with Retry-After) and a filter; fails on any
+ * missing, unexpected or badly signed message. Timings are reported by the tool, never asserted.
  */
 class LoadTestSmokeTest {
 
@@ -36,7 +36,7 @@ class LoadTestSmokeTest {
     int code = cl.execute(
         "run", "--count", "3000", "--rate", "250", "--batch-size", "50", "--batch-interval", "200ms",
         "--filter", "value.region != 'apac'",
-        "--fault", "broker-restart", "--fault", "engine-crash", "--fault", "http-5xx:0.1",
+        "--fault", "broker-restart", "--fault", "kafka-scale", "--fault", "engine-crash", "--fault", "http-5xx:0.1",
         "--fault", "slow:200ms", "--fault", "429:1",
         "--deadline", "90s", "--out", dir.toString());
 
@@ -58,7 +58,13 @@ class LoadTestSmokeTest {
     List<Map<String, Object>> events = (List<Map<String, Object>>) result.get("events");
     assertThat(events).extracting(e -> (String) e.get("event"))
         .anyMatch(e -> e.matches("broker \\d+ started again"))
+        .anyMatch(e -> e.matches("broker 3 added: 3 partition\\(s\\) reassigned onto it.*"))
+        .anyMatch(e -> e.matches("broker \\d removed .*"))
         .contains("new engine started");
+    Map<String, Object> scale = (Map<String, Object>) result.get("kafka_scale");
+    assertThat(scale).containsEntry("added_broker", 3).containsEntry("add_partitions_reassigned", 3);
+    assertThat(((Number) scale.get("remove_replicas_reassigned")).intValue()).isPositive();
+    assertThat(((Number) scale.get("remove_internal_replicas_reassigned")).longValue()).isPositive();
     Map<String, Object> http = (Map<String, Object>) result.get("http_faults");
     assertThat(((Number) http.get("answered_500_fraction")).longValue()).isPositive();
     assertThat(((Number) http.get("answered_429")).longValue()).isPositive();

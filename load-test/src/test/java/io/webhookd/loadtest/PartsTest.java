@@ -91,8 +91,41 @@ class PartsTest {
     assertThat(Fault.parse("slow:200ms").duration()).isEqualTo(Duration.ofMillis(200));
     assertThat(Fault.parse("http-5xx-window:5s").duration()).isEqualTo(Duration.ofSeconds(5));
     assertThat(Fault.parse("429:2").seconds()).isEqualTo(2);
+    assertThat(Fault.parse("kafka-scale").kind()).isEqualTo(Fault.Kind.KAFKA_SCALE);
+    assertThat(Fault.parse("kafka-scale")).hasToString("kafka-scale");
+    assertThatThrownBy(() -> Fault.parse("kafka-scale:2")).hasMessageContaining("kafka-scale takes no argument");
     assertThatThrownBy(() -> Fault.parse("http-5xx:2")).hasMessageContaining("between 0 and 1");
     assertThatThrownBy(() -> Fault.parse("slow")).hasMessageContaining("needs an argument");
     assertThatThrownBy(() -> Durations.parse("5 parsecs")).hasMessageContaining("number and a unit");
+  }
+
+  @Test
+  @DisplayName("the broker faults refuse an external cluster, naming the fault: exit status 2 before anything starts")
+  void brokerFaultsNeedTheInProcessCluster() {
+    for (String fault : List.of("kafka-scale", "broker-restart")) {
+      java.io.StringWriter err = new java.io.StringWriter();
+      picocli.CommandLine cl = LoadTestMain.commandLine();
+      cl.setErr(new java.io.PrintWriter(err, true));
+      int code = cl.execute("run", "--bootstrap", "127.0.0.1:1", "--fault", fault);
+      assertThat(code).isEqualTo(2);
+      assertThat(err.toString()).contains("error: " + fault + " needs the in-process cluster (no --bootstrap)");
+    }
+  }
+
+  @Test
+  @DisplayName("the seed's spelling works: csv-generate -csv x.csv -duration 1m -rows 1000 -topics 3")
+  void seedSpellingOfGenerate(@TempDir Path dir) throws Exception {
+    Path seedCsv = dir.resolve("seed.csv");
+    Path ours = dir.resolve("ours.csv");
+    int seed = LoadTestMain.commandLine()
+        .execute("csv-generate", "-csv", seedCsv.toString(), "-duration", "1m", "-rows", "1000", "-topics", "3");
+    int same = LoadTestMain.commandLine()
+        .execute("generate", "--csv", ours.toString(), "--duration", "1m", "--rows", "1000", "--topics", "3");
+    assertThat(seed).isZero();
+    assertThat(same).isZero();
+    List<Payloads.Row> rows = Csv.read(seedCsv);
+    assertThat(rows).hasSize(1000);
+    assertThat(rows.stream().map(Payloads.Row::topic).distinct()).hasSize(3);
+    assertThat(java.nio.file.Files.readAllLines(seedCsv)).isEqualTo(java.nio.file.Files.readAllLines(ours));
   }
 }

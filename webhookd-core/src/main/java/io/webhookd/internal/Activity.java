@@ -33,15 +33,19 @@ final class Activity {
         break;
       }
     }
+    String error = r.isSuccess() ? null : HealthTracker.describe(r);
+    boolean answered = r.statusCode() >= 0;
+    // no response (connection refused, timeout): the seed's shape still holds, an int code (0)
+    // and the error as the body
     return new ActivityEvent(
         at,
         ActivityEvent.Type.API_CALL,
         requestLine,
         reqHeaders,
-        r.statusCode() >= 0 ? r.statusCode() : null,
-        r.statusCode() >= 0 ? truncate(r.bodyExcerpt(), BODY_EXCERPT) : null,
+        answered ? r.statusCode() : ActivityEvent.NO_RESPONSE,
+        answered ? truncate(r.bodyExcerpt(), BODY_EXCERPT) : error,
         respHeaders,
-        r.isSuccess() ? null : HealthTracker.describe(r),
+        error,
         batchSize,
         r.duration().toMillis());
   }

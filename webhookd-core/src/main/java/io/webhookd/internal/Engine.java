@@ -1,10 +1,11 @@
 package io.webhookd.internal;
 
 import io.webhookd.ActivityEvent;
-import io.webhookd.AdminState;
+import io.webhookd.OnlineState;
 import io.webhookd.AdminStatus;
 import io.webhookd.Health;
-import io.webhookd.HealthSnapshot;
+import io.webhookd.EngineClosedException;
+import io.webhookd.HealthDetails;
 import io.webhookd.Problem;
 import io.webhookd.Secrets;
 import io.webhookd.Subscription;
@@ -12,10 +13,13 @@ import io.webhookd.SubscriptionNotFoundException;
 import io.webhookd.SubscriptionSpec;
 import io.webhookd.SubscriptionStatus;
 import io.webhookd.ValidationException;
+import io.webhookd.WebhookdException;
 import io.webhookd.spi.Alert;
 import io.webhookd.spi.AlertChannel;
 import io.webhookd.spi.DeliveryResult;
 import io.webhookd.spi.RowFilterPolicy;
+import io.webhookd.spi.Batcher;
+import io.webhookd.spi.Retrier;
 import io.webhookd.spi.SubscriptionListener;
 import io.webhookd.spi.SubscriptionStore;
 import io.webhookd.spi.WebhookDestination;
@@ -52,9 +56,15 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   private static final Logger log = LoggerFactory.getLogger(Engine.class);
 
   /** Everything the builder collected. */
+  /**
+   * Everything the builder collected.
+   *
+   * @param destinations the transport of each URL scheme ({@code http}, {@code https}, a user's
+   *     own); when none serves {@code http}/{@code https}, one is found with {@link ServiceLoader}
+   */
   public record Config(
       Map<String, Object> kafka,
-      @Nullable WebhookDestination destination,
+      Map<String, WebhookDestination> destinations,
       @Nullable SubscriptionStore store,
       List<SubscriptionListener> listeners,
       @Nullable AlertChannel alertChannel,
@@ -66,9 +76,17 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       Duration alertMinInterval,
       Duration alertReminderInterval,
       int activityLimit,
+      Batcher.Factory batchers,
+      Retrier.Factory retriers,
       Function<Map<String, Object>, Consumer<byte[], byte[]>> consumerFactory) {
 
-    /** With real {@link KafkaConsumer}s. */
+    public Config {
+      kafka = Map.copyOf(kafka);
+      destinations = Map.copyOf(destinations);
+      listeners = List.copyOf(listeners);
+    }
+
+    /** With one destination for {@code http} and {@code https} (or none: found with {@link ServiceLoader}), the subscriptions' own batching and retries, and real {@link KafkaConsumer}s. */
     public Config(
         Map<String, Object> kafka,
         @Nullable WebhookDestination destination,
@@ -83,19 +101,22 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
         Duration alertMinInterval,
         Duration alertReminderInterval,
         int activityLimit) {
-      this(kafka, destination, store, listeners, alertChannel, meterRegistry, rowFilterPolicy, requestTimeout,
-          shutdownTimeout, storePollInterval, alertMinInterval, alertReminderInterval, activityLimit, KafkaConsumer::new);
+      this(kafka, destination == null ? Map.of() : Map.of("http", destination, "https", destination), store, listeners,
+          alertChannel, meterRegistry, rowFilterPolicy, requestTimeout, shutdownTimeout, storePollInterval,
+          alertMinInterval, alertReminderInterval, activityLimit, Batcher.Factory.FROM_SPEC, Retrier.Factory.FROM_SPEC,
+          KafkaConsumer::new);
     }
 
     /** The same, with consumers made by {@code factory} from their properties (tests wrap real consumers). */
     public Config withConsumerFactory(Function<Map<String, Object>, Consumer<byte[], byte[]>> factory) {
-      return new Config(kafka, destination, store, listeners, alertChannel, meterRegistry, rowFilterPolicy, requestTimeout,
-          shutdownTimeout, storePollInterval, alertMinInterval, alertReminderInterval, activityLimit, factory);
+      return new Config(kafka, destinations, store, listeners, alertChannel, meterRegistry, rowFilterPolicy, requestTimeout,
+          shutdownTimeout, storePollInterval, alertMinInterval, alertReminderInterval, activityLimit, batchers, retriers,
+          factory);
     }
   }
 
   private final Config config;
-  private final WebhookDestination destination;
+  private final Destinations destinations;
   private final SubscriptionStore store;
   private final AlertChannel alertChannel;
   private final SubscriptionListener listener;
@@ -105,18 +126,20 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   private final Map<String, SubscriptionRunner> runners = new ConcurrentHashMap<>();
   private final Map<String, Long> knownVersions = new HashMap<>();
   private final Map<String, Fences> fences = new ConcurrentHashMap<>();
-  private volatile AdminState admin;
+  /** Why a subscription this engine should run cannot run, by id. */
+  private final Map<String, String> problems = new ConcurrentHashMap<>();
+  private volatile OnlineState admin;
   private volatile boolean closed;
 
   private Engine(Config config) {
     this.config = config;
-    this.destination = config.destination() != null ? config.destination() : loadDestination();
+    this.destinations = Destinations.of(config.destinations());
     this.store = config.store() != null ? config.store() : SubscriptionStore.inMemory();
     this.alertChannel = config.alertChannel() != null ? config.alertChannel() : AlertChannel.logging();
     this.listener = composite(config.listeners());
     this.metrics = Metrics.create(config.meterRegistry());
     this.reporter = new Reporter(store, alertChannel, config.activityLimit(), config.alertMinInterval());
-    this.admin = store.adminState();
+    this.admin = store.onlineState();
   }
 
   public static Engine start(Config config) {
@@ -131,23 +154,9 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     return e;
   }
 
-  private static WebhookDestination loadDestination() {
-    for (WebhookDestinationProvider p : ServiceLoader.load(WebhookDestinationProvider.class)) {
-      return p.create();
-    }
-    throw new IllegalStateException(
-        "no WebhookDestination: pass one to Webhookd.builder().destination(...), or add the artifact"
-            + " io.webhookd:webhookd-http-jdk to the class path");
-  }
-
+  /** Every listener, each call guarded: one that throws is logged and the others still hear it. */
   private static SubscriptionListener composite(List<SubscriptionListener> ls) {
-    if (ls.isEmpty()) {
-      return SubscriptionListener.NONE;
-    }
-    if (ls.size() == 1) {
-      return ls.get(0);
-    }
-    return new CompositeListener(ls);
+    return ls.isEmpty() ? SubscriptionListener.NONE : new CompositeListener(ls);
   }
 
   private void startAll() {
@@ -171,7 +180,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
 
   public Subscription subscribe(SubscriptionSpec spec, @Nullable String owner) {
     checkOpen();
-    checkUrl(spec);
+    check(spec);
     Instant now = Instant.now();
     Subscription s = new Subscription(UUID.randomUUID().toString(), spec, owner, 1, now, now);
     synchronized (lock) {
@@ -189,7 +198,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
 
   public Subscription update(String id, SubscriptionSpec spec, long expectedVersion) {
     checkOpen();
-    checkUrl(spec);
+    check(spec);
     synchronized (lock) {
       Subscription current = store.get(id).orElseThrow(() -> new SubscriptionNotFoundException(id));
       long expected = expectedVersion < 0 ? current.version() : expectedVersion;
@@ -228,8 +237,9 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     }
     Subscription s = found.get();
     SubscriptionRunner r = runners.get(id);
-    HealthSnapshot h = currentHealth(s, r);
-    Health shown = (!s.spec().active() || !admin.online()) ? Health.INACTIVE : h.health();
+    HealthDetails h = currentHealth(s, r);
+    String problem = problems.get(id);
+    Health shown = (!s.spec().active() || !admin.online()) ? Health.INACTIVE : problem != null ? Health.UNHEALTHY : h.deliveryHealth();
     // activity: what is written, plus what is still on its way to the store
     LinkedHashSet<ActivityEvent> events = new LinkedHashSet<>(reporter.pendingActivity(id));
     events.addAll(store.recentActivity(id, config.activityLimit()));
@@ -242,25 +252,25 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     return Optional.of(
         new SubscriptionStatus(
             id, s.spec().name(), s.spec().active(), Secrets.maskUrl(s.spec().destination().url()),
-            Instant.now(), shown, h, lag, sorted));
+            Instant.now(), shown, h, lag, sorted, problem));
   }
 
-  private HealthSnapshot currentHealth(Subscription s, @Nullable SubscriptionRunner r) {
+  private HealthDetails currentHealth(Subscription s, @Nullable SubscriptionRunner r) {
     if (r != null) {
       return r.health.snapshot();
     }
-    HealthSnapshot pending = reporter.pendingHealth(s.id());
+    HealthDetails pending = reporter.pendingHealth(s.id());
     if (pending != null) {
       return pending;
     }
-    return store.health(s.id()).orElseGet(() -> HealthSnapshot.initial(Health.INACTIVE, s.createdAt()));
+    return store.health(s.id()).orElseGet(() -> HealthDetails.initial(Health.INACTIVE, s.createdAt()));
   }
 
-  public AdminState setOnline(boolean online, String message) {
+  public OnlineState setOnline(boolean online, String message) {
     checkOpen();
     synchronized (lock) {
-      AdminState state = new AdminState(online, online ? "" : message, Instant.now());
-      store.saveAdminState(state);
+      OnlineState state = new OnlineState(online, online ? "" : message, Instant.now());
+      store.saveOnlineState(state);
       applyAdmin(state);
       return state;
     }
@@ -268,23 +278,25 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
 
   public AdminStatus adminStatus() {
     List<AdminStatus.Webhook> hooks = new ArrayList<>();
-    AdminState state = admin;
+    OnlineState state = admin;
     for (Subscription s : store.list()) {
       SubscriptionRunner r = runners.get(s.id());
-      HealthSnapshot h = currentHealth(s, r);
-      Health shown = (!s.spec().active() || !state.online()) ? Health.INACTIVE : h.health();
+      HealthDetails h = currentHealth(s, r);
+      Health shown =
+          (!s.spec().active() || !state.online()) ? Health.INACTIVE : problems.containsKey(s.id()) ? Health.UNHEALTHY : h.deliveryHealth();
       hooks.add(new AdminStatus.Webhook(s.id(), s.spec().name(), h.since(), shown, s.spec().topics()));
     }
     return new AdminStatus(state, hooks);
   }
 
+  /** Whether this engine runs the subscription: accepted for running here and not stopped (restarting after an error included). */
   public boolean isRunning(String id) {
-    SubscriptionRunner r = runners.get(id);
-    return r != null && r.isRunning();
+    return runners.containsKey(id);
   }
 
   /**
-   * Stops as a process that died would: consumers stop at once without committing anything more
+   * For webhookd's own recovery tests, not reachable through {@code Webhookd}: stops as a process
+   * that died would: consumers stop at once without committing anything more
    * or leaving their groups (they time out of them), open requests are cut off (the transport is
    * closed), nothing else is written. For recovery tests.
    */
@@ -298,7 +310,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     }
     runners.clear();
     reporter.executor().shutdownNow();
-    closeQuietly(destination);
+    destinations.distinct().forEach(Engine::closeQuietly);
   }
 
   @Override
@@ -316,7 +328,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     }
     runners.clear();
     reporter.close();
-    closeQuietly(destination);
+    destinations.distinct().forEach(Engine::closeQuietly);
     closeQuietly(alertChannel);
     closeQuietly(store);
   }
@@ -331,14 +343,30 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
 
   private void checkOpen() {
     if (closed) {
-      throw new IllegalStateException("this webhookd engine is closed");
+      throw new EngineClosedException();
     }
   }
 
-  private void checkUrl(SubscriptionSpec spec) {
-    String why = destination.checkUrl(spec.destination().url());
-    if (why != null) {
-      throw new ValidationException(List.of(new Problem("destination.webhook.url", why)));
+  /**
+   * Checks a spec given to this engine: every rule of the spec (it may have been made without its
+   * builder), and that a destination of this engine serves its URL and accepts it (the SSRF
+   * guard); every problem at once, before anything is stored.
+   */
+  private void check(SubscriptionSpec spec) {
+    List<Problem> problems = new ArrayList<>();
+    try {
+      spec.validate();
+    } catch (ValidationException e) {
+      problems.addAll(e.problems());
+    }
+    if (problems.stream().noneMatch(p -> p.field().equals("destination.webhook.url"))) {
+      String why = destinations.check(spec.destination().url());
+      if (why != null) {
+        problems.add(new Problem("destination.webhook.url", why));
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new ValidationException(problems);
     }
   }
 
@@ -360,7 +388,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     }
   }
 
-  private void applyAdmin(AdminState state) {
+  private void applyAdmin(OnlineState state) {
     boolean changed = state.online() != admin.online();
     admin = state;
     if (!changed) {
@@ -380,7 +408,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   }
 
   private void startRunner(Subscription s, @Nullable String activeReason) {
-    HealthSnapshot stored = reporter.pendingHealth(s.id());
+    HealthDetails stored = reporter.pendingHealth(s.id());
     if (stored == null) {
       try {
         stored = store.health(s.id()).orElse(null);
@@ -388,7 +416,19 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
         stored = null;
       }
     }
-    SubscriptionRunner r = new SubscriptionRunner(s, this, stored);
+    SubscriptionRunner r;
+    try {
+      r = new SubscriptionRunner(s, this, stored);
+    } catch (RuntimeException e) {
+      // one subscription that cannot run must not keep the engine or the others from running
+      String why = e.getMessage() == null ? e.toString() : e.getMessage();
+      if (problems.put(s.id(), why) == null) {
+        log.error("subscription {} cannot run on this engine: {}", s.id(), why, e);
+        reporter.activity(s.id(), ActivityEvent.stateChange(Instant.now(), ActivityEvent.Type.INACTIVE, "cannot run: " + why));
+      }
+      return;
+    }
+    problems.remove(s.id());
     runners.put(s.id(), r);
     if (activeReason != null) {
       r.recordState(ActivityEvent.Type.ACTIVE, activeReason);
@@ -398,6 +438,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   }
 
   private void stopRunner(String id, @Nullable String inactiveReason) {
+    problems.remove(id);
     SubscriptionRunner r = runners.remove(id);
     if (r == null) {
       return;
@@ -426,7 +467,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     }
     try {
       List<Subscription> all = store.list();
-      AdminState state = store.adminState();
+      OnlineState state = store.onlineState();
       synchronized (lock) {
         if (closed) {
           return;
@@ -475,8 +516,22 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   }
 
   @Override
-  public WebhookDestination destination() {
-    return destination;
+  public WebhookDestination destination(Subscription s) {
+    WebhookDestination d = destinations.forUrl(s.spec().destination().url());
+    if (d == null) {
+      throw new WebhookdException("no destination serves " + Secrets.maskUrl(s.spec().destination().url()));
+    }
+    return d;
+  }
+
+  @Override
+  public Batcher batcher(Subscription s) {
+    return config.batchers().create(s);
+  }
+
+  @Override
+  public Retrier retrier(Subscription s) {
+    return config.retriers().create(s);
   }
 
   @Override
@@ -555,7 +610,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     String next =
         kind == Alert.Kind.UNHEALTHY
             ? "webhookd keeps retrying the same batch every "
-                + Retries.describe(Retries.exhaustedInterval(runner.subscription().spec().retry()))
+                + describe(runner.exhaustedRetryInterval())
                 + "; nothing is skipped or committed until the webhook accepts it"
             : "webhookd is delivering again, starting with the batch that failed";
     sendAlert(runner, kind, next);
@@ -607,9 +662,24 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     }, 5, TimeUnit.SECONDS);
   }
 
+  /** {@code 1 s}, {@code 250 ms}, {@code 1.5 s}, {@code 2 min}: how an alert states an interval. */
+  static String describe(Duration d) {
+    long ms = d.toMillis();
+    if (ms < 1000) {
+      return ms + " ms";
+    }
+    if (ms % 60_000 == 0) {
+      return (ms / 60_000) + " min";
+    }
+    if (ms % 1000 == 0) {
+      return (ms / 1000) + " s";
+    }
+    return (ms / 1000.0) + " s";
+  }
+
   private void sendAlert(SubscriptionRunner runner, Alert.Kind kind, String nextStep) {
     Subscription s = runner.subscription();
-    HealthSnapshot h = runner.health.snapshot();
+    HealthDetails h = runner.health.snapshot();
     if (s.spec().alerting() == null) {
       log.info("subscription {} {} (no alerting configured)", s.id(), kind.wireName());
       return;
@@ -628,8 +698,8 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   private void remindUnhealthy() {
     Instant now = Instant.now();
     for (SubscriptionRunner r : runners.values()) {
-      HealthSnapshot h = r.health.snapshot();
-      if (h.health() == Health.UNHEALTHY
+      HealthDetails h = r.health.snapshot();
+      if (h.deliveryHealth() == Health.UNHEALTHY
           && h.since().plus(config.alertReminderInterval()).isBefore(now)
           && (h.lastAlertAt() == null || h.lastAlertAt().plus(config.alertReminderInterval()).isBefore(now))) {
         sendAlert(r, Alert.Kind.REMINDER, "webhookd keeps retrying; nothing is skipped");

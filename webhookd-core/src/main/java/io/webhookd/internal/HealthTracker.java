@@ -1,7 +1,7 @@
 package io.webhookd.internal;
 
 import io.webhookd.Health;
-import io.webhookd.HealthSnapshot;
+import io.webhookd.HealthDetails;
 import io.webhookd.spi.DeliveryResult;
 import java.time.Instant;
 import org.jspecify.annotations.Nullable;
@@ -12,31 +12,31 @@ import org.jspecify.annotations.Nullable;
  * consumer thread updates it, the background thread records alert outcomes in it.
  */
 final class HealthTracker {
-  private HealthSnapshot snapshot;
+  private HealthDetails snapshot;
 
-  HealthTracker(@Nullable HealthSnapshot stored, Instant now) {
+  HealthTracker(@Nullable HealthDetails stored, Instant now) {
     if (stored == null) {
-      snapshot = HealthSnapshot.initial(Health.HEALTHY, now);
+      snapshot = HealthDetails.initial(Health.HEALTHY, now);
     } else {
-      Health h = stored.health() == Health.UNHEALTHY ? Health.UNHEALTHY : Health.HEALTHY;
-      snapshot = with(stored, h, h == stored.health() ? stored.since() : now);
+      Health h = stored.deliveryHealth() == Health.UNHEALTHY ? Health.UNHEALTHY : Health.HEALTHY;
+      snapshot = with(stored, h, h == stored.deliveryHealth() ? stored.since() : now);
     }
   }
 
-  synchronized HealthSnapshot snapshot() {
+  synchronized HealthDetails snapshot() {
     return snapshot;
   }
 
   synchronized Health health() {
-    return snapshot.health();
+    return snapshot.deliveryHealth();
   }
 
   /** Records a 2xx; returns the previous health. */
   synchronized Health success(DeliveryResult r, int messages, Instant now) {
-    HealthSnapshot s = snapshot;
-    Health before = s.health();
+    HealthDetails s = snapshot;
+    Health before = s.deliveryHealth();
     snapshot =
-        new HealthSnapshot(
+        new HealthDetails(
             Health.HEALTHY,
             before == Health.HEALTHY ? s.since() : now,
             now,
@@ -54,11 +54,11 @@ final class HealthTracker {
 
   /** Records a failed attempt; returns the previous health. */
   synchronized Health failure(DeliveryResult r, boolean exhausted, Instant now) {
-    HealthSnapshot s = snapshot;
-    Health before = s.health();
+    HealthDetails s = snapshot;
+    Health before = s.deliveryHealth();
     Health after = exhausted ? Health.UNHEALTHY : before;
     snapshot =
-        new HealthSnapshot(
+        new HealthDetails(
             after,
             after == before ? s.since() : now,
             s.lastSuccessAt(),
@@ -75,10 +75,10 @@ final class HealthTracker {
   }
 
   synchronized void alert(String description, Instant at, boolean sent) {
-    HealthSnapshot s = snapshot;
+    HealthDetails s = snapshot;
     snapshot =
-        new HealthSnapshot(
-            s.health(), s.since(), s.lastSuccessAt(), s.lastFailureAt(), s.consecutiveFailures(),
+        new HealthDetails(
+            s.deliveryHealth(), s.since(), s.lastSuccessAt(), s.lastFailureAt(), s.consecutiveFailures(),
             s.lastResponseCode(), s.lastError(), s.delivered(), s.failedAttempts(), description, at, sent);
   }
 
@@ -95,8 +95,8 @@ final class HealthTracker {
     return f.getClass().getSimpleName() + (m == null ? "" : ": " + Activity.truncate(m, 200));
   }
 
-  private static HealthSnapshot with(HealthSnapshot s, Health h, Instant since) {
-    return new HealthSnapshot(
+  private static HealthDetails with(HealthDetails s, Health h, Instant since) {
+    return new HealthDetails(
         h, since, s.lastSuccessAt(), s.lastFailureAt(), s.consecutiveFailures(), s.lastResponseCode(),
         s.lastError(), s.delivered(), s.failedAttempts(), s.lastAlert(), s.lastAlertAt(), s.lastAlertSent());
   }

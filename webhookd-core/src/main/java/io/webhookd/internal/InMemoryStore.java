@@ -1,9 +1,9 @@
 package io.webhookd.internal;
 
 import io.webhookd.ActivityEvent;
-import io.webhookd.AdminState;
+import io.webhookd.OnlineState;
 import io.webhookd.ConflictException;
-import io.webhookd.HealthSnapshot;
+import io.webhookd.HealthDetails;
 import io.webhookd.Subscription;
 import io.webhookd.SubscriptionNotFoundException;
 import io.webhookd.WebhookdException;
@@ -23,10 +23,10 @@ import java.util.Optional;
 /** A {@link SubscriptionStore} in memory. Thread-safe (one lock); nothing survives the process. */
 public final class InMemoryStore implements SubscriptionStore {
   private final Map<String, Subscription> subscriptions = new HashMap<>();
-  private final Map<String, HealthSnapshot> health = new HashMap<>();
+  private final Map<String, HealthDetails> health = new HashMap<>();
   private final Map<String, Deque<ActivityEvent>> activity = new HashMap<>();
   private final Map<String, Instant> alertClaims = new HashMap<>();
-  private AdminState admin = AdminState.initial();
+  private OnlineState admin = OnlineState.initial();
 
   @Override
   public synchronized Subscription create(Subscription s) {
@@ -78,24 +78,24 @@ public final class InMemoryStore implements SubscriptionStore {
   }
 
   @Override
-  public synchronized AdminState adminState() {
+  public synchronized OnlineState onlineState() {
     return admin;
   }
 
   @Override
-  public synchronized void saveAdminState(AdminState state) {
+  public synchronized void saveOnlineState(OnlineState state) {
     admin = state;
   }
 
   @Override
-  public synchronized void saveHealth(String id, HealthSnapshot snapshot) {
+  public synchronized void saveHealth(String id, HealthDetails snapshot) {
     if (subscriptions.containsKey(id)) {
       health.put(id, snapshot);
     }
   }
 
   @Override
-  public synchronized Optional<HealthSnapshot> health(String id) {
+  public synchronized Optional<HealthDetails> health(String id) {
     return Optional.ofNullable(health.get(id));
   }
 

@@ -1,7 +1,7 @@
 package io.webhookd.internal;
 
 import io.webhookd.ActivityEvent;
-import io.webhookd.HealthSnapshot;
+import io.webhookd.HealthDetails;
 import io.webhookd.spi.Alert;
 import io.webhookd.spi.AlertChannel;
 import io.webhookd.spi.SubscriptionStore;
@@ -38,7 +38,7 @@ final class Reporter implements AutoCloseable {
   private final Duration alertMinInterval;
   private final ScheduledExecutorService executor;
   private final Map<String, Deque<ActivityEvent>> pendingActivity = new LinkedHashMap<>();
-  private final Map<String, HealthSnapshot> pendingHealth = new HashMap<>();
+  private final Map<String, HealthDetails> pendingHealth = new HashMap<>();
   private boolean storeDown;
   private volatile boolean closed;
 
@@ -74,7 +74,7 @@ final class Reporter implements AutoCloseable {
     }
   }
 
-  synchronized void health(String id, HealthSnapshot h) {
+  synchronized void health(String id, HealthDetails h) {
     pendingHealth.put(id, h);
   }
 
@@ -84,7 +84,7 @@ final class Reporter implements AutoCloseable {
     return d == null ? List.of() : new ArrayList<>(d);
   }
 
-  synchronized @Nullable HealthSnapshot pendingHealth(String id) {
+  synchronized @Nullable HealthDetails pendingHealth(String id) {
     return pendingHealth.get(id);
   }
 
@@ -97,7 +97,7 @@ final class Reporter implements AutoCloseable {
   /** Writes everything pending now (on the caller's thread); false when the store failed. */
   boolean flush() {
     Map<String, Deque<ActivityEvent>> acts;
-    Map<String, HealthSnapshot> hs;
+    Map<String, HealthDetails> hs;
     synchronized (this) {
       if (pendingActivity.isEmpty() && pendingHealth.isEmpty()) {
         return true;
@@ -112,7 +112,7 @@ final class Reporter implements AutoCloseable {
         store.appendActivity(e.getKey(), List.copyOf(e.getValue()), activityLimit);
         acts.remove(e.getKey());
       }
-      for (Map.Entry<String, HealthSnapshot> e : new ArrayList<>(hs.entrySet())) {
+      for (Map.Entry<String, HealthDetails> e : new ArrayList<>(hs.entrySet())) {
         store.saveHealth(e.getKey(), e.getValue());
         hs.remove(e.getKey());
       }

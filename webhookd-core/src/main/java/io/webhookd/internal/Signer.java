@@ -17,7 +17,14 @@ public final class Signer {
   public static final String PREFIX = "whsec_";
   private final Mac mac;
 
+  /**
+   * @throws IllegalArgumentException when the secret is not a Standard Webhooks secret ({@link #checkSecret})
+   */
   public Signer(String secret) {
+    String why = checkSecret(secret);
+    if (why != null) {
+      throw new IllegalArgumentException("the signing secret " + why);
+    }
     try {
       byte[] key = Base64.getDecoder().decode(secret.substring(PREFIX.length()));
       mac = Mac.getInstance("HmacSHA256");

@@ -1,5 +1,6 @@
 package io.webhookd.spi;
 
+import io.webhookd.internal.LogText;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,14 +22,15 @@ public interface AlertChannel extends AutoCloseable {
     return alert -> {
       log.warn(
           "[webhookd] {} {} ({}) {}: last response {} {}; next: {} (recipients: {})",
-          alert.subscriptionName(),
+          // the name and the response come from outside: escaped, so no line can be forged
+          LogText.escape(alert.subscriptionName()),
           alert.kind().wireName(),
           alert.subscriptionId(),
-          alert.maskedUrl(),
+          LogText.escape(alert.maskedUrl()),
           alert.lastResponseCode(),
-          alert.lastResponseExcerpt(),
-          alert.nextStep(),
-          alert.recipients());
+          LogText.escape(alert.lastResponseExcerpt()),
+          LogText.escape(alert.nextStep()),
+          LogText.escape(alert.recipients()));
       return CompletableFuture.completedFuture(null);
     };
   }

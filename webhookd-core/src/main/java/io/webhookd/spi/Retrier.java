@@ -36,6 +36,18 @@ public interface Retrier {
     return retry -> delay;
   }
 
+  /**
+   * Makes the retrier of each subscription an engine runs, when its runner starts (again after
+   * every change of the subscription). Called on the engine's threads; must be thread-safe.
+   */
+  @FunctionalInterface
+  interface Factory {
+    /** The subscription's own {@code configuration.retry}: {@link Retrier#of}. */
+    Factory FROM_SPEC = s -> of(s.spec().retry());
+
+    Retrier create(io.webhookd.Subscription subscription);
+  }
+
   /** The retrier a spec's retry configuration describes. */
   static Retrier of(SubscriptionSpec.Retry retry) {
     return retry.algorithm() == RetryAlgorithm.FIXED_TIME

@@ -1,9 +1,9 @@
 package io.webhookd.spi;
 
 import io.webhookd.ActivityEvent;
-import io.webhookd.AdminState;
+import io.webhookd.OnlineState;
 import io.webhookd.ConflictException;
-import io.webhookd.HealthSnapshot;
+import io.webhookd.HealthDetails;
 import io.webhookd.Subscription;
 import io.webhookd.SubscriptionNotFoundException;
 import java.time.Duration;
@@ -51,15 +51,15 @@ public interface SubscriptionStore extends AutoCloseable {
   /** Every subscription, oldest first. */
   List<Subscription> list();
 
-  /** The online/offline state; {@link AdminState#initial()} when never set. */
-  AdminState adminState();
+  /** The online/offline state; {@link OnlineState#initial()} when never set. */
+  OnlineState onlineState();
 
-  void saveAdminState(AdminState state);
+  void saveOnlineState(OnlineState state);
 
   /** Records a subscription's health (last writer wins). */
-  void saveHealth(String id, HealthSnapshot health);
+  void saveHealth(String id, HealthDetails health);
 
-  Optional<HealthSnapshot> health(String id);
+  Optional<HealthDetails> health(String id);
 
   /**
    * Appends activity events (oldest first) and prunes the subscription's activity to the newest

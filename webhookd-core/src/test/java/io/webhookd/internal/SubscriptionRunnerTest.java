@@ -287,8 +287,18 @@ class SubscriptionRunnerTest {
     }
 
     @Override
-    public WebhookDestination destination() {
+    public WebhookDestination destination(Subscription s) {
       return destination;
+    }
+
+    @Override
+    public io.webhookd.spi.Batcher batcher(Subscription s) {
+      return io.webhookd.spi.Batcher.of(s.spec().batching());
+    }
+
+    @Override
+    public io.webhookd.spi.Retrier retrier(Subscription s) {
+      return io.webhookd.spi.Retrier.of(s.spec().retry());
     }
 
     @Override

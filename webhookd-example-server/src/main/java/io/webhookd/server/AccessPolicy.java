@@ -33,9 +33,19 @@ import org.slf4j.LoggerFactory;
  * the topic; they are ANDed, so adding an entry never widens what a client sees. A subscription
  * whose owner is no longer a client, or whose topic the owner's policy no longer allows (the file
  * changed between restarts), delivers nothing from that topic.
+ *
+ * <p>A client may own at most {@code max_subscriptions} subscriptions (its entry's field, default
+ * {@value #DEFAULT_MAX_SUBSCRIPTIONS}; each costs a Kafka consumer and threads); the admin has no
+ * quota.
  */
 final class AccessPolicy {
   private static final Logger log = LoggerFactory.getLogger(AccessPolicy.class);
+
+  /** A client's quota of subscriptions when its entry names none. */
+  static final int DEFAULT_MAX_SUBSCRIPTIONS = 100;
+
+  /** The largest quota an entry may give. */
+  static final int MAX_MAX_SUBSCRIPTIONS = 100_000;
 
   /** A JMESPath filter that no message passes. */
   static final String DENY_ALL = "`false`";
@@ -52,6 +62,11 @@ final class AccessPolicy {
 
     boolean isAdmin() {
       return client == null;
+    }
+
+    /** How many subscriptions this caller may own: the client's quota; the admin has none. */
+    int maxSubscriptions() {
+      return client == null ? Integer.MAX_VALUE : client.maxSubscriptions();
     }
 
     /** The owner recorded on the subscriptions this caller creates: the client name, or null. */
@@ -77,8 +92,8 @@ final class AccessPolicy {
     }
   }
 
-  /** A client: its name, the hash of its key (never the key), and its policy. */
-  record Client(String name, byte[] keyHash, List<TopicRule> topics) {
+  /** A client: its name, the hash of its key (never the key), its policy and its quota. */
+  record Client(String name, byte[] keyHash, List<TopicRule> topics, int maxSubscriptions) {
     boolean allows(String topic) {
       return topics.stream().anyMatch(r -> r.matches(topic));
     }
@@ -92,7 +107,8 @@ final class AccessPolicy {
 
     @Override
     public String toString() {
-      return "Client[" + name + ", topics=" + topics.stream().map(TopicRule::topic).toList() + "]";
+      return "Client[" + name + ", topics=" + topics.stream().map(TopicRule::topic).toList()
+          + ", maxSubscriptions=" + maxSubscriptions + "]";
     }
   }
 
@@ -152,7 +168,19 @@ final class AccessPolicy {
           problems.add(where + at + " must be an object");
           continue;
         }
-        unknown(c, Set.of("name", "api_key", "policy"), at + ".", where, problems);
+        unknown(c, Set.of("name", "api_key", "policy", "max_subscriptions"), at + ".", where, problems);
+        int maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS;
+        JsonNode quota = c.get("max_subscriptions");
+        if (quota != null && !quota.isNull()) {
+          if (quota.isIntegralNumber() && quota.canConvertToInt()
+              && quota.intValue() >= 0 && quota.intValue() <= MAX_MAX_SUBSCRIPTIONS) {
+            maxSubscriptions = quota.intValue();
+          } else {
+            problems.add(
+                where + at + ".max_subscriptions must be an integer between 0 and " + MAX_MAX_SUBSCRIPTIONS
+                    + ", was " + (quota.toString().length() > 40 ? quota.toString().substring(0, 40) + "…" : quota));
+          }
+        }
         String name = text(c, "name");
         if (name == null || !NAME.matcher(name).matches()) {
           problems.add(
@@ -219,7 +247,7 @@ final class AccessPolicy {
           }
         }
         if (name != null && keyHash != null) {
-          clients.add(new Client(name, keyHash, rules));
+          clients.add(new Client(name, keyHash, rules, maxSubscriptions));
         }
       }
     }

@@ -10,7 +10,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.webhookd.AdminState;
+import io.webhookd.OnlineState;
 import io.webhookd.ConflictException;
 import io.webhookd.Problem;
 import io.webhookd.Subscription;
@@ -21,6 +21,7 @@ import io.webhookd.SubscriptionStatus;
 import io.webhookd.ValidationException;
 import io.webhookd.Webhookd;
 import io.webhookd.WebhookdException;
+import io.webhookd.internal.LogText;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -54,6 +55,11 @@ import org.slf4j.MDC;
  * turned into {@code {"error", "details"}}; Javalin's own 404/405/413 and Jetty's protocol errors
  * (431 for huge headers, 400 for malformed request lines) get the same shape. Anything else is a
  * bug: it is logged with an error id and answered 500 with only that id.
+ *
+ * <p>Every request to {@code /1/…} needs a key, whatever its method ({@code HEAD}, {@code OPTIONS}
+ * and unknown ones too): a before-handler authenticates it before any route is matched. {@code
+ * /metrics} needs the metrics key when one is configured. Text from a request that reaches the log
+ * is escaped ({@link LogText}), so no input can forge a log line.
  *
  * <p>The same server serves the operator web page ({@link WebUi}) at {@code /ui/}, with {@code /}
  * redirecting there; those routes serve files, not the API, and are left out of {@link #ROUTES}.
@@ -94,6 +100,9 @@ final class RestApi {
   private final Supplier<String> scrape;
   private final String instanceId;
   private final int maxBodyBytes;
+  private final byte @Nullable [] metricsKeyHash;
+  /** One lock per client, so that two creates of one client cannot both pass its quota. */
+  private final Map<String, Object> quotaLocks = new java.util.concurrent.ConcurrentHashMap<>();
   private final byte[] openApi;
   private final WebUi ui = new WebUi();
   private final Javalin app;
@@ -112,8 +121,10 @@ final class RestApi {
       MeterRegistry registry,
       Supplier<String> scrape,
       String instanceId,
-      int maxBodyBytes) {
+      int maxBodyBytes,
+      @Nullable String metricsApiKey) {
     this.deliveries = deliveries;
+    this.metricsKeyHash = metricsApiKey == null ? null : ApiKeys.hash(metricsApiKey);
     this.policy = policy;
     this.health = health;
     this.registry = registry;
@@ -179,6 +190,8 @@ final class RestApi {
           ctx.header("X-Content-Type-Options", "nosniff");
         });
     routes.after(this::recordRequest);
+    // before any route is matched: HEAD, OPTIONS and methods no route has need a key too
+    routes.before("/1/*", this::authenticate);
 
     routes.post("/1/Subscription", this::create);
     routes.get("/1/Subscription", this::listSubscriptions);
@@ -232,15 +245,55 @@ final class RestApi {
       fullSecret = ApiKeys.newSigningSecret();
       spec = spec.toBuilder().signingSecret(fullSecret).build();
     }
-    Subscription s = deliveries.subscribe(spec, caller.owner());
+    Subscription s = caller.isAdmin() ? deliveries.subscribe(spec, null) : subscribeWithinQuota(caller, spec);
     MDC.put("subscription_id", s.id());
-    log.info("{} registered subscription {} ({}) on topics {}", caller, s.id(), s.spec().name(), s.spec().topics());
+    log.info("{} registered subscription {} ({}) on topics {}", caller, s.id(), LogText.escape(s.spec().name()), s.spec().topics());
     ObjectNode out = SubscriptionJson.toJson(s, true);
     // the one time the secret is shown in full: the caller needs it to verify signatures
     ((ObjectNode) out.path("destination").path("webhook")).put("signing_secret", fullSecret);
     ctx.header("Location", "/1/Subscription/" + s.id());
     ctx.header("ETag", etag(s));
     write(ctx, 201, out);
+  }
+
+  /**
+   * Registers a client's subscription unless the client owns its {@code max_subscriptions}
+   * already. Creates of one client are serialized on this server, so two at once cannot both
+   * pass; servers sharing a database check again after the create and undo theirs when another
+   * server's create took the last place (both may undo: the quota is never exceeded).
+   */
+  private Subscription subscribeWithinQuota(AccessPolicy.Caller caller, SubscriptionSpec spec) {
+    String owner = caller.owner();
+    int max = caller.maxSubscriptions();
+    Subscription s;
+    synchronized (quotaLocks.computeIfAbsent(owner, k -> new Object())) {
+      long owned = owned(owner);
+      if (owned >= max) {
+        throw overQuota(caller, owned);
+      }
+      s = deliveries.subscribe(spec, owner);
+    }
+    long owned = owned(owner);
+    if (owned > max) {
+      deliveries.unsubscribe(s.id());
+      throw overQuota(caller, owned - 1);
+    }
+    return s;
+  }
+
+  private long owned(String owner) {
+    return deliveries.list().stream().filter(x -> owner.equals(x.owner())).count();
+  }
+
+  private static ApiError overQuota(AccessPolicy.Caller caller, long owned) {
+    int max = caller.maxSubscriptions();
+    return new ApiError(
+        403,
+        "client " + caller.client().name() + " has reached its quota of " + max + " subscription"
+            + (max == 1 ? "" : "s") + " (max_subscriptions): delete one, or ask the admin to raise"
+            + " max_subscriptions in the clients file",
+        List.of(new Problem("max_subscriptions", "is " + max + ", and the client owns " + owned)),
+        Map.of());
   }
 
   private void listSubscriptions(Context ctx) {
@@ -319,12 +372,12 @@ final class RestApi {
   private void setAdmin(Context ctx) {
     requireAdmin(authenticate(ctx));
     byte[] body = jsonBody(ctx);
-    AdminState requested = SubscriptionJson.parseAdminState(body, Instant.now());
+    OnlineState requested = SubscriptionJson.parseAdminState(body, Instant.now());
     deliveries.setOnline(requested.online(), requested.offlineMessage());
     log.info(
         "admin took every webhook {}{}",
         requested.online() ? "online" : "offline",
-        requested.offlineMessage().isEmpty() ? "" : " (" + requested.offlineMessage() + ")");
+        requested.offlineMessage().isEmpty() ? "" : " (" + LogText.escape(requested.offlineMessage()) + ")");
     write(ctx, 200, SubscriptionJson.toJson(deliveries.adminStatus(), instanceId));
   }
 
@@ -343,6 +396,17 @@ final class RestApi {
   }
 
   private void metrics(Context ctx) {
+    if (metricsKeyHash != null) {
+      String header = ctx.header("Authorization");
+      Matcher m = header == null ? null : BEARER.matcher(header);
+      if (m == null || !m.matches() || !ApiKeys.matches(ApiKeys.hash(m.group(1)), metricsKeyHash)) {
+        throw new ApiError(
+            401,
+            "/metrics needs the metrics key (WEBHOOKD_METRICS_API_KEY): send Authorization: Bearer <key>",
+            List.of(new Problem("Authorization", header == null ? "is missing" : "is not the metrics key")),
+            Map.of("WWW-Authenticate", "Bearer realm=\"webhookd-metrics\""));
+      }
+    }
     ctx.status(200)
         .contentType("text/plain; version=0.0.4; charset=utf-8")
         .result(scrape.get());
@@ -352,6 +416,10 @@ final class RestApi {
   // Authentication, authorization, input
 
   private AccessPolicy.Caller authenticate(Context ctx) {
+    AccessPolicy.Caller known = ctx.attribute(CALLER);
+    if (known != null) {
+      return known;
+    }
     String header = ctx.header("Authorization");
     if (header == null || header.isBlank()) {
       throw new ApiError(
@@ -599,11 +667,9 @@ final class RestApi {
     return s.length() > 200 ? s.substring(0, 200) + "…" : s;
   }
 
-  /** Control characters replaced, so that no input can forge a log line or a header. */
+  /** Control characters escaped, so that no input can forge a log line or a header. */
   static String printable(String s) {
-    StringBuilder sb = new StringBuilder(s.length());
-    s.codePoints().forEach(c -> sb.appendCodePoint(Character.isISOControl(c) ? '?' : c));
-    return sb.toString();
+    return LogText.escape(s);
   }
 
   private static byte[] loadOpenApi() {

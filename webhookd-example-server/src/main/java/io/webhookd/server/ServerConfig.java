@@ -32,6 +32,7 @@ record ServerConfig(
     @Nullable String jdbcUser,
     @Nullable String jdbcPassword,
     @Nullable String adminApiKey,
+    @Nullable String metricsApiKey,
     @Nullable Path clientsFile,
     boolean allowPrivateDestinations,
     HttpClientKind httpClient,
@@ -72,7 +73,10 @@ record ServerConfig(
     v.put(
         "WEBHOOKD_ADMIN_API_KEY",
         new String[] {"unset", "admin key (16+ chars); unset generates one into <data dir>/admin-api-key"});
-    v.put("WEBHOOKD_CLIENTS_FILE", new String[] {"unset", "JSON file of client keys and their policies"});
+    v.put("WEBHOOKD_CLIENTS_FILE", new String[] {"unset", "JSON file of client keys, policies and quotas"});
+    v.put(
+        "WEBHOOKD_METRICS_API_KEY",
+        new String[] {"unset", "when set (16+ chars), /metrics needs it as Authorization: Bearer <key>; unset: /metrics is open"});
     v.put("WEBHOOKD_SMTP_HOST", new String[] {"unset", "SMTP server for alerts; unset logs alerts"});
     v.put("WEBHOOKD_SMTP_PORT", new String[] {"587 (465 with SSL)", "SMTP port"});
     v.put("WEBHOOKD_SMTP_USERNAME", new String[] {"unset", "SMTP user"});
@@ -184,6 +188,21 @@ record ServerConfig(
                 + " must be printable ASCII without spaces (it is sent in an HTTP header)");
       }
     }
+    String metricsKey = values.get("WEBHOOKD_METRICS_API_KEY");
+    if (metricsKey != null && metricsKey.isBlank()) {
+      metricsKey = null;
+    }
+    if (metricsKey != null) {
+      if (metricsKey.length() < MIN_ADMIN_KEY_LENGTH) {
+        problems.add(
+            origin.get("WEBHOOKD_METRICS_API_KEY") + " must be at least " + MIN_ADMIN_KEY_LENGTH
+                + " characters, was " + metricsKey.length());
+      } else if (!ApiKeys.isWellFormed(metricsKey)) {
+        problems.add(
+            origin.get("WEBHOOKD_METRICS_API_KEY")
+                + " must be printable ASCII without spaces (it is sent in an HTTP header)");
+      }
+    }
     Path clientsFile =
         values.containsKey("WEBHOOKD_CLIENTS_FILE")
             ? path(values, origin, "WEBHOOKD_CLIENTS_FILE", null, problems)
@@ -240,6 +259,7 @@ record ServerConfig(
         jdbcUser,
         jdbcPassword,
         adminKey,
+        metricsKey,
         clientsFile,
         allowPrivate,
         httpClient,
@@ -279,6 +299,8 @@ record ServerConfig(
         + (jdbcUrl == null ? "H2 under the data dir" : jdbcUrl.replaceAll("(?i)(password=)[^;&]*", "$1****"))
         + ", adminApiKey="
         + (adminApiKey == null ? "from the data dir" : "****")
+        + ", metricsApiKey="
+        + (metricsApiKey == null ? "none (/metrics is open)" : "****")
         + ", clientsFile="
         + clientsFile
         + ", allowPrivateDestinations="

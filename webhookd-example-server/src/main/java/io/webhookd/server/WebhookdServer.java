@@ -76,11 +76,7 @@ final class WebhookdServer implements AutoCloseable {
 
   private void startAll(ServerConfig config, PrintStream out, @Nullable WebhookDestination destination) {
     Path dataDir = config.dataDir().toAbsolutePath().normalize();
-    try {
-      Files.createDirectories(dataDir);
-    } catch (IOException e) {
-      throw new ConfigException("WEBHOOKD_DATA_DIR " + dataDir + " cannot be created: " + e.getMessage());
-    }
+    DataDir.prepare(dataDir);
     adminKey = AdminKey.load(config.adminApiKey(), dataDir);
     AccessPolicy policy = AccessPolicy.load(adminKey.key(), config.clientsFile());
     log.info(
@@ -168,7 +164,7 @@ final class WebhookdServer implements AutoCloseable {
           CompletableFuture<Boolean> db =
               CompletableFuture.supplyAsync(
                   () -> {
-                    store.adminState();
+                    store.onlineState();
                     return true;
                   },
                   checks);
@@ -185,8 +181,11 @@ final class WebhookdServer implements AutoCloseable {
             registry,
             registry::scrape,
             instanceId(dataDir),
-            config.maxBodyBytes());
+            config.maxBodyBytes(),
+            config.metricsApiKey());
     closeInOrder.add(0, api::stop);
+    // the H2 file, the broker's log and the key files exist now: owner-only, like the directory
+    DataDir.restrict(dataDir);
     port = api.start(config.httpHost(), config.httpPort());
     if (adminKey.generated()) {
       out.println(

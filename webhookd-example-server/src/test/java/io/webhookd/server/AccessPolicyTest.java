@@ -102,4 +102,39 @@ class AccessPolicyTest {
     assertThat(p.authenticate(ADMIN)).isPresent();
     assertThat(List.of(p.authenticate("anything-else-123456"))).allMatch(o -> o.isEmpty());
   }
+
+  @Test
+  @DisplayName("max_subscriptions: 100 by default, the entry's value when given, none for the admin; bad values are listed")
+  void quotas() {
+    AccessPolicy p =
+        parse(
+            """
+            {"clients": [
+              {"name": "a", "api_key": "a-key-0123456789abc", "policy": {"topics": [{"topic": "x"}]}},
+              {"name": "b", "api_key": "b-key-0123456789abc", "max_subscriptions": 0, "policy": {"topics": [{"topic": "x"}]}},
+              {"name": "c", "api_key": "c-key-0123456789abc", "max_subscriptions": 2500, "policy": {"topics": [{"topic": "x"}]}}]}
+            """);
+    assertThat(p.client("a").orElseThrow().maxSubscriptions()).isEqualTo(100);
+    assertThat(p.client("b").orElseThrow().maxSubscriptions()).isZero();
+    assertThat(p.client("c").orElseThrow().maxSubscriptions()).isEqualTo(2500);
+    assertThat(p.authenticate(ADMIN).orElseThrow().maxSubscriptions()).isEqualTo(Integer.MAX_VALUE);
+    assertThat(p.authenticate("c-key-0123456789abc").orElseThrow().maxSubscriptions()).isEqualTo(2500);
+
+    assertThatThrownBy(
+            () ->
+                parse(
+                    """
+                    {"clients": [
+                      {"name": "a", "api_key": "a-key-0123456789abc", "max_subscriptions": -1, "policy": {"topics": []}},
+                      {"name": "b", "api_key": "b-key-0123456789abc", "max_subscriptions": "10", "policy": {"topics": []}},
+                      {"name": "c", "api_key": "c-key-0123456789abc", "max_subscriptions": 1.5, "policy": {"topics": []}}]}
+                    """))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e -> assertThat(e.problems())
+                .containsExactly(
+                    "clients file clients.json: clients[0].max_subscriptions must be an integer between 0 and 100000, was -1",
+                    "clients file clients.json: clients[1].max_subscriptions must be an integer between 0 and 100000, was \"10\"",
+                    "clients file clients.json: clients[2].max_subscriptions must be an integer between 0 and 100000, was 1.5"));
+  }
 }

@@ -178,12 +178,78 @@ class DeliveryTest {
                 if (e.get("event").asText().equals("api_call")) {
                   codes.add(e.get("response_code").asInt());
                   assertThat(e.get("request").asText()).startsWith("POST ");
-                  assertThat(e.get("request_headers").toString()).contains("Authorization: Bearer ****");
+                  assertThat(e.get("request_headers").toString()).contains("Authorization: ****");
                 }
               }
               assertThat(codes).contains(503, 200);
               assertThat(a.body()).doesNotContain("receiver-secret").doesNotContain("url-secret-123");
               assertThat(a.json().get("status").asText()).isEqualTo("healthy");
             });
+  }
+
+  /** Requests as they arrived: the raw path with its query, and every header value in order. */
+  record RawRequest(String uri, Map<String, List<String>> headers) {}
+
+  /** A webhook endpoint that records the raw request line and headers (the test kit's keeps the path only). */
+  static final class RawReceiver implements AutoCloseable {
+    final com.sun.net.httpserver.HttpServer http;
+    final List<RawRequest> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    RawReceiver() throws java.io.IOException {
+      http = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+      http.createContext("/", exchange -> {
+        exchange.getRequestBody().readAllBytes();
+        Map<String, List<String>> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        exchange.getRequestHeaders().forEach((k, v) -> headers.put(k, List.copyOf(v)));
+        requests.add(new RawRequest(exchange.getRequestURI().getRawPath() + "?" + exchange.getRequestURI().getRawQuery(), headers));
+        exchange.sendResponseHeaders(200, -1);
+        exchange.close();
+      });
+      http.start();
+    }
+
+    String url(String pathAndQuery) {
+      return "http://127.0.0.1:" + http.getAddress().getPort() + pathAndQuery;
+    }
+
+    @Override
+    public void close() {
+      http.stop(0);
+    }
+  }
+
+  /** What the operator page's Pause and Resume buttons do: GET, change "active", PUT with If-Match. */
+  static void toggleLikeTheOperatorPage(String id, boolean activate) {
+    String path = "/1/Subscription/" + id;
+    Answer current = server.get(path, ServerKeys.ADMIN);
+    assertThat(current.status()).isEqualTo(200);
+    ObjectNode doc = (ObjectNode) current.json();
+    doc.put("active", activate ? "yes" : "no");
+    Answer put = server.call("PUT", path, ServerKeys.ADMIN, doc, "If-Match", current.header("ETag"));
+    assertThat(put.status()).as(put.toString()).isEqualTo(200);
+  }
+
+  @Test
+  @DisplayName("Pause then Resume as the operator page does them (GET, PUT of the masked document) keep every header value and the URL's secrets")
+  void pauseAndResumeKeepEverySecret() throws Exception {
+    String topic = newTopic("secrets-");
+    try (RawReceiver raw = new RawReceiver()) {
+      ObjectNode doc = Docs.subscription("secrets kept", raw.url("/hook/PATHSECRET?token=Q1&apikey=Q2"), topic);
+      ((ObjectNode) doc.at("/destination/webhook")).putArray("headers")
+          .add("X-Api-Key: FIRST").add("X-Api-Key: SECOND").add("Authorization: Bearer ONE").add("authorization: Basic TWO");
+      String id = create(ServerKeys.ADMIN, doc);
+      Answer shown = server.get("/1/Subscription/" + id, ServerKeys.ADMIN);
+      assertThat(shown.body()).doesNotContain("FIRST", "SECOND", "ONE", "TWO", "Q1", "Q2");
+
+      toggleLikeTheOperatorPage(id, false);
+      toggleLikeTheOperatorPage(id, true);
+      produce(topic, "{\"amount\":1}");
+
+      await().atMost(WAIT).until(() -> !raw.requests.isEmpty());
+      RawRequest r = raw.requests.get(0);
+      assertThat(r.uri()).isEqualTo("/hook/PATHSECRET?token=Q1&apikey=Q2");
+      assertThat(r.headers().get("X-Api-Key")).containsExactly("FIRST", "SECOND");
+      assertThat(r.headers().get("Authorization")).containsExactly("Bearer ONE", "Basic TWO");
+    }
   }
 }

@@ -15,6 +15,7 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -205,9 +206,28 @@ class HostileInputTest {
       mutate("url " + (u.length() > 40 ? u.substring(0, 40) + "…" : u), d -> webhook(d).put("url", u));
     }
     mutate("url number", d -> webhook(d).put("url", 80));
+    // from the hostile review (issue 13)
+    mutate("url port 99999", d -> webhook(d).put("url", "http://127.0.0.1:99999/x"));
+    mutate("url port 0", d -> webhook(d).put("url", "http://127.0.0.1:0/x"));
+    mutate("url masked query", d -> webhook(d).put("url", "http://127.0.0.1:9/x?token=****"));
+    mutate("url masked user info", d -> webhook(d).put("url", "http://****@127.0.0.1:9/x"));
+    mutate("url lone surrogate", d -> webhook(d).put("url", "http://127.0.0.1:9/\ud800"));
+    mutate("name lone surrogate", d -> d.put("name", "\ud800"));
+    mutate("name line separator", d -> d.put("name", "a\u2028b"));
+    for (String c : List.of("\u000b", "\u007f", "\u0085", "\u2028", "\u2029", "\udc00")) {
+      mutate("header value U+" + Integer.toHexString(c.charAt(0)), d -> webhook(d).putArray("headers").add("X-A: a" + c + "b"));
+    }
+    mutate("header masked without a stored one", d -> webhook(d).putArray("headers").add("X-Api-Key: ****"));
+    for (String r : List.of("1e-320", "0", "-1", "0.001", "10001", "1e400", "4.9e-324")) {
+      mutate("rate limit " + r, d -> ((ObjectNode) d.get("configuration")).putObject("rate_limit")
+          .put("max_requests_per_second", new java.math.BigDecimal(r.equals("1e400") ? "1e400" : r)));
+    }
+    mutate("filter lone surrogate", d -> source(d).putArray("jmes_filters").add("value.a == '\udbff'"));
+    mutate("alert email lone surrogate", d -> ((ObjectNode) d.get("configuration")).putObject("alerting")
+        .put("alert_channel", "email").putArray("alert_emails").add("a\ud800@example.com"));
     // admin document
     for (String s :
-        List.of("{}", "{\"status\":1}", "{\"status\":\"ONLINE\"}", "{\"status\":\"offline\",\"offline_message\":" + "\"" + "m".repeat(5000) + "\"}", "[]", "{\"status\":null}")) {
+        List.of("{}", "{\"status\":1}", "{\"status\":\"ONLINE\"}", "{\"status\":\"offline\",\"offline_message\":\"\\ud800\"}", "{\"status\":\"offline\",\"offline_message\":" + "\"" + "m".repeat(5000) + "\"}", "[]", "{\"status\":null}")) {
       CASES.add(
           new Case(
               "admin " + (s.length() > 40 ? s.substring(0, 40) : s),
@@ -264,6 +284,8 @@ class HostileInputTest {
     raw("bad chunk", "POST /1/Subscription HTTP/1.1\r\nHost: x\r\n" + auth() + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n");
     raw("request smuggling CL+TE", "POST /1/Subscription HTTP/1.1\r\nHost: x\r\n" + auth() + "Content-Type: application/json\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /metrics HTTP/1.1\r\n\r\n");
     raw("unknown method", "BREW /1/Subscription HTTP/1.1\r\nHost: x\r\n" + auth() + "\r\n");
+    raw("HEAD without a key", "HEAD /1/Subscription HTTP/1.1\r\nHost: x\r\n\r\n");
+    raw("OPTIONS without a key", "OPTIONS /1/Subscription HTTP/1.1\r\nHost: x\r\n\r\n");
     raw("TRACE", "TRACE /1/Subscription HTTP/1.1\r\nHost: x\r\n" + auth() + "\r\n");
     raw("OPTIONS", "OPTIONS /1/Subscription HTTP/1.1\r\nHost: x\r\n" + auth() + "\r\n");
     raw("HTTP/0.9", "GET /1/Subscription\r\n\r\n");
@@ -324,5 +346,144 @@ class HostileInputTest {
     // and the server is still well
     assertThat(server.get("/health", null).status()).isEqualTo(200);
     assertThat(server.get("/1/Subscription/" + validId, ServerKeys.ADMIN).status()).isEqualTo(200);
+  }
+
+  // -----------------------------------------------------------------------------------------
+  // The hostile review's findings (issue 13), each with the answer it must get
+
+  static String problems(Answer a) {
+    return a.json().get("details").toString();
+  }
+
+  @Test
+  @DisplayName("a port outside 1..65535 is a 400 naming the field, the rule and the port")
+  void portOutOfRangeIsRefused() {
+    for (String port : List.of("99999", "0", "70000")) {
+      ObjectNode d = doc();
+      webhook(d).put("url", "http://127.0.0.1:" + port + "/x");
+      Answer a = server.post("/1/Subscription", ServerKeys.ADMIN, d);
+      assertThat(a.status()).as(a.toString()).isEqualTo(400);
+      assertThat(a.json().at("/details/0/field").asText()).isEqualTo("destination.webhook.url");
+      assertThat(a.json().at("/details/0/message").asText()).contains("between 1 and 65535, was " + port);
+    }
+  }
+
+  @Test
+  @DisplayName("a rate limit outside 0.01..10000 per second (1e-320, 0, negative, too large) is a 400 with field, range and value")
+  void rateLimitOutOfRangeIsRefused() {
+    for (String rate : List.of("1e-320", "0", "-2", "0.001", "10001", "1e400")) {
+      String body = doc().toString().replace("\"configuration\":{", "\"configuration\":{\"rate_limit\":{\"max_requests_per_second\":" + rate + "},");
+      Answer a = server.post("/1/Subscription", ServerKeys.ADMIN, body);
+      assertThat(a.status()).as(rate + ": " + a).isEqualTo(400);
+      assertThat(a.json().at("/details/0/field").asText()).isEqualTo("configuration.rate_limit.max_requests_per_second");
+      assertThat(a.json().at("/details/0/message").asText()).contains("between 0.01 and 10000").contains("was ");
+    }
+  }
+
+  @Test
+  @DisplayName("a lone surrogate in a name, and control characters in a header value, are 400s naming field and position")
+  void loneSurrogatesAndControlCharactersAreRefused() {
+    Answer name = server.post("/1/Subscription", ServerKeys.ADMIN, doc().toString().replace("\"name\":\"hostile\"", "\"name\":\"x\\ud800\""));
+    assertThat(name.status()).as(name.toString()).isEqualTo(400);
+    assertThat(name.json().at("/details/0/field").asText()).isEqualTo("name");
+    assertThat(name.json().at("/details/0/message").asText()).isEqualTo("must not contain a lone surrogate U+D800 at position 2");
+    for (String c : List.of("\u000b", "\u007f", "\u0085", "\u2028")) {
+      ObjectNode d = doc();
+      webhook(d).putArray("headers").add("X-Ok: fine").add("X-A: ab" + c + "SECRETVALUE");
+      Answer a = server.post("/1/Subscription", ServerKeys.ADMIN, d);
+      assertThat(a.status()).as(a.toString()).isEqualTo(400);
+      assertThat(a.json().at("/details/0/field").asText()).isEqualTo("destination.webhook.headers[1]");
+      assertThat(a.json().at("/details/0/message").asText())
+          .contains(String.format("U+%04X at position 3", (int) c.charAt(0)))
+          .doesNotContain("SECRETVALUE");
+    }
+  }
+
+  @Test
+  @DisplayName("the URL's user info and query values are masked in POST, GET, list, Status and error answers")
+  void urlSecretsAreMaskedEverywhere() {
+    String url = "http://127.0.0.1:9/p/PATHSECRET?token=Q1SECRET&apikey=Q2SECRET";
+    ObjectNode d = doc();
+    webhook(d).put("url", url);
+    webhook(d).putArray("headers").add("X-Webhook-Pass: HEADERSECRET1").add("Authorization2: SECRET2 tail");
+    Answer created = server.post("/1/Subscription", ServerKeys.ADMIN, d);
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    String id = created.json().get("id").asText();
+    String path = "/1/Subscription/" + id;
+    List<Answer> answers = new ArrayList<>(List.of(
+        created,
+        server.get(path, ServerKeys.ADMIN),
+        server.get("/1/Subscription", ServerKeys.ADMIN),
+        server.get(path + "/Status", ServerKeys.ADMIN)));
+    // errors: a bad document carrying the URL, and a masked URL moved to another host
+    ObjectNode bad = doc();
+    webhook(bad).put("url", "ftp://user:PASSW0RD@127.0.0.1/x?token=Q1SECRET");
+    answers.add(server.post("/1/Subscription", ServerKeys.ADMIN, bad));
+    ObjectNode moved = (ObjectNode) server.get(path, ServerKeys.ADMIN).json();
+    webhook(moved).put("url", "http://evil.example.com/p/PATHSECRET?token=****&apikey=****");
+    Answer refused = server.call("PUT", path, ServerKeys.ADMIN, moved);
+    assertThat(refused.status()).as(refused.toString()).isEqualTo(400);
+    assertThat(problems(refused)).contains("cannot be mapped back");
+    answers.add(refused);
+    for (Answer a : answers) {
+      assertThat(a.body())
+          .as(a.toString())
+          .doesNotContain("Q1SECRET")
+          .doesNotContain("Q2SECRET")
+          .doesNotContain("PASSW0RD")
+          .doesNotContain("HEADERSECRET1")
+          .doesNotContain("SECRET2");
+    }
+    assertThat(server.get(path, ServerKeys.ADMIN).json().at("/destination/webhook/url").asText())
+        .isEqualTo("http://127.0.0.1:9/p/PATHSECRET?token=****&apikey=****");
+    assertThat(server.get(path, ServerKeys.ADMIN).json().at("/destination/webhook/headers").toString())
+        .contains("X-Webhook-Pass: ****").contains("Authorization2: ****");
+    assertThat(server.get(path + "/Status", ServerKeys.ADMIN).json().get("payload_url").asText())
+        .isEqualTo("http://127.0.0.1:9/p/PATHSECRET?token=****&apikey=****");
+    server.call("DELETE", path, ServerKeys.ADMIN, null);
+  }
+
+  @Test
+  @DisplayName("a PUT of a masked header that cannot be mapped back is a 400, never another header's value")
+  void unmappableMaskedHeaderIsRefused() {
+    ObjectNode d = doc();
+    webhook(d).putArray("headers").add("X-Api-Key: FIRST").add("Authorization: Bearer ONE");
+    Answer created = server.post("/1/Subscription", ServerKeys.ADMIN, d);
+    String path = "/1/Subscription/" + created.json().get("id").asText();
+    ObjectNode swapped = (ObjectNode) server.get(path, ServerKeys.ADMIN).json();
+    webhook(swapped).putArray("headers").add("Authorization: ****").add("X-Api-Key: ****");
+    Answer a = server.call("PUT", path, ServerKeys.ADMIN, swapped);
+    assertThat(a.status()).as(a.toString()).isEqualTo(400);
+    assertThat(a.json().at("/details/0/field").asText()).isEqualTo("destination.webhook.headers[0]");
+    assertThat(a.json().at("/details/0/message").asText()).contains("cannot be mapped back").contains("position 0");
+    assertThat(a.body()).doesNotContain("FIRST").doesNotContain("ONE");
+    server.call("DELETE", path, ServerKeys.ADMIN, null);
+  }
+
+  @Test
+  @DisplayName("an api_call that got no response has the seed's shape: an int response_code (0) and the error as response_body")
+  void connectionErrorHasTheSeedShape() {
+    // validId's webhook is 127.0.0.1:9 (discard, closed): every attempt is a connection error
+    String topic = "hostile-shape-" + UUID.randomUUID();
+    ObjectNode d = Docs.subscription("shape", "http://127.0.0.1:9/x", topic);
+    Answer created = server.post("/1/Subscription", ServerKeys.ADMIN, d);
+    String id = created.json().get("id").asText();
+    KafkaExtension.shared(1).produce(topic, List.of(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, "k", "{}".getBytes(StandardCharsets.UTF_8))));
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(60))
+        .untilAsserted(() -> {
+          Answer st = server.get("/1/Subscription/" + id + "/Status", ServerKeys.ADMIN);
+          com.fasterxml.jackson.databind.JsonNode call = null;
+          for (com.fasterxml.jackson.databind.JsonNode e : st.json().get("recent_activity")) {
+            if (e.get("event").asText().equals("api_call")) {
+              call = e;
+            }
+          }
+          assertThat(call).as(st.toString()).isNotNull();
+          assertThat(call.get("response_code").isInt()).as(call.toString()).isTrue();
+          assertThat(call.get("response_code").asInt()).isZero();
+          assertThat(call.get("response_body").asText()).isNotBlank();
+        });
+    server.call("DELETE", "/1/Subscription/" + id, ServerKeys.ADMIN, null);
   }
 }

@@ -147,6 +147,45 @@ class MainProcessTest {
   }
 
   @Test
+  @DisplayName("the data dir is rwx------ and every file the server wrote in it rw-------; no input forges a log line")
+  void keepsItsDataPrivateAndItsLogLinesWhole() throws Exception {
+    Running r = start();
+    try {
+      String port = r.awaitLine(API);
+      Path data = dir.resolve("data");
+      String key = Files.readString(data.resolve("admin-api-key")).trim();
+      assertThat(mode(data)).isEqualTo("rwx------");
+      List<Path> written;
+      try (var walk = Files.walk(data)) {
+        written = walk.filter(p -> !p.equals(data)).toList();
+      }
+      // the H2 file, the key files, the instance id and the embedded broker's log
+      assertThat(written).extracting(p -> data.relativize(p).toString())
+          .contains("webhookd.mv.db", "webhookd.key", "admin-api-key", "instance-id", "kafka");
+      for (Path p : written) {
+        if (Files.exists(p)) { // the broker may delete or roll a file meanwhile
+          assertThat(mode(p)).as(p.toString()).isEqualTo(Files.isDirectory(p) ? "rwx------" : "rw-------");
+        }
+      }
+
+      String forged = "line1\nFORGED ERROR io.webhookd.server.RestApi - all keys rotated\u2028SECOND";
+      HttpResponse<String> off = http("POST", port, "/1/EventNotificationAdmin", key,
+          "{\"status\":\"offline\",\"offline_message\":" + TestServer.JSON.writeValueAsString(forged) + "}");
+      assertThat(off.statusCode()).as(off.body()).isEqualTo(200);
+      r.awaitLine(Pattern.compile("(admin took every webhook offline.*)"));
+      assertThat(r.lines()).noneMatch(l -> l.startsWith("FORGED") || l.startsWith("SECOND"));
+      assertThat(r.lines()).anyMatch(l -> l.contains("(line1\\nFORGED ERROR") && l.contains("\\u2028SECOND)"));
+    } finally {
+      sigterm(r.process());
+    }
+    assertThat(r.awaitExit()).isZero();
+  }
+
+  static String mode(Path p) throws IOException {
+    return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+  }
+
+  @Test
   @DisplayName("a bad configuration exits 2 listing every problem")
   void badConfigurationExits2() throws Exception {
     Running r = start("--http-port", "x", "--log-format", "yaml", "--no-such-flag=1");

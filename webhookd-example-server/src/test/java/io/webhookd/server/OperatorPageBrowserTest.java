@@ -84,6 +84,7 @@ class OperatorPageBrowserTest {
   static String unhealthyId;
   static String inactiveId;
   static String pausableId;
+  static String auditTopic;
   static String hostileId;
   static String billingId;
   static String shippingId;
@@ -105,7 +106,12 @@ class OperatorPageBrowserTest {
     ((ObjectNode) flaky.at("/configuration/retry")).put("initial_delay_ms", 100).put("max_delay_ms", 1000);
     unhealthyId = create(ServerKeys.ADMIN, flaky);
     inactiveId = create(ServerKeys.ADMIN, doc("archive (paused)", ok.url().toString(), orders).put("active", "no"));
-    pausableId = create(ServerKeys.ADMIN, doc("audit feed", ok.url().toString(), topic("audit-")));
+    auditTopic = topic("audit-");
+    // two headers of one name each: Pause and Resume PUT the masked document back (issue 13)
+    ObjectNode audit = doc("audit feed", ok.url("/audit") + "?token=audit-url-secret", auditTopic);
+    ((ObjectNode) audit.at("/destination/webhook")).putArray("headers")
+        .add("X-Api-Key: FIRST").add("X-Api-Key: SECOND").add("Authorization: Bearer ONE").add("authorization: Basic TWO");
+    pausableId = create(ServerKeys.ADMIN, audit);
     billingId = create(RestApiTest.BILLING, doc("billing orders", ok.url().toString(), orders));
     hostileId = create(RestApiTest.BILLING, doc(HOSTILE, ok.url().toString(), orders));
     shippingId = create(RestApiTest.SHIPPING, doc("shipping labels", ok.url().toString(), shipments));
@@ -208,7 +214,7 @@ class OperatorPageBrowserTest {
     assertThat(browser.findElements(By.cssSelector("#chart-counts svg rect.bar-failed"))).isNotEmpty();
     assertThat(browser.findElement(By.id("chart-latency")).getText()).contains("Delivery latency");
     assertThat(browser.findElement(By.id("configuration")).getText())
-        .contains("Authorization: Bearer ****")
+        .contains("Authorization: ****")
         .contains("whsec_****")
         .contains(unhealthyId);
     fullPageScreenshot("subscription.png");
@@ -264,7 +270,7 @@ class OperatorPageBrowserTest {
 
   @Test
   @Order(4)
-  @DisplayName("pause and resume from the subscription's page change its active flag in the API")
+  @DisplayName("pause and resume from the subscription's page change its active flag in the API, and keep every secret")
   void pauseAndResume() {
     signIn(ServerKeys.ADMIN);
     browser.get(server.base + "/ui/#/subscriptions/" + pausableId);
@@ -276,6 +282,14 @@ class OperatorPageBrowserTest {
     browser.findElement(By.id("toggle-active")).click();
     await().atMost(WAIT).until(() -> active(pausableId).equals("yes"));
     waitFor(d -> browser.findElement(By.id("toggle-active")).getText().equals("Pause deliveries"));
+
+    // the page sent back masked values: each maps back to its own header, none to the first
+    produce(auditTopic, "{\"amount\":1}");
+    await().atMost(WAIT).until(() -> ok.requests().stream().anyMatch(r -> r.path().equals("/audit")));
+    var request = ok.requests().stream().filter(r -> r.path().equals("/audit")).findFirst().orElseThrow();
+    assertThat(request.headers().get("x-api-key")).containsExactly("FIRST", "SECOND");
+    assertThat(request.headers().get("authorization")).containsExactly("Bearer ONE", "Basic TWO");
+    assertThat(text()).doesNotContain("audit-url-secret").doesNotContain("SECOND");
   }
 
   @Test

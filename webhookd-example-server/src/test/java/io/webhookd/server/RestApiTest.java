@@ -28,6 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
 class RestApiTest {
   static final String BILLING = "billing-key-0123456789";
   static final String SHIPPING = "shipping-key-0123456789";
+  /** A client with a quota of 2 subscriptions. */
+  static final String TINY = "tiny-key-0123456789";
+  /** A client with a quota of 3 subscriptions, for concurrent creates. */
+  static final String CROWD = "crowd-key-0123456789";
 
   @TempDir static Path dir;
   static KafkaCluster kafka;
@@ -62,10 +66,14 @@ class RestApiTest {
           {"name": "billing", "api_key": "%s",
            "policy": {"topics": [{"topic": "orders-*", "filter": "value.region == 'eu'"}, {"topic": "invoices.*"}]}},
           {"name": "shipping", "api_key": "%s",
-           "policy": {"topics": [{"topic": "shipments-*"}]}}
+           "policy": {"topics": [{"topic": "shipments-*"}]}},
+          {"name": "tiny", "api_key": "%s", "max_subscriptions": 2,
+           "policy": {"topics": [{"topic": "tiny-*"}]}},
+          {"name": "crowd", "api_key": "%s", "max_subscriptions": 3,
+           "policy": {"topics": [{"topic": "crowd-*"}]}}
         ]}
         """
-            .formatted(BILLING, SHIPPING));
+            .formatted(BILLING, SHIPPING, TINY, CROWD));
     return f;
   }
 
@@ -95,9 +103,10 @@ class RestApiTest {
     assertThat(s.at("/destination/kind").asText()).isEqualTo("webhook");
     assertThat(s.at("/destination/webhook/url").asText()).isEqualTo(hook);
     assertThat(s.at("/destination/webhook/headers").toString())
-        .contains("Authorization: Bearer ****")
-        .contains("X-Team: billing")
-        .doesNotContain("receiver-secret");
+        .contains("Authorization: ****")
+        .contains("X-Team: ****")
+        .doesNotContain("receiver-secret")
+        .doesNotContain("billing\"");
     String secret = s.at("/destination/webhook/signing_secret").asText();
     assertThat(secret).startsWith("whsec_").hasSizeGreaterThan(20);
     assertThat(s.at("/source/0/jmes_filters").isArray()).isTrue();
@@ -125,7 +134,7 @@ class RestApiTest {
     assertThat(put.json().get("version").asLong()).isEqualTo(2);
     assertThat(put.header("ETag")).isEqualTo("\"2\"");
     // masked secrets sent back as read keep their values
-    assertThat(put.json().at("/destination/webhook/headers").toString()).contains("Authorization: Bearer ****");
+    assertThat(put.json().at("/destination/webhook/headers").toString()).contains("Authorization: ****");
 
     Answer stale = server.call("PUT", path, ServerKeys.ADMIN, changed, "If-Match", "\"1\"");
     assertThat(stale.status()).isEqualTo(412);
@@ -246,6 +255,68 @@ class RestApiTest {
       assertThat(basic.status()).isEqualTo(401);
     }
     assertThat(server.get("/1/EventNotificationAdmin", ServerKeys.ADMIN).status()).isEqualTo(200);
+  }
+
+  @Test
+  @DisplayName("every method on /1/... needs a key: HEAD, OPTIONS and methods no route has answer 401 without one")
+  void everyMethodNeedsAKey() {
+    String id = create(ServerKeys.ADMIN, Docs.subscription("head", hook, topic("head-"))).get("id").asText();
+    for (String path : List.of("/1/Subscription", "/1/Subscription/" + id, "/1/Subscription/" + id + "/Status",
+        "/1/EventNotificationAdmin", "/1/Nothing")) {
+      for (String method : List.of("HEAD", "OPTIONS", "PATCH", "GET")) {
+        Answer a = server.call(method, path, null, null);
+        assertThat(a.status()).as(method + " " + path).isEqualTo(401);
+        assertThat(a.header("WWW-Authenticate")).as(method + " " + path).startsWith("Bearer");
+      }
+    }
+    // with the key, HEAD is what GET is without a body
+    assertThat(server.call("HEAD", "/1/Subscription/" + id, ServerKeys.ADMIN, null).status()).isEqualTo(200);
+  }
+
+  @Test
+  @DisplayName("a client may own max_subscriptions subscriptions; one more is a 403 naming the quota")
+  void quotaOfSubscriptions() {
+    String first = create(TINY, Docs.subscription("t1", hook, topic("tiny-"))).get("id").asText();
+    create(TINY, Docs.subscription("t2", hook, topic("tiny-")));
+    // the admin's and other clients' subscriptions do not count
+    create(ServerKeys.ADMIN, Docs.subscription("a", hook, topic("tiny-")));
+
+    Answer third = server.post("/1/Subscription", TINY, Docs.subscription("t3", hook, topic("tiny-")));
+    assertThat(third.status()).as(third.toString()).isEqualTo(403);
+    assertThat(third.json().get("error").asText()).contains("quota of 2 subscriptions").contains("max_subscriptions");
+    assertThat(third.json().at("/details/0/field").asText()).isEqualTo("max_subscriptions");
+    assertThat(ids(server.get("/1/Subscription", TINY))).hasSize(2);
+
+    assertThat(server.call("DELETE", "/1/Subscription/" + first, TINY, null).status()).isEqualTo(204);
+    assertThat(server.post("/1/Subscription", TINY, Docs.subscription("t3", hook, topic("tiny-"))).status()).isEqualTo(201);
+  }
+
+  @Test
+  @DisplayName("concurrent creates of one client never pass its quota")
+  void quotaHoldsUnderConcurrentCreates() throws Exception {
+    int attempts = 8;
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(attempts);
+    try {
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      List<java.util.concurrent.Future<Integer>> answers = new ArrayList<>();
+      for (int i = 0; i < attempts; i++) {
+        ObjectNode doc = Docs.subscription("c" + i, hook, topic("crowd-"));
+        answers.add(pool.submit(() -> {
+          go.await();
+          return server.post("/1/Subscription", CROWD, doc).status();
+        }));
+      }
+      go.countDown();
+      List<Integer> statuses = new ArrayList<>();
+      for (var f : answers) {
+        statuses.add(f.get(60, java.util.concurrent.TimeUnit.SECONDS));
+      }
+      assertThat(statuses).filteredOn(st -> st == 201).hasSize(3);
+      assertThat(statuses).filteredOn(st -> st == 403).hasSize(attempts - 3);
+      assertThat(ids(server.get("/1/Subscription", CROWD))).hasSize(3);
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test

@@ -110,4 +110,58 @@ class ServerConfigTest {
     assertThat(second.toString()).doesNotContain(first.key());
     assertThat(AdminKey.load("from-the-environment-123", dir).key()).isEqualTo("from-the-environment-123");
   }
+
+  @Test
+  @DisplayName("WEBHOOKD_METRICS_API_KEY: unset by default; a short or malformed one is refused without being echoed; toString masks it")
+  void metricsKey() {
+    assertThat(ServerConfig.from(Map.of(), List.of()).metricsApiKey()).isNull();
+    assertThat(ServerConfig.from(Map.of("WEBHOOKD_METRICS_API_KEY", "prometheus-scrape-key"), List.of()).metricsApiKey())
+        .isEqualTo("prometheus-scrape-key");
+    assertThat(ServerConfig.from(Map.of(), List.of("--metrics-api-key", "prometheus-scrape-key")).toString())
+        .doesNotContain("prometheus-scrape-key");
+    assertThatThrownBy(() -> ServerConfig.from(Map.of("WEBHOOKD_METRICS_API_KEY", "scrape-me"), List.of()))
+        .isInstanceOfSatisfying(
+            ConfigException.class,
+            e -> assertThat(e.getMessage())
+                .contains("WEBHOOKD_METRICS_API_KEY must be at least 16 characters, was 9")
+                .doesNotContain("scrape-me"));
+    assertThatThrownBy(() -> ServerConfig.from(Map.of("WEBHOOKD_METRICS_API_KEY", "has spaces in it, 20+"), List.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("printable ASCII");
+  }
+
+  @Test
+  @DisplayName("the data dir is created rwx------ and webhookd's files in it are made rw-------; another's files are left alone")
+  void dataDirIsOwnerOnly() throws Exception {
+    Path data = dir.resolve("data");
+    DataDir.prepare(data);
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data))).isEqualTo("rwx------");
+    // what H2 and Kafka create follows the umask: typically rw-r--r--
+    Path db = Files.writeString(data.resolve("webhookd.mv.db"), "h2");
+    Path segment = Files.createDirectories(data.resolve("kafka").resolve("orders-0")).resolve("00000.log");
+    Files.writeString(segment, "log");
+    Path notOurs = Files.writeString(data.resolve("notes.txt"), "mine");
+    for (Path p : List.of(db, segment, notOurs)) {
+      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
+    }
+    Files.setPosixFilePermissions(data.resolve("kafka"), PosixFilePermissions.fromString("rwxr-xr-x"));
+
+    DataDir.restrict(data);
+
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(db))).isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(segment))).isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("kafka")))).isEqualTo("rwx------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(notOurs))).isEqualTo("rw-r--r--");
+
+    // an existing data dir of an older version (rwxr-xr-x) holding only webhookd's files is tightened
+    Path old = Files.createDirectories(dir.resolve("old"));
+    Files.writeString(old.resolve("webhookd.key"), "k");
+    Files.setPosixFilePermissions(old, PosixFilePermissions.fromString("rwxr-xr-x"));
+    DataDir.prepare(old);
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(old))).isEqualTo("rwx------");
+    // one that holds other files is not (it is reported instead)
+    Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwxr-xr-x"));
+    DataDir.prepare(data);
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data))).isEqualTo("rwxr-xr-x");
+  }
 }

@@ -81,9 +81,10 @@ import org.jspecify.annotations.Nullable;
  *
  * Unless {@link Builder#allowPrivateDestinations(boolean)} is true, a destination whose host
  * resolves to a loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7), link-local
- * (169.254/16 incl. cloud metadata, fe80::/10), unspecified, multicast, CGNAT (100.64/10) or
- * otherwise reserved address, or an IPv6 form embedding such an IPv4 address, is refused before
- * any connection is made. A name with several addresses is refused when any of them is forbidden.
+ * (169.254/16 incl. cloud metadata, fe80::/10), unspecified, multicast, CGNAT (100.64/10),
+ * local-use NAT64 (64:ff9b:1::/48) or otherwise reserved address, or an IPv6 form embedding such an
+ * IPv4 address, is refused before any connection is made. The refusal says that the host "resolves
+ * to a private or loopback address", never which address: the message reaches API clients. A name with several addresses is refused when any of them is forbidden.
  * The check applies to the address actually connected to:
  *
  * <ul>

@@ -9,7 +9,7 @@ import static org.awaitility.Awaitility.await;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.GreenMailUtil;
 import com.icegreen.greenmail.util.ServerSetup;
-import io.webhookd.HealthSnapshot;
+import io.webhookd.HealthDetails;
 import io.webhookd.Subscription;
 import io.webhookd.SubscriptionSpec;
 import io.webhookd.Webhookd;
@@ -112,7 +112,7 @@ class AlertingTest {
       assertThat(recipients(recovered.get(0))).containsExactly("billing-team@example.com", "ops@example.com");
       assertThat(GreenMailUtil.getBody(recovered.get(0))).contains(s.id()).doesNotContain("very-secret");
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-        HealthSnapshot h = engine.status(s.id()).orElseThrow().details();
+        HealthDetails h = engine.status(s.id()).orElseThrow().details();
         assertThat(h.lastAlert()).startsWith("recovered").endsWith("sent");
         assertThat(h.lastAlertSent()).isTrue();
       });
@@ -155,7 +155,7 @@ class AlertingTest {
       engine.subscribe(spec(fine).name("healthy-one").build());
       kafka.produce(broken, jsonMessages(broken, 0, 3));
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-        HealthSnapshot h = engine.status(s.id()).orElseThrow().details();
+        HealthDetails h = engine.status(s.id()).orElseThrow().details();
         assertThat(h.lastAlert()).contains("not sent yet");
         assertThat(h.lastAlertSent()).isFalse();
       });

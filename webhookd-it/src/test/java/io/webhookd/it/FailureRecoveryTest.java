@@ -20,7 +20,6 @@ import io.webhookd.spi.SubscriptionStore;
 import io.webhookd.testkit.KafkaCluster;
 import io.webhookd.testkit.WebhookReceiver;
 import io.webhookd.testkit.WebhookReceiver.Response;
-import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -162,15 +161,14 @@ class FailureRecoveryTest extends ReceiverTestBase {
     // fast at first, then slow, so that the engine stops long before the stream's end
     receiver.respondWith((n, req) -> Response.ok().withDelay(Duration.ofMillis(n <= 10 ? 20 : 200)));
     kafka.produce(t, jsonMessages(t, 0, 3000));
-    Webhookd first = engine(kafka).store(store).build();
-    first.subscribe(spec(t).maxBatchSize(50).build());
+    // the engine below the public builder: only the internal Engine can be abandoned as a dead process
+    Engine first = Engines.on(kafka).store(store).requestTimeout(Duration.ofSeconds(5)).shutdownTimeout(Duration.ofSeconds(10)).start();
+    first.subscribe(spec(t).maxBatchSize(50).build(), null);
     await().atMost(Duration.ofSeconds(30)).until(() -> receiver.uniqueDeliveredIds().size() > 500);
     if (how.equals("closed")) {
       first.close();
     } else {
-      Field f = Webhookd.class.getDeclaredField("engine");
-      f.setAccessible(true);
-      ((Engine) f.get(first)).abandonForTesting();
+      first.abandonForTesting();
     }
     int deliveredByFirst = receiver.uniqueDeliveredIds().size();
     assertThat(deliveredByFirst).isLessThan(3000);

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
  * What every {@link Batcher} must do: the clauses of the interface's Javadoc, and the ones the
  * engine relies on to neither send empty batches nor let messages wait for ever. A batcher's test
  * extends this class and supplies {@link #createBatcher()}. The clauses probe the batcher over a
- * grid of queue lengths (0 to three times its maximum) and waits (0 to an hour); no clock is
- * involved.
+ * grid of queue lengths (0 to three times its maximum), their sizes in bytes (100 bytes to 10 KB a
+ * message, and past {@code maxBatchBytes}) and waits (0 to an hour); no clock is involved.
  *
  * <pre>{@code
  * class SizeOrAgeBatcherTest extends BatcherContract {
@@ -46,18 +46,24 @@ public abstract class BatcherContract {
     return List.of(1, 2, Math.max(1, max / 2), Math.max(1, max - 1), max, max + 1, 2 * max, 3 * max);
   }
 
+  /** Sizes in bytes probed for {@code waiting} messages: 100 bytes and 10 KB each, and just past {@code maxBatchBytes}. */
+  private List<Long> byteSizes(int waiting) {
+    return List.of(100L * waiting, 10_000L * waiting, batcher.maxBatchBytes() + 1);
+  }
+
   @Test
-  @DisplayName("maxBatchSize is at least 1")
+  @DisplayName("maxBatchSize and maxBatchBytes are at least 1")
   void maxBatchSizeIsPositive() {
     assertThat(batcher.maxBatchSize()).isPositive();
+    assertThat(batcher.maxBatchBytes()).isPositive();
   }
 
   @Test
   @DisplayName("with nothing waiting it asks for no batch, and says it never will (nanosUntilDue is positive)")
   void nothingWaitingMeansNoBatch() {
     for (long wait : waits()) {
-      assertThat(batcher.batchSize(0, wait)).as("batchSize(0, %s)", wait).isZero();
-      assertThat(batcher.nanosUntilDue(0, wait)).as("nanosUntilDue(0, %s)", wait).isPositive();
+      assertThat(batcher.batchSize(0, 0, wait)).as("batchSize(0, 0, %s)", wait).isZero();
+      assertThat(batcher.nanosUntilDue(0, 0, wait)).as("nanosUntilDue(0, 0, %s)", wait).isPositive();
     }
   }
 
@@ -65,9 +71,11 @@ public abstract class BatcherContract {
   @DisplayName("a batch is never larger than maxBatchSize nor than what is waiting, and never negative")
   void batchSizeWithinBounds() {
     for (int waiting : queueLengths()) {
-      for (long wait : waits()) {
-        int size = batcher.batchSize(waiting, wait);
-        assertThat(size).as("batchSize(%s, %s)", waiting, wait).isBetween(0, Math.min(waiting, batcher.maxBatchSize()));
+      for (long bytes : byteSizes(waiting)) {
+        for (long wait : waits()) {
+          int size = batcher.batchSize(waiting, bytes, wait);
+          assertThat(size).as("batchSize(%s, %s, %s)", waiting, bytes, wait).isBetween(0, Math.min(waiting, batcher.maxBatchSize()));
+        }
       }
     }
   }
@@ -76,11 +84,14 @@ public abstract class BatcherContract {
   @DisplayName("nanosUntilDue is 0 exactly when batchSize asks for a batch, and never negative")
   void nanosUntilDueAgreesWithBatchSize() {
     for (int waiting : queueLengths()) {
-      for (long wait : waits()) {
-        long due = batcher.nanosUntilDue(waiting, wait);
-        assertThat(due).as("nanosUntilDue(%s, %s)", waiting, wait).isNotNegative();
-        assertThat(due == 0).as("nanosUntilDue(%s, %s) == 0 while batchSize is %s", waiting, wait, batcher.batchSize(waiting, wait))
-            .isEqualTo(batcher.batchSize(waiting, wait) > 0);
+      for (long bytes : byteSizes(waiting)) {
+        for (long wait : waits()) {
+          long due = batcher.nanosUntilDue(waiting, bytes, wait);
+          int size = batcher.batchSize(waiting, bytes, wait);
+          assertThat(due).as("nanosUntilDue(%s, %s, %s)", waiting, bytes, wait).isNotNegative();
+          assertThat(due == 0).as("nanosUntilDue(%s, %s, %s) == 0 while batchSize is %s", waiting, bytes, wait, size)
+              .isEqualTo(size > 0);
+        }
       }
     }
   }
@@ -89,12 +100,14 @@ public abstract class BatcherContract {
   @DisplayName("waiting messages become due: after nanosUntilDue has passed, batchSize asks for a batch")
   void waitingMessagesBecomeDue() {
     for (int waiting : queueLengths()) {
-      for (long wait : waits()) {
-        long due = batcher.nanosUntilDue(waiting, wait);
-        assertThat(due).as("nanosUntilDue(%s, %s) must be finite: messages may not wait for ever", waiting, wait)
-            .isLessThan(Long.MAX_VALUE);
-        assertThat(batcher.batchSize(waiting, saturatedAdd(wait, due)))
-            .as("batchSize(%s, %s + nanosUntilDue %s)", waiting, wait, due).isPositive();
+      for (long bytes : byteSizes(waiting)) {
+        for (long wait : waits()) {
+          long due = batcher.nanosUntilDue(waiting, bytes, wait);
+          assertThat(due).as("nanosUntilDue(%s, %s, %s) must be finite: messages may not wait for ever", waiting, bytes, wait)
+              .isLessThan(Long.MAX_VALUE);
+          assertThat(batcher.batchSize(waiting, bytes, saturatedAdd(wait, due)))
+              .as("batchSize(%s, %s, %s + nanosUntilDue %s)", waiting, bytes, wait, due).isPositive();
+        }
       }
     }
   }
@@ -103,15 +116,25 @@ public abstract class BatcherContract {
   @DisplayName("waiting longer never takes a due batch back")
   void dueStaysDue() {
     for (int waiting : queueLengths()) {
-      List<Long> waits = waits();
-      for (int i = 0; i < waits.size(); i++) {
-        if (batcher.batchSize(waiting, waits.get(i)) > 0) {
-          for (int j = i + 1; j < waits.size(); j++) {
-            assertThat(batcher.batchSize(waiting, waits.get(j))).as("batchSize(%s, %s)", waiting, waits.get(j)).isPositive();
+      for (long bytes : byteSizes(waiting)) {
+        List<Long> waits = waits();
+        for (int i = 0; i < waits.size(); i++) {
+          if (batcher.batchSize(waiting, bytes, waits.get(i)) > 0) {
+            for (int j = i + 1; j < waits.size(); j++) {
+              assertThat(batcher.batchSize(waiting, bytes, waits.get(j))).as("batchSize(%s, %s, %s)", waiting, bytes, waits.get(j)).isPositive();
+            }
           }
         }
       }
     }
+  }
+
+  @Test
+  @DisplayName("a full batch by count or by bytes is due at once, whatever the wait")
+  void fullIsDueAtOnce() {
+    int max = batcher.maxBatchSize();
+    assertThat(batcher.batchSize(max, 100L * max, 0)).as("batchSize(maxBatchSize, ..., 0)").isPositive();
+    assertThat(batcher.batchSize(2, batcher.maxBatchBytes(), 0)).as("batchSize(2, maxBatchBytes, 0)").isPositive();
   }
 
   private static long saturatedAdd(long a, long b) {

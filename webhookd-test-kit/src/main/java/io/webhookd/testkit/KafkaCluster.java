@@ -8,14 +8,17 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +31,8 @@ import kafka.server.BrokerServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.clients.admin.NewPartitionReassignment;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -36,9 +41,12 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.ElectionType;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.ElectionNotNeededException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -64,6 +72,13 @@ import org.slf4j.LoggerFactory;
  * brokers-1}); a one-broker cluster runs broker and controller in one combined node. Internal
  * topics are replicated {@code min(brokers, 3)} times, brokers are fenced two seconds after they
  * stop heart-beating, and consumer groups (both protocols) rebalance without an initial delay.
+ *
+ * <p>Scaling the cluster: Kafka's test kit cannot add a node to a running cluster, so a cluster
+ * that is to grow is started with spare brokers ({@link #start(int, int)}), which are stopped
+ * before the cluster is handed out and hold no partition until {@link #startBroker(int)} brings
+ * one back and {@link #moveReplicasOnto(int, Collection)} moves partitions onto it. A broker is
+ * taken out by moving every replica off it ({@link #moveReplicasOff(int)}) and then stopping it.
+ * Both moves use Kafka's own reassignment API ({@link #reassignPartitions(Map)}).
  *
  * <p>Most tests should not start their own cluster: use {@link WithKafka} (or {@link
  * KafkaExtension#shared(int)}), which starts one cluster per broker count per JVM. A shared
@@ -123,23 +138,36 @@ public final class KafkaCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * How long {@link #reassignPartitions} waits for Kafka to finish the moves: the new replicas
+   * copy every record of their partitions first.
+   */
+  static final Duration REASSIGN_TIMEOUT = Duration.ofMinutes(3);
+
+  private static final Comparator<TopicPartition> PARTITION_ORDER =
+      Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition);
+
   private final @Nullable KafkaClusterTestKit kit;
   /** The Docker container of {@link #startContainer()}, else null. */
   private final @Nullable AutoCloseable container;
   private final String bootstrapServers;
   private final Admin admin;
+  /** Of the topics {@link #createTopic} makes; 0 for an external cluster (from its broker count). */
+  private final int replicationFactor;
   private final Set<Integer> stoppedBrokers = new HashSet<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private @Nullable KafkaProducer<String, byte[]> sharedProducer;
 
-  private KafkaCluster(@Nullable KafkaClusterTestKit kit, String bootstrapServers) {
-    this(kit, null, bootstrapServers);
+  private KafkaCluster(@Nullable KafkaClusterTestKit kit, String bootstrapServers, int replicationFactor) {
+    this(kit, null, bootstrapServers, replicationFactor);
   }
 
-  private KafkaCluster(@Nullable KafkaClusterTestKit kit, @Nullable AutoCloseable container, String bootstrapServers) {
+  private KafkaCluster(
+      @Nullable KafkaClusterTestKit kit, @Nullable AutoCloseable container, String bootstrapServers, int replicationFactor) {
     this.kit = kit;
     this.container = container;
     this.bootstrapServers = bootstrapServers;
+    this.replicationFactor = replicationFactor;
     Properties props = new Properties();
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(AdminClientConfig.CLIENT_ID_CONFIG, "webhookd-test-kit-admin");
@@ -161,12 +189,12 @@ public final class KafkaCluster implements AutoCloseable {
     }
     String external = System.getenv(EXTERNAL_BOOTSTRAP_ENV);
     if (external != null && !external.isBlank()) {
-      KafkaCluster cluster = new KafkaCluster(null, external.trim());
+      KafkaCluster cluster = new KafkaCluster(null, external.trim(), 0);
       cluster.waitUntil(
           "external Kafka cluster at " + external + " to answer", WAIT, cluster::answers);
       return cluster;
     }
-    return startInProcess(brokers);
+    return startInProcess(brokers, 0);
   }
 
   /**
@@ -205,12 +233,64 @@ public final class KafkaCluster implements AutoCloseable {
     } catch (RuntimeException e) {
       throw new IllegalStateException("could not start a Kafka container of " + image + ": " + e.getMessage(), e);
     }
-    KafkaCluster cluster = new KafkaCluster(null, c, c.bootstrapServers());
+    KafkaCluster cluster = new KafkaCluster(null, c, c.bootstrapServers(), 0);
     cluster.waitUntil("the Kafka container at " + c.bootstrapServers() + " to answer", WAIT, cluster::answers);
     return cluster;
   }
 
-  private static KafkaCluster startInProcess(int brokers) {
+  /**
+   * Starts an in-process cluster of {@code brokers} brokers and {@code spareBrokers} spare ones,
+   * for a test that adds a broker to the running cluster (Kafka's test kit cannot add a node once
+   * the cluster runs). The spares get the ids after the brokers' ({@code brokers ..
+   * brokers+spareBrokers-1}); they start with the cluster, register with the controller, and are
+   * then stopped (a controlled shutdown, as {@link #stopBroker(int)}) before this method returns,
+   * so that clients see {@code brokers} brokers and no partition (internal topics included) is
+   * placed on a spare. {@link #startBroker(int)} adds a spare to the cluster; {@link
+   * #moveReplicasOnto(int, Collection)} then gives it partitions. Topics and internal topics are
+   * replicated {@code min(brokers, 3)} times (spares not counted). {@link #brokerIds()} includes
+   * the spares, {@link #stoppedBrokers()} the spares not started yet.
+   *
+   * <p>Never shared by {@link WithKafka}: the caller closes it.
+   *
+   * @param brokers how many brokers run from the start, at least 1
+   * @param spareBrokers how many stopped brokers to have in reserve, at least 0; {@code brokers +
+   *     spareBrokers} at most 9
+   * @throws IllegalArgumentException when a count is out of range (naming every one that is)
+   * @throws UnsupportedOperationException with {@code spareBrokers > 0} when {@value
+   *     #EXTERNAL_BOOTSTRAP_ENV} is set (an external cluster has no spares to start)
+   * @throws IllegalStateException when the cluster does not start
+   */
+  public static KafkaCluster start(int brokers, int spareBrokers) {
+    List<String> problems = new ArrayList<>();
+    if (brokers < 1) {
+      problems.add("brokers must be at least 1, was " + brokers);
+    }
+    if (spareBrokers < 0) {
+      problems.add("spareBrokers must be at least 0, was " + spareBrokers);
+    }
+    if (brokers + spareBrokers > 9) {
+      problems.add("brokers + spareBrokers must be at most 9, was " + brokers + " + " + spareBrokers);
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", problems));
+    }
+    if (spareBrokers == 0) {
+      return start(brokers);
+    }
+    String external = System.getenv(EXTERNAL_BOOTSTRAP_ENV);
+    if (external != null && !external.isBlank()) {
+      throw new UnsupportedOperationException(
+          "spare brokers need an in-process cluster, but "
+              + EXTERNAL_BOOTSTRAP_ENV
+              + " is set (an external cluster at "
+              + external.trim()
+              + "); skip this test with an external cluster");
+    }
+    return startInProcess(brokers, spareBrokers);
+  }
+
+  private static KafkaCluster startInProcess(int brokers, int spareBrokers) {
+    int nodeCount = brokers + spareBrokers;
     MetadataVersion mv = MetadataVersion.latestProduction();
     // Every production feature at its default level for this metadata version: the kit's own
     // version setter would leave group.version out, which disables the consumer group protocol.
@@ -222,24 +302,29 @@ public final class KafkaCluster implements AutoCloseable {
     // One controller only: with several, the 4.3 kit races controllers against brokers at startup.
     TestKitNodes nodes =
         new TestKitNodes.Builder(bootstrap)
-            .setCombined(brokers == 1)
+            .setCombined(nodeCount == 1)
             .setNumControllerNodes(1)
-            .setNumBrokerNodes(brokers)
+            .setNumBrokerNodes(nodeCount)
             .build();
-    String rf = Integer.toString(Math.min(brokers, 3));
+    int rf = Math.min(brokers, 3);
     KafkaClusterTestKit kit = null;
     try {
       KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
-      brokerConfig(rf).forEach(builder::setConfigProp);
+      brokerConfig(Integer.toString(rf)).forEach(builder::setConfigProp);
       kit = builder.build();
       formatQuietly(kit);
       kit.startup();
       kit.waitForReadyBrokers();
-      KafkaCluster cluster = new KafkaCluster(kit, kit.bootstrapServers());
+      KafkaCluster cluster = new KafkaCluster(kit, kit.bootstrapServers(), rf);
       cluster.waitUntil(
-          brokers + " brokers to be visible to clients",
+          nodeCount + " brokers to be visible to clients",
           WAIT,
-          () -> cluster.answers() && cluster.visibleBrokerCount() == brokers);
+          () -> cluster.answers() && cluster.visibleBrokerCount() == nodeCount);
+      // Nothing has been placed yet (internal topics are made on first use), so once stopped the
+      // spares hold no partition and the controller places new ones on the other brokers only.
+      for (int spare = brokers; spare < nodeCount; spare++) {
+        cluster.stopBroker(spare);
+      }
       return cluster;
     } catch (Exception e) {
       if (kit != null) {
@@ -252,7 +337,12 @@ public final class KafkaCluster implements AutoCloseable {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
-      throw new IllegalStateException("could not start an in-process Kafka cluster of " + brokers + " brokers", e);
+      throw new IllegalStateException(
+          "could not start an in-process Kafka cluster of "
+              + brokers
+              + " brokers"
+              + (spareBrokers > 0 ? " and " + spareBrokers + " spare(s)" : ""),
+          e);
     }
   }
 
@@ -335,9 +425,10 @@ public final class KafkaCluster implements AutoCloseable {
   }
 
   /**
-   * Creates a topic replicated {@code min(brokers, 3)} times and waits until every partition has a
-   * leader that clients can see (on every running broker of an in-process cluster), so a producer
-   * or consumer can use it at once.
+   * Creates a topic replicated {@code min(brokers, 3)} times (spare brokers not counted; for an
+   * external cluster, the brokers it reports) and waits until every partition has a leader that
+   * clients can see (on every running broker of an in-process cluster), so a producer or consumer
+   * can use it at once.
    *
    * @throws IllegalArgumentException when {@code partitions} is less than 1
    * @throws IllegalStateException when the topic already exists or does not become ready in 60 s
@@ -347,7 +438,7 @@ public final class KafkaCluster implements AutoCloseable {
     if (partitions < 1) {
       throw new IllegalArgumentException("partitions must be at least 1, was " + partitions);
     }
-    short rf = (short) Math.min(brokerIds().size(), 3);
+    short rf = (short) (replicationFactor > 0 ? replicationFactor : Math.min(brokerIds().size(), 3));
     try {
       admin
           .createTopics(List.of(new NewTopic(name, partitions, rf)))
@@ -575,6 +666,293 @@ public final class KafkaCluster implements AutoCloseable {
     return Set.copyOf(stoppedBrokers);
   }
 
+  /**
+   * Moves partition replicas with Kafka's reassignment API ({@link
+   * Admin#alterPartitionReassignments}) and waits until Kafka has finished: {@link
+   * Admin#listPartitionReassignments} lists none of the partitions any more and each partition's
+   * replicas are its target, in order, with a leader among them. A new replica copies its
+   * partition's records from the leader and joins the in-sync replicas before the old one is
+   * dropped, so nothing is lost; when the leader is dropped, the first in-sync replica of the
+   * target becomes the leader. Producers and consumers carry on throughout (they follow the
+   * leader as they do after any leader change).
+   *
+   * @param targets each partition's new replica list (the first is the preferred leader)
+   * @throws IllegalArgumentException when a target is empty or names a broker twice (naming every
+   *     such partition)
+   * @throws IllegalStateException when Kafka refuses a move (an unknown partition or broker; the
+   *     moves it accepted are waited for first) or the moves do not finish within three minutes
+   */
+  public void reassignPartitions(Map<TopicPartition, List<Integer>> targets) {
+    requireNonNull(targets, "targets");
+    List<String> problems = new ArrayList<>();
+    targets.forEach(
+        (tp, replicas) -> {
+          if (replicas == null || replicas.isEmpty()) {
+            problems.add(tp + ": the target replicas must not be empty");
+          } else if (new HashSet<>(replicas).size() != replicas.size()) {
+            problems.add(tp + ": the target replicas name a broker twice: " + replicas);
+          }
+        });
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException("bad reassignment: " + String.join("; ", problems));
+    }
+    if (targets.isEmpty()) {
+      return;
+    }
+    Map<TopicPartition, Optional<NewPartitionReassignment>> request = new HashMap<>();
+    targets.forEach(
+        (tp, replicas) -> request.put(tp, Optional.of(new NewPartitionReassignment(List.copyOf(replicas)))));
+    var submitted = admin.alterPartitionReassignments(request).values();
+    List<String> refused = new ArrayList<>();
+    for (Map.Entry<TopicPartition, KafkaFuture<Void>> e : submitted.entrySet()) {
+      try {
+        e.getValue().get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException ex) {
+        refused.add(e.getKey() + " to " + targets.get(e.getKey()) + ": " + ex.getCause());
+      } catch (Exception ex) {
+        throw failure("could not reassign " + targets.keySet(), ex);
+      }
+    }
+    if (!refused.isEmpty()) {
+      // The others were accepted: wait for them, so that the cluster is not left mid-move.
+      Map<TopicPartition, List<Integer>> accepted = new HashMap<>(targets);
+      submitted.forEach((tp, f) -> {
+        if (f.isCompletedExceptionally()) {
+          accepted.remove(tp);
+        }
+      });
+      awaitReassigned(accepted);
+      throw new IllegalStateException("Kafka refused to reassign " + String.join("; ", refused));
+    }
+    awaitReassigned(targets);
+  }
+
+  private void awaitReassigned(Map<TopicPartition, List<Integer>> targets) {
+    if (targets.isEmpty()) {
+      return;
+    }
+    Set<String> topics = targets.keySet().stream().map(TopicPartition::topic).collect(Collectors.toSet());
+    waitUntil(
+        "the reassignment of " + targets.size() + " partition(s) to finish",
+        REASSIGN_TIMEOUT,
+        200, // two admin requests a poll, on a cluster that is busy copying partitions
+        () -> {
+          try {
+            if (!admin
+                .listPartitionReassignments(targets.keySet())
+                .reassignments()
+                .get(5, TimeUnit.SECONDS)
+                .isEmpty()) {
+              return false;
+            }
+            Map<TopicPartition, TopicPartitionInfo> now = describePartitions(topics);
+            return targets.entrySet().stream()
+                .allMatch(
+                    e -> {
+                      TopicPartitionInfo p = now.get(e.getKey());
+                      return p != null
+                          && ids(p.replicas()).equals(e.getValue())
+                          && p.leader() != null
+                          && e.getValue().contains(p.leader().id());
+                    });
+          } catch (TimeoutException e) {
+            return false;
+          } catch (Exception e) {
+            throw failure("could not follow the reassignment of " + targets.keySet(), e);
+          }
+        });
+  }
+
+  /**
+   * Adds a broker to the partitions of some topics and makes it their leader, as an operator
+   * spreads load onto a broker that has just joined: in each partition that does not have a
+   * replica on the broker, the broker takes the place of the current leader (the replication
+   * factor stays the same); the broker is put first (preferred leader) in every partition's
+   * replica list. The moves go through {@link #reassignPartitions(Map)}; a partition whose leader
+   * is then not the broker (it already had a replica there) gets a preferred leader election.
+   * Returns once the broker leads every one of the partitions.
+   *
+   * @param brokerId a running broker
+   * @param topics the topics whose partitions move
+   * @return the target replicas given to each partition (empty when nothing had to move)
+   * @throws IllegalArgumentException when the broker is unknown or stopped
+   * @throws IllegalStateException when a topic does not exist or the moves do not finish in time
+   */
+  public Map<TopicPartition, List<Integer>> moveReplicasOnto(int brokerId, Collection<String> topics) {
+    requireNonNull(topics, "topics");
+    requireRunning(brokerId);
+    Map<TopicPartition, TopicPartitionInfo> partitions = describePartitions(Set.copyOf(topics));
+    Map<TopicPartition, List<Integer>> targets = new TreeMap<>(PARTITION_ORDER);
+    partitions.forEach(
+        (tp, p) -> {
+          List<Integer> replicas = ids(p.replicas());
+          Integer leader = p.leader() == null || p.leader().isEmpty() ? null : p.leader().id();
+          if (replicas.get(0) == brokerId && leader != null && leader == brokerId) {
+            return;
+          }
+          List<Integer> target = new ArrayList<>();
+          target.add(brokerId);
+          if (replicas.contains(brokerId)) {
+            replicas.stream().filter(r -> r != brokerId).forEach(target::add); // a new order only
+          } else {
+            // the broker takes the leader's place (the last replica's, when there is no leader)
+            int leaving = leader != null && replicas.contains(leader) ? leader : replicas.get(replicas.size() - 1);
+            replicas.stream().filter(r -> r != leaving).forEach(target::add);
+          }
+          targets.put(tp, target);
+        });
+    reassignPartitions(targets);
+    Set<TopicPartition> notLed =
+        describePartitions(Set.copyOf(topics)).entrySet().stream()
+            .filter(e -> e.getValue().leader() == null || e.getValue().leader().id() != brokerId)
+            .map(Map.Entry::getKey)
+            .collect(Collectors.toSet());
+    if (!notLed.isEmpty()) {
+      electPreferredLeaders(notLed);
+      waitUntil(
+          "broker " + brokerId + " to lead " + notLed,
+          WAIT,
+          () ->
+              describePartitions(Set.copyOf(topics)).values().stream()
+                  .allMatch(p -> p.leader() != null && p.leader().id() == brokerId));
+    }
+    return targets;
+  }
+
+  /**
+   * Moves every replica off a broker, as an operator does before taking a broker out of the
+   * cluster: every partition of every topic (internal topics such as {@code __consumer_offsets}
+   * included) with a replica on the broker gets, in that replica's place, a running broker that
+   * has none of the partition yet, the one holding the fewest replicas (lowest id on a tie). A
+   * partition the broker led is then led by its replacement. The moves go through {@link
+   * #reassignPartitions(Map)}; the broker keeps running (stop it with {@link #stopBroker(int)}).
+   *
+   * @param brokerId a running broker
+   * @return the target replicas given to each partition that moved (empty when the broker held
+   *     none)
+   * @throws IllegalArgumentException when the broker is unknown or stopped
+   * @throws IllegalStateException when some partition has no running broker to move to (naming
+   *     every such partition; nothing is moved then) or the moves do not finish in time
+   */
+  public Map<TopicPartition, List<Integer>> moveReplicasOff(int brokerId) {
+    requireRunning(brokerId);
+    Set<String> topics;
+    try {
+      topics =
+          admin
+              .listTopics(new ListTopicsOptions().listInternal(true))
+              .names()
+              .get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      throw failure("could not list the topics", e);
+    }
+    Map<TopicPartition, TopicPartitionInfo> partitions = describePartitions(topics);
+    List<Integer> candidates = new ArrayList<>(runningBrokerIds());
+    candidates.remove(Integer.valueOf(brokerId));
+    Map<Integer, Integer> load = new HashMap<>();
+    candidates.forEach(b -> load.put(b, 0));
+    partitions.values().forEach(p -> ids(p.replicas()).forEach(r -> load.computeIfPresent(r, (k, n) -> n + 1)));
+    Map<TopicPartition, List<Integer>> targets = new TreeMap<>(PARTITION_ORDER);
+    List<String> stuck = new ArrayList<>();
+    Map<TopicPartition, TopicPartitionInfo> inOrder = new TreeMap<>(PARTITION_ORDER);
+    inOrder.putAll(partitions);
+    inOrder.forEach(
+        (tp, p) -> {
+          List<Integer> replicas = ids(p.replicas());
+          int at = replicas.indexOf(brokerId);
+          if (at < 0) {
+            return;
+          }
+          Optional<Integer> to =
+              candidates.stream()
+                  .filter(b -> !replicas.contains(b))
+                  .min(Comparator.comparing((Integer b) -> load.get(b)).thenComparing(b -> b));
+          if (to.isEmpty()) {
+            stuck.add(tp + " (replicas " + replicas + ")");
+            return;
+          }
+          List<Integer> target = new ArrayList<>(replicas);
+          target.set(at, to.get());
+          load.merge(to.get(), 1, Integer::sum);
+          targets.put(tp, target);
+        });
+    if (!stuck.isEmpty()) {
+      throw new IllegalStateException(
+          "cannot move every replica off broker "
+              + brokerId
+              + ": no other running broker (running: "
+              + candidates
+              + ") is free to take "
+              + String.join(", ", stuck));
+    }
+    reassignPartitions(targets);
+    return targets;
+  }
+
+  private void electPreferredLeaders(Set<TopicPartition> partitions) {
+    try {
+      Map<TopicPartition, Optional<Throwable>> result =
+          admin
+              .electLeaders(ElectionType.PREFERRED, partitions)
+              .partitions()
+              .get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      List<String> failed = new ArrayList<>();
+      result.forEach(
+          (tp, error) ->
+              error
+                  .filter(t -> !(t instanceof ElectionNotNeededException))
+                  .ifPresent(t -> failed.add(tp + ": " + t)));
+      if (!failed.isEmpty()) {
+        throw new IllegalStateException("the preferred leader election failed for " + String.join("; ", failed));
+      }
+    } catch (IllegalStateException e) {
+      throw e;
+    } catch (Exception e) {
+      throw failure("could not elect the preferred leaders of " + partitions, e);
+    }
+  }
+
+  private Map<TopicPartition, TopicPartitionInfo> describePartitions(Set<String> topics) {
+    try {
+      Map<TopicPartition, TopicPartitionInfo> out = new HashMap<>();
+      admin
+          .describeTopics(topics)
+          .allTopicNames()
+          .get(WAIT.toMillis(), TimeUnit.MILLISECONDS)
+          .forEach(
+              (name, d) -> d.partitions().forEach(p -> out.put(new TopicPartition(name, p.partition()), p)));
+      return out;
+    } catch (Exception e) {
+      throw failure("could not describe the topics " + new TreeSet<>(topics), e);
+    }
+  }
+
+  private static List<Integer> ids(List<Node> nodes) {
+    return nodes.stream().map(Node::id).toList();
+  }
+
+  /** The brokers that run: in-process, every broker not stopped; external, those it reports. */
+  private List<Integer> runningBrokerIds() {
+    List<Integer> ids = new ArrayList<>(brokerIds());
+    synchronized (this) {
+      ids.removeAll(stoppedBrokers);
+    }
+    return ids;
+  }
+
+  private void requireRunning(int brokerId) {
+    List<Integer> all = brokerIds();
+    if (!all.contains(brokerId)) {
+      throw new IllegalArgumentException("no broker with id " + brokerId + "; the brokers are " + all);
+    }
+    synchronized (this) {
+      if (stoppedBrokers.contains(brokerId)) {
+        throw new IllegalArgumentException(
+            "broker " + brokerId + " is stopped; start it with startBroker(" + brokerId + ") first");
+      }
+    }
+  }
+
   /** Whether this is an external cluster ({@value #EXTERNAL_BOOTSTRAP_ENV}). */
   public boolean isExternal() {
     return kit == null && container == null;
@@ -689,6 +1067,10 @@ public final class KafkaCluster implements AutoCloseable {
   }
 
   private void waitUntil(String what, Duration timeout, BooleanSupplier condition) {
+    waitUntil(what, timeout, 50, condition);
+  }
+
+  private void waitUntil(String what, Duration timeout, long pollMillis, BooleanSupplier condition) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() - deadline > 0) {
@@ -696,7 +1078,7 @@ public final class KafkaCluster implements AutoCloseable {
             "timed out after " + timeout.toSeconds() + " s waiting for " + what + " (" + this + ")");
       }
       try {
-        Thread.sleep(50); // polling a condition of a real cluster
+        Thread.sleep(pollMillis); // polling a condition of a real cluster
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while waiting for " + what, e);

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.webhookd.ActivityEvent;
-import io.webhookd.AdminState;
+import io.webhookd.OnlineState;
 import io.webhookd.ConflictException;
 import io.webhookd.Health;
-import io.webhookd.HealthSnapshot;
+import io.webhookd.HealthDetails;
 import io.webhookd.RetryAlgorithm;
 import io.webhookd.Subscription;
 import io.webhookd.SubscriptionNotFoundException;
@@ -332,7 +332,7 @@ public abstract class SubscriptionStoreContract {
   void deleteLeavesOthersAlone() {
     Subscription kept = store.create(subscription(UUID.randomUUID().toString(), T0));
     Subscription doomed = store.create(subscription(UUID.randomUUID().toString(), T0.plusSeconds(1)));
-    HealthSnapshot health = fullHealth();
+    HealthDetails health = fullHealth();
     store.saveHealth(kept.id(), health);
     store.saveHealth(doomed.id(), health);
     ActivityEvent event = apiCall(T0, 200);
@@ -348,22 +348,22 @@ public abstract class SubscriptionStoreContract {
   // ---- admin state ----------------------------------------------------------------------------
 
   @Test
-  @DisplayName("a new store's admin state is AdminState.initial(): online, no message")
+  @DisplayName("a new store's admin state is OnlineState.initial(): online, no message")
   void adminStateIsInitiallyOnline() {
-    assertThat(store.adminState()).isEqualTo(AdminState.initial());
-    assertThat(store.adminState().online()).isTrue();
+    assertThat(store.onlineState()).isEqualTo(OnlineState.initial());
+    assertThat(store.onlineState().online()).isTrue();
   }
 
   @Test
   @DisplayName("the admin state round-trips: offline with a message, then online again")
   void adminStateRoundTrips() {
-    AdminState offline = new AdminState(false, "Maintenance until 12:00 UTC — back soon", T0);
-    store.saveAdminState(offline);
-    assertThat(store.adminState()).isEqualTo(offline);
+    OnlineState offline = new OnlineState(false, "Maintenance until 12:00 UTC — back soon", T0);
+    store.saveOnlineState(offline);
+    assertThat(store.onlineState()).isEqualTo(offline);
 
-    AdminState online = new AdminState(true, "", T0.plusSeconds(3600));
-    store.saveAdminState(online);
-    assertThat(store.adminState()).isEqualTo(online);
+    OnlineState online = new OnlineState(true, "", T0.plusSeconds(3600));
+    store.saveOnlineState(online);
+    assertThat(store.onlineState()).isEqualTo(online);
   }
 
   // ---- health ---------------------------------------------------------------------------------
@@ -380,11 +380,11 @@ public abstract class SubscriptionStoreContract {
   @DisplayName("health round-trips with every field, and the last writer wins")
   void healthRoundTripsLastWriterWins() {
     Subscription s = store.create(subscription(UUID.randomUUID().toString(), T0));
-    HealthSnapshot full = fullHealth();
+    HealthDetails full = fullHealth();
     store.saveHealth(s.id(), full);
     assertThat(store.health(s.id())).contains(full);
 
-    HealthSnapshot recovered = HealthSnapshot.initial(Health.HEALTHY, T0.plusSeconds(600));
+    HealthDetails recovered = HealthDetails.initial(Health.HEALTHY, T0.plusSeconds(600));
     store.saveHealth(s.id(), recovered);
     assertThat(store.health(s.id())).contains(recovered);
   }
@@ -575,8 +575,8 @@ public abstract class SubscriptionStoreContract {
   }
 
   /** A health snapshot with every field set. */
-  protected static HealthSnapshot fullHealth() {
-    return new HealthSnapshot(
+  protected static HealthDetails fullHealth() {
+    return new HealthDetails(
         Health.UNHEALTHY,
         T0.plusSeconds(10),
         T0,

@@ -137,6 +137,18 @@ class KafkaClusterTest {
         .hasMessageContaining("no broker with id 42");
   }
 
+  @Test
+  @DisplayName("start refuses bad broker counts, naming every one")
+  void startRefusesBadCounts() {
+    assertThatThrownBy(() -> KafkaCluster.start(0, -1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("brokers must be at least 1, was 0")
+        .hasMessageContaining("spareBrokers must be at least 0, was -1");
+    assertThatThrownBy(() -> KafkaCluster.start(8, 2))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("brokers + spareBrokers must be at most 9, was 8 + 2");
+  }
+
   private KafkaConsumer<String, byte[]> consumer(String group) {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.stream.IntStream;
@@ -19,6 +20,8 @@ import org.apache.kafka.clients.consumer.GroupProtocol;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.BeforeEach;
@@ -96,6 +99,55 @@ class ThreeBrokerClusterTest {
     assertThatThrownBy(() -> kafka.startBroker(1))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("broker 1 is not stopped");
+  }
+
+  @Test
+  @DisplayName("reassignPartitions gives partitions new replica lists (here a new order, and one replica fewer) and returns when Kafka has finished, records intact")
+  void reassignsPartitions(KafkaCluster kafka) throws Exception {
+    String topic = "reassign-" + UUID.randomUUID();
+    kafka.createTopic(topic, 2);
+    kafka.produce(topic, records(topic, 0, 20));
+    List<Integer> p0 = describe(kafka, topic).partitions().get(0).replicas().stream().map(Node::id).toList();
+    List<Integer> reversed = new ArrayList<>(p0);
+    java.util.Collections.reverse(reversed);
+
+    kafka.reassignPartitions(Map.of(new TopicPartition(topic, 0), reversed, new TopicPartition(topic, 1), List.of(1)));
+
+    List<TopicPartitionInfo> partitions = describe(kafka, topic).partitions();
+    assertThat(partitions.get(0).replicas()).extracting(Node::id).containsExactlyElementsOf(reversed);
+    assertThat(partitions.get(1).replicas()).extracting(Node::id).containsExactly(1);
+    assertThat(partitions.get(1).leader().id()).isEqualTo(1);
+    assertThat(kafka.admin().listPartitionReassignments().reassignments().get()).doesNotContainKeys(
+        new TopicPartition(topic, 0), new TopicPartition(topic, 1));
+    assertThat(kafka.endOffsets(topic).values().stream().mapToLong(Long::longValue).sum()).isEqualTo(20);
+  }
+
+  @Test
+  @DisplayName("reassignments that cannot be done are refused with every problem named, and nothing moves")
+  void refusesImpossibleReassignments(KafkaCluster kafka) throws Exception {
+    String topic = "refused-" + UUID.randomUUID();
+    kafka.createTopic(topic, 2);
+    List<TopicPartitionInfo> before = describe(kafka, topic).partitions();
+
+    assertThatThrownBy(() -> kafka.reassignPartitions(Map.of(
+            new TopicPartition(topic, 0), List.of(), new TopicPartition(topic, 1), List.of(1, 1))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(topic + "-0: the target replicas must not be empty")
+        .hasMessageContaining(topic + "-1: the target replicas name a broker twice: [1, 1]");
+    assertThatThrownBy(() -> kafka.reassignPartitions(Map.of(new TopicPartition(topic, 0), List.of(0, 1, 7))))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("Kafka refused to reassign " + topic + "-0 to [0, 1, 7]");
+    // three brokers, three replicas each: no broker is free to take broker 0's replicas
+    assertThatThrownBy(() -> kafka.moveReplicasOff(0))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("cannot move every replica off broker 0")
+        .hasMessageContaining(topic + "-0 (replicas ")
+        .hasMessageContaining(topic + "-1 (replicas ");
+    assertThatThrownBy(() -> kafka.moveReplicasOnto(5, List.of(topic)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("no broker with id 5; the brokers are [0, 1, 2]");
+
+    assertThat(describe(kafka, topic).partitions()).isEqualTo(before);
   }
 
   private static TopicDescription describe(KafkaCluster kafka, String topic) throws Exception {

@@ -66,7 +66,7 @@ class PostgresExtensionTest {
     if (noEmbedded != null) {
       assertThat(outcome).isInstanceOf(Outcome.Skipped.class);
       assertThat(((Outcome.Skipped<TestPostgres>) outcome).line())
-          .startsWith("PostgreSQL tests skipped: no PostgreSQL at " + url)
+          .startsWith("PostgreSQL tests skipped: no PostgreSQL at " + TestPostgres.masked(url))
           .contains(noEmbedded);
     } else {
       assertThat(outcome).isInstanceOf(Outcome.Available.class);

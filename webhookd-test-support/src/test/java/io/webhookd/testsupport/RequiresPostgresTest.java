@@ -43,12 +43,12 @@ class RequiresPostgresTest {
     } else if (required) {
       results.containerEvents().assertThatEvents()
           .haveExactly(1, event(container(NeedsPostgres.class),
-              finishedWithFailure(message(m -> m.startsWith("PostgreSQL is required (CI=true) but there is none at " + url)))));
+              finishedWithFailure(message(m -> m.startsWith("PostgreSQL is required (CI=true) but there is none at " + TestPostgres.masked(url))))));
       assertThat(USED).isEmpty();
     } else if (EmbeddedPostgresServer.unavailableBecause() != null) {
       results.containerEvents().assertThatEvents()
           .haveExactly(1, event(container(NeedsPostgres.class),
-              skippedWithReason(r -> r.startsWith("PostgreSQL tests skipped: no PostgreSQL at " + url))));
+              skippedWithReason(r -> r.startsWith("PostgreSQL tests skipped: no PostgreSQL at " + TestPostgres.masked(url)))));
       assertThat(USED).isEmpty();
     } else {
       results.testEvents().assertStatistics(s -> s.succeeded(1));

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
+import io.webhookd.Secrets;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -19,7 +20,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Refused: IPv4 0/8 ("this network", incl. 0.0.0.0), 10/8, 100.64/10 (CGNAT), 127/8,
  * 169.254/16 (link-local, incl. the cloud metadata address 169.254.169.254), 172.16/12,
  * 192.0.0/24, 192.168/16, 198.18/15, 224/4 (multicast), 240/4 (reserved, incl. broadcast); IPv6
- * ::, ::1, fc00::/7, fe80::/10, fec0::/10, ff00::/8; and IPv6 forms that embed an IPv4 address
+ * ::, ::1, fc00::/7, fe80::/10, fec0::/10, ff00::/8, the local-use NAT64 prefix 64:ff9b:1::/48
+ * (RFC 8215) whole; and IPv6 forms that embed an IPv4 address
  * (IPv4-mapped ::ffff:0:0/96, IPv4-compatible ::/96, NAT64 64:ff9b::/96, 6to4 2002::/16) when the
  * embedded address is refused.
  */
@@ -56,9 +58,11 @@ public final class SsrfGuard {
     for (InetAddress a : addresses) {
       String reason = policy.forbiddenReason(a);
       if (reason != null) {
+        // Neither the address nor its kind: the message reaches API clients, and telling them
+        // what a name resolves to would make webhookd an oracle for the internal DNS.
         throw new ForbiddenDestinationException(
-            "host " + host + " resolves to " + a.getHostAddress() + ", a " + reason
-                + ", which the SSRF guard refuses (allowPrivateDestinations is false)");
+            "host " + host + " resolves to a private or loopback address, which the SSRF guard"
+                + " refuses (allowPrivateDestinations is false)");
       }
     }
     return addresses;
@@ -92,10 +96,10 @@ public final class SsrfGuard {
   public static @Nullable String urlSyntaxProblem(URI url) {
     String scheme = url.getScheme();
     if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
-      return "url must be an absolute http or https URL, was " + url;
+      return "url must be an absolute http or https URL, was " + Secrets.maskUrl(url);
     }
     if (url.getHost() == null || url.getHost().isEmpty()) {
-      return "url must have a host, was " + url;
+      return "url must have a host, was " + Secrets.maskUrl(url);
     }
     if (url.getRawUserInfo() != null) {
       return "url must not contain user info";
@@ -174,6 +178,11 @@ public final class SsrfGuard {
     }
     if (b0 == 0xff) {
       return "multicast address (ff00::/8)";
+    }
+    if (b0 == 0x00 && b1 == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b && b[4] == 0 && b[5] == 1) {
+      // RFC 8215: translators of this prefix are local to the network, and the IPv4 address may
+      // sit anywhere in the rest, so no check of it could tell where the request would go
+      return "local-use NAT64 address (64:ff9b:1::/48)";
     }
     if (b0 == 0x00 && b1 == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b) {
       boolean wellKnown = true;

@@ -19,7 +19,9 @@ class SsrfGuardRulesTest {
         "255.255.255.255", "240.0.0.1", "192.0.0.8", "198.18.0.1", "::", "::1", "fc00::1",
         "fd12:3456::1", "fe80::1", "febf::1", "fec0::1", "ff02::1", "::ffff:127.0.0.1",
         "::ffff:169.254.169.254", "::ffff:10.0.0.1", "::127.0.0.1", "64:ff9b::a9fe:a9fe",
-        "2002:7f00:1::1", "2002:a9fe:a9fe::1"
+        "2002:7f00:1::1", "2002:a9fe:a9fe::1",
+        // local-use NAT64 (RFC 8215), whatever address it embeds, public ones too
+        "64:ff9b:1::a9fe:a9fe", "64:ff9b:1::808:808", "64:ff9b:1:ffff::1"
       })
   void refused(String literal) throws Exception {
     assertThat(SsrfGuard.forbiddenReason(InetAddress.getByName(literal))).isNotNull();
@@ -31,7 +33,7 @@ class SsrfGuardRulesTest {
         "8.8.8.8", "1.1.1.1", "93.184.216.34", "172.15.255.255", "172.32.0.1", "100.63.255.255",
         "100.128.0.1", "169.253.255.255", "11.0.0.1", "192.169.0.1", "223.255.255.255",
         "2606:4700:4700::1111", "2001:4860:4860::8888", "::ffff:8.8.8.8", "64:ff9b::808:808",
-        "2002:808:808::1"
+        "2002:808:808::1", "64:ff9b:2::808:808"
       })
   void allowed(String literal) throws Exception {
     assertThat(SsrfGuard.forbiddenReason(InetAddress.getByName(literal))).isNull();

@@ -25,12 +25,12 @@ class SsrfGuardUrlTest {
   }
 
   @Test
-  @DisplayName("a host is refused when any of its addresses is forbidden, naming the host and the address")
+  @DisplayName("a host is refused when any of its addresses is forbidden, naming the host but not the address (no DNS oracle)")
   void resolveCheckedRefusesAnyForbiddenAddress() throws Exception {
     assertThat(SsrfGuard.resolveChecked(fixed("93.184.216.34"), AddressPolicy.SSRF_GUARD, "example.test")).hasSize(1);
     assertThatThrownBy(() -> SsrfGuard.resolveChecked(fixed("93.184.216.34", "10.0.0.7"), AddressPolicy.SSRF_GUARD, "mixed.test"))
         .isInstanceOf(ForbiddenDestinationException.class)
-        .hasMessageContaining("mixed.test").hasMessageContaining("10.0.0.7").hasMessageContaining("private address");
+        .hasMessageContaining("mixed.test").hasMessageContaining("private or loopback address").hasMessageNotContaining("10.0.0.7");
     assertThatThrownBy(() -> SsrfGuard.resolveChecked(fixed(), AddressPolicy.SSRF_GUARD, "none.test"))
         .isInstanceOf(UnknownHostException.class);
   }
@@ -45,7 +45,7 @@ class SsrfGuardUrlTest {
     assertThat(SsrfGuard.checkUrl(URI.create("ftp://x.test/"), true, loopback, AddressPolicy.SSRF_GUARD)).contains("http or https");
     assertThat(SsrfGuard.checkUrl(URI.create("https://user:pw@x.test/"), false, loopback, AddressPolicy.SSRF_GUARD)).contains("user info");
     assertThat(SsrfGuard.checkUrl(URI.create("http:///no-host"), false, loopback, AddressPolicy.SSRF_GUARD)).contains("must have a host");
-    assertThat(SsrfGuard.checkUrl(URI.create("https://hook.test/x"), false, loopback, AddressPolicy.SSRF_GUARD)).startsWith("url host hook.test resolves to 127.0.0.1");
+    assertThat(SsrfGuard.checkUrl(URI.create("https://hook.test/x"), false, loopback, AddressPolicy.SSRF_GUARD)).startsWith("url host hook.test resolves to a private or loopback address").doesNotContain("127.0.0.1");
     assertThat(SsrfGuard.checkUrl(URI.create("https://hook.test/x"), true, loopback, AddressPolicy.SSRF_GUARD)).isNull();
     assertThat(SsrfGuard.checkUrl(URI.create("https://later.test/x"), false, unknown, AddressPolicy.SSRF_GUARD)).isNull();
     assertThat(SsrfGuard.bareHost("[::1]")).isEqualTo("::1");

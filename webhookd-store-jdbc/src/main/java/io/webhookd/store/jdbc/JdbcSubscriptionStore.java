@@ -8,9 +8,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.webhookd.ActivityEvent;
-import io.webhookd.AdminState;
+import io.webhookd.OnlineState;
 import io.webhookd.ConflictException;
-import io.webhookd.HealthSnapshot;
+import io.webhookd.HealthDetails;
 import io.webhookd.Subscription;
 import io.webhookd.SubscriptionJson;
 import io.webhookd.SubscriptionNotFoundException;
@@ -70,8 +70,8 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Secrets at rest</h2>
  *
- * Webhook header values and the signing secret are encrypted with AES-256-GCM before they are
- * written: {@code enc:v1:<key id>:<base64>}, a random 12-byte nonce per value, the subscription id
+ * The webhook URL (its query or user info may hold a token), header values and the signing
+ * secret are encrypted with AES-256-GCM before they are written: {@code enc:v1:<key id>:<base64>}, a random 12-byte nonce per value, the subscription id
  * as associated data; the key id is the first 8 hex digits of the key's SHA-256. The key comes from
  * {@link Builder#encryptionKey(String)} (base64 of 32 bytes) or from a key file ({@link
  * Builder#keyFile(Path)}; {@link #h2(Path)} uses {@code webhookd.key} beside the database and
@@ -84,6 +84,9 @@ import org.slf4j.LoggerFactory;
  * new one whenever their subscription is updated. Call {@link #reencryptAll()} to rewrite every
  * subscription at once; after that the old key may be removed. A value whose key is not configured
  * fails to read with a message naming the missing key id.
+ *
+ * <p>Databases written before URLs were encrypted are upgraded by migration 2, which encrypts
+ * every plain URL with the configured key; a plain URL is read as it is all the same.
  *
  * <h2>Sharing</h2>
  *
@@ -342,10 +345,11 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
     return n;
   }
 
-  /** The full JSON form with every header value and the signing secret encrypted. */
+  /** The full JSON form with the URL, every header value and the signing secret encrypted. */
   private String encode(Subscription s) {
     ObjectNode json = SubscriptionJson.toJson(s, false);
     ObjectNode webhook = (ObjectNode) json.path("destination").path("webhook");
+    webhook.put("url", cipher.encrypt(webhook.path("url").asText(), s.id()));
     ArrayNode headers = (ArrayNode) webhook.path("headers");
     for (int i = 0; i < headers.size(); i++) {
       String h = headers.get(i).asText();
@@ -363,6 +367,11 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
     String id = rs.getString("id");
     JsonNode json = SubscriptionJson.readTree(rs.getString("spec").getBytes(StandardCharsets.UTF_8));
     ObjectNode webhook = (ObjectNode) json.path("destination").path("webhook");
+    JsonNode url = webhook.get("url");
+    if (url != null && url.isTextual()) {
+      // a URL written before URLs were encrypted is plain: decrypt() returns it as it is
+      webhook.put("url", cipher.decrypt(url.asText(), id));
+    }
     JsonNode headers = webhook.get("headers");
     if (headers instanceof ArrayNode a) {
       for (int i = 0; i < a.size(); i++) {
@@ -396,15 +405,15 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
   // Admin state and health
 
   @Override
-  public AdminState adminState() {
+  public OnlineState onlineState() {
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement("SELECT state FROM admin_state WHERE id = 1");
         ResultSet rs = ps.executeQuery()) {
       if (!rs.next()) {
-        return AdminState.initial();
+        return OnlineState.initial();
       }
       JsonNode j = SubscriptionJson.readTree(rs.getString(1).getBytes(StandardCharsets.UTF_8));
-      return new AdminState(
+      return new OnlineState(
           "online".equals(j.path("status").asText()),
           j.path("offline_message").asText(""),
           Instant.parse(j.path("updated_at").asText()));
@@ -414,7 +423,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
   }
 
   @Override
-  public void saveAdminState(AdminState state) {
+  public void saveOnlineState(OnlineState state) {
     requireNonNull(state, "state");
     String sql = "UPDATE admin_state SET online = ?, state = ?, updated_at = ? WHERE id = 1";
     try (Connection c = dataSource.getConnection();
@@ -431,7 +440,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
   }
 
   @Override
-  public void saveHealth(String id, HealthSnapshot health) {
+  public void saveHealth(String id, HealthDetails health) {
     requireNonNull(health, "health");
     String json = SubscriptionJson.toJson(health).toString();
     String sql =
@@ -452,7 +461,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
         return;
       }
       try (PreparedStatement ps = c.prepareStatement(sql)) {
-        ps.setString(1, health.health().wireName());
+        ps.setString(1, health.deliveryHealth().wireName());
         ps.setString(2, json);
         ps.setObject(3, odt(clock.instant()));
         ps.setString(4, id);
@@ -466,12 +475,12 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
     }
   }
 
-  private void saveHealthPortable(Connection c, String id, HealthSnapshot health, String json)
+  private void saveHealthPortable(Connection c, String id, HealthDetails health, String json)
       throws SQLException {
     try (PreparedStatement up =
         c.prepareStatement(
             "UPDATE subscription_health SET health = ?, snapshot = ?, updated_at = ? WHERE subscription_id = ?")) {
-      up.setString(1, health.health().wireName());
+      up.setString(1, health.deliveryHealth().wireName());
       up.setString(2, json);
       up.setObject(3, odt(clock.instant()));
       up.setString(4, id);
@@ -483,7 +492,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
         c.prepareStatement(
             "INSERT INTO subscription_health (health, snapshot, updated_at, subscription_id)"
                 + " SELECT ?, ?, ?, id FROM subscriptions WHERE id = ?")) {
-      in.setString(1, health.health().wireName());
+      in.setString(1, health.deliveryHealth().wireName());
       in.setString(2, json);
       in.setObject(3, odt(clock.instant()));
       in.setString(4, id);
@@ -497,7 +506,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
   }
 
   @Override
-  public Optional<HealthSnapshot> health(String id) {
+  public Optional<HealthDetails> health(String id) {
     String sql = "SELECT snapshot FROM subscription_health WHERE subscription_id = ?";
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(sql)) {
@@ -983,7 +992,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
       }
 
       if (givenDataSource != null) {
-        migrate(givenDataSource, masked, schemaHistoryTable);
+        migrate(givenDataSource, masked, schemaHistoryTable, cipher);
         LOG.info("subscription store at {} through the application's DataSource (schema migrated, key {})", masked, cipher.encryptionKeyId());
         return new JdbcSubscriptionStore(
             givenDataSource, null, cipher, dialect, !embedded, clock, attemptRetention, maxAttemptsPerSubscription, masked);
@@ -1015,7 +1024,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
             "cannot connect to the database " + masked + ": " + rootMessage(e, password), sanitized(e, password));
       }
       try {
-        migrate(ds, masked, schemaHistoryTable);
+        migrate(ds, masked, schemaHistoryTable, cipher);
       } catch (RuntimeException e) {
         ds.close();
         throw e;
@@ -1040,12 +1049,13 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
       }
     }
 
-    private static void migrate(DataSource ds, String maskedUrl, String historyTable) {
+    private static void migrate(DataSource ds, String maskedUrl, String historyTable, SecretCipher cipher) {
       Flyway flyway =
           Flyway.configure()
               .dataSource(ds)
               // not db/migration: an application's own Flyway scans that (and its subfolders)
               .locations("classpath:io/webhookd/store/jdbc/migration")
+              .javaMigrations(new V2__Encrypt_webhook_urls(cipher))
               .table(historyTable)
               // a schema that already holds an application's tables (but no history of webhookd's)
               // starts from version 0: every webhookd script runs, beside what is there

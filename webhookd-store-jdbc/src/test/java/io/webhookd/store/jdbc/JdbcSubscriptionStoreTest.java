@@ -7,9 +7,9 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.webhookd.ActivityEvent;
-import io.webhookd.AdminState;
+import io.webhookd.OnlineState;
 import io.webhookd.Health;
-import io.webhookd.HealthSnapshot;
+import io.webhookd.HealthDetails;
 import io.webhookd.Problem;
 import io.webhookd.RetryAlgorithm;
 import io.webhookd.Subscription;
@@ -47,6 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
 class JdbcSubscriptionStoreTest {
   static final Instant T0 = Instant.parse("2026-03-01T10:00:00.123Z");
   static final String HEADER_SECRET = "s3cr3t-token-" + UUID.randomUUID();
+  static final String URL_SECRET = "url-token-" + UUID.randomUUID();
+  static final String URL = "https://hooks.example.com/orders?token=" + URL_SECRET;
   static final String SIGNING_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwQm9Zc2V0dGVk";
   static final String KEY_A = "q2bW1nY0nB1mCkz8m6mYV3kNlq4m0dKX0cJ4q2bW1nY=";
   static final String KEY_B = "Yk8zN3JqV2tVbkR3cE1zQlRhQzFlSGZ0Z2xXcVpYT0E=";
@@ -56,7 +58,7 @@ class JdbcSubscriptionStoreTest {
   static SubscriptionSpec spec() {
     return SubscriptionSpec.builder()
         .name("orders")
-        .webhookUrl("https://hooks.example.com/orders")
+        .webhookUrl(URL)
         .header("Authorization", "Bearer " + HEADER_SECRET)
         .header("X-Api-Key", HEADER_SECRET)
         .signingSecret(SIGNING_SECRET)
@@ -105,20 +107,20 @@ class JdbcSubscriptionStoreTest {
 
   private static void fill(JdbcSubscriptionStore store, Subscription s) {
     store.create(s);
-    store.saveHealth(s.id(), HealthSnapshot.initial(Health.HEALTHY, T0));
+    store.saveHealth(s.id(), HealthDetails.initial(Health.HEALTHY, T0));
     store.appendActivity(s.id(), List.of(apiCall(T0, 200)), 10);
     store.claimAlert(s.id(), "unhealthy", T0, Duration.ofMinutes(5));
-    store.saveAdminState(new AdminState(false, "maintenance", T0));
+    store.saveOnlineState(new OnlineState(false, "maintenance", T0));
   }
 
   @Test
   @DisplayName("closing the H2 store and opening the same directory brings everything back")
   void restartKeepsEverything() {
     Subscription s = subscription();
-    HealthSnapshot health =
-        new HealthSnapshot(Health.UNHEALTHY, T0, T0.minusSeconds(5), T0, 2, 503, "HTTP 503", 10, 2,
+    HealthDetails health =
+        new HealthDetails(Health.UNHEALTHY, T0, T0.minusSeconds(5), T0, 2, 503, "HTTP 503", 10, 2,
             "unhealthy alert sent", T0, true);
-    AdminState offline = new AdminState(false, "upgrade", T0.plusSeconds(1));
+    OnlineState offline = new OnlineState(false, "upgrade", T0.plusSeconds(1));
     ActivityEvent created = ActivityEvent.stateChange(T0, ActivityEvent.Type.ACTIVE, "created");
     // Recent, so that the 7-day retention of delivery attempts keeps it.
     ActivityEvent call = apiCall(Instant.now().truncatedTo(ChronoUnit.MILLIS), 503);
@@ -128,7 +130,7 @@ class JdbcSubscriptionStoreTest {
       store.create(s);
       store.saveHealth(s.id(), health);
       store.appendActivity(s.id(), List.of(created, call), 10);
-      store.saveAdminState(offline);
+      store.saveOnlineState(offline);
     }
 
     try (JdbcSubscriptionStore store = JdbcSubscriptionStore.h2(dir)) {
@@ -136,7 +138,7 @@ class JdbcSubscriptionStoreTest {
       assertThat(store.list()).containsExactly(s);
       assertThat(store.health(s.id())).contains(health);
       assertThat(store.recentActivity(s.id(), 10)).containsExactly(call, created);
-      assertThat(store.adminState()).isEqualTo(offline);
+      assertThat(store.onlineState()).isEqualTo(offline);
       assertThat(store.deliveryAttempts(s.id(), T0.minusSeconds(1), 10)).containsExactly(call);
     }
   }
@@ -161,7 +163,7 @@ class JdbcSubscriptionStoreTest {
         dump = dump(c, List.of("SCRIPT"));
       }
       assertThat(dump).contains("INSERT INTO \"PUBLIC\".\"SUBSCRIPTIONS\"").contains("enc:v1:" + store.encryptionKeyId());
-      assertThat(dump).doesNotContain(HEADER_SECRET).doesNotContain(SIGNING_SECRET.substring(6));
+      assertThat(dump).doesNotContain(HEADER_SECRET).doesNotContain(SIGNING_SECRET.substring(6)).doesNotContain(URL_SECRET);
     }
   }
 
@@ -182,7 +184,7 @@ class JdbcSubscriptionStoreTest {
         dump = dump(c, queries);
       }
       assertThat(dump).contains("enc:v1:").contains("maintenance");
-      assertThat(dump).doesNotContain(HEADER_SECRET).doesNotContain(SIGNING_SECRET.substring(6));
+      assertThat(dump).doesNotContain(HEADER_SECRET).doesNotContain(SIGNING_SECRET.substring(6)).doesNotContain(URL_SECRET);
     }
   }
 
@@ -208,7 +210,7 @@ class JdbcSubscriptionStoreTest {
       try (JdbcSubscriptionStore again =
           JdbcSubscriptionStore.builder().dataSource(app).encryptionKey(KEY_A).build()) {
         assertThat(again.get(s.id())).contains(s);
-        assertThat(again.adminState().offlineMessage()).isEqualTo("maintenance");
+        assertThat(again.onlineState().offlineMessage()).isEqualTo("maintenance");
       }
     }
     // the same database through a URL: the store's own pool finds what the DataSource wrote
@@ -301,8 +303,77 @@ class JdbcSubscriptionStoreTest {
       assertThat(store.encryptionKeyId()).isNotEqualTo(idA);
       assertThat(store.get(s.id())).contains(s);
       assertThat(store.reencryptAll()).isEqualTo(1);
+      // every secret, the URL too, is now under key B
+      assertThat(rawSpec(store, s.id())).doesNotContain("enc:v1:" + idA).doesNotContain(URL_SECRET);
     }
     try (JdbcSubscriptionStore store = h2(KEY_B)) {
+      assertThat(store.get(s.id())).contains(s);
+    }
+  }
+
+  private static String rawSpec(JdbcSubscriptionStore store, String id) {
+    try (Connection c = store.dataSource().getConnection();
+        java.sql.PreparedStatement ps = c.prepareStatement("SELECT spec FROM subscriptions WHERE id = ?")) {
+      ps.setString(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        assertThat(rs.next()).as("row %s", id).isTrue();
+        return rs.getString(1);
+      }
+    } catch (SQLException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /**
+   * Turns the database back into what schema version 1 wrote: the URL of the row in clear (header
+   * values and the signing secret were already encrypted then), and no migration 2 recorded.
+   */
+  private static void backToVersion1(JdbcSubscriptionStore store, String id, String plainUrl) throws Exception {
+    com.fasterxml.jackson.databind.node.ObjectNode json =
+        (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().readTree(rawSpec(store, id));
+    ((com.fasterxml.jackson.databind.node.ObjectNode) json.path("destination").path("webhook")).put("url", plainUrl);
+    try (Connection c = store.dataSource().getConnection();
+        java.sql.PreparedStatement ps = c.prepareStatement("UPDATE subscriptions SET spec = ? WHERE id = ?");
+        Statement st = c.createStatement()) {
+      ps.setString(1, json.toString());
+      ps.setString(2, id);
+      assertThat(ps.executeUpdate()).isEqualTo(1);
+      assertThat(st.executeUpdate("DELETE FROM \"flyway_schema_history\" WHERE \"version\" = '2'")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  @DisplayName("H2: a database of schema 1 with URLs in clear is migrated: the URL is encrypted and reads back")
+  void plainUrlsAreEncryptedByTheMigrationH2() throws Exception {
+    Subscription s = subscription();
+    try (JdbcSubscriptionStore store = h2(KEY_A)) {
+      store.create(s);
+      backToVersion1(store, s.id(), URL);
+      assertThat(rawSpec(store, s.id())).contains(URL_SECRET);
+      // read as it is while still in clear (a row an older server wrote)
+      assertThat(store.get(s.id())).contains(s);
+    }
+    try (JdbcSubscriptionStore store = h2(KEY_A)) {
+      assertThat(rawSpec(store, s.id())).doesNotContain(URL_SECRET).doesNotContain("hooks.example.com");
+      assertThat(store.get(s.id())).contains(s);
+    }
+  }
+
+  @Test
+  @RequiresPostgres
+  @DisplayName("PostgreSQL: a database of schema 1 with URLs in clear is migrated: the URL is encrypted and reads back")
+  void plainUrlsAreEncryptedByTheMigrationPostgres(TestPostgres postgres) throws Exception {
+    Subscription s = subscription();
+    String url = postgres.newSchema().jdbcUrl();
+    java.util.function.Supplier<JdbcSubscriptionStore> open =
+        () -> JdbcSubscriptionStore.builder().jdbcUrl(url).encryptionKey(KEY_A).build();
+    try (JdbcSubscriptionStore store = open.get()) {
+      store.create(s);
+      backToVersion1(store, s.id(), URL);
+      assertThat(rawSpec(store, s.id())).contains(URL_SECRET);
+    }
+    try (JdbcSubscriptionStore store = open.get()) {
+      assertThat(rawSpec(store, s.id())).doesNotContain(URL_SECRET);
       assertThat(store.get(s.id())).contains(s);
     }
   }
@@ -325,7 +396,7 @@ class JdbcSubscriptionStoreTest {
     assertThatThrownBy(() -> JdbcSubscriptionStore.h2(dir))
         .isInstanceOf(WebhookdException.class)
         .hasMessageContaining("schema")
-        .hasMessageContaining("at version 99, newer than this webhookd knows (up to 1)");
+        .hasMessageContaining("at version 99, newer than this webhookd knows (up to 2)");
   }
 
   @Test

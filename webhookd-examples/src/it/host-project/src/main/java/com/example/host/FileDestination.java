@@ -22,7 +22,8 @@ import java.util.stream.Stream;
  * A destination that is not HTTP: each batch becomes a file {@code <batch id>.json} in a
  * directory, written to a temporary name and moved into place, so that a reader never sees half a
  * batch. A retry of a batch rewrites the same file (the batch id is stable), so the directory holds
- * each batch once. The URL of the request is not used.
+ * each batch once. It serves {@code file:} URLs ({@code Webhookd.builder().destination("file",
+ * ...)}); the URL's path is not used.
  *
  * <p>Thread-safe; writes happen on a thread of its own, never on the engine's consumer thread.
  */

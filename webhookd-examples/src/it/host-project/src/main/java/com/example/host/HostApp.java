@@ -17,7 +17,7 @@ public final class HostApp implements AutoCloseable {
   public HostApp(String bootstrapServers, Path outbox) {
     this.engine = Webhookd.builder()
         .bootstrapServers(bootstrapServers)
-        .destination(new FileDestination(outbox))
+        .destination("file", new FileDestination(outbox)) // file: URLs; http(s) still go to the HTTP transport
         .store(new MapSubscriptionStore())
         .listener(log)
         .build();
@@ -27,8 +27,7 @@ public final class HostApp implements AutoCloseable {
   public Subscription exportTopic(String topic) {
     return engine.subscribe(SubscriptionSpec.builder()
         .name("export-" + topic)
-        // destinations per URL scheme come later: for now a spec needs an http(s) URL
-        .webhookUrl("https://outbox.example.com/" + topic)
+        .webhookUrl("file:/outbox/" + topic)
         .source(topic)
         .maxBatchSize(50)
         .maxBatchInterval(Duration.ofMillis(200))

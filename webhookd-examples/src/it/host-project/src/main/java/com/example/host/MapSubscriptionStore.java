@@ -1,9 +1,9 @@
 package com.example.host;
 
 import io.webhookd.ActivityEvent;
-import io.webhookd.AdminState;
+import io.webhookd.OnlineState;
 import io.webhookd.ConflictException;
-import io.webhookd.HealthSnapshot;
+import io.webhookd.HealthDetails;
 import io.webhookd.Subscription;
 import io.webhookd.SubscriptionNotFoundException;
 import io.webhookd.WebhookdException;
@@ -25,10 +25,10 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class MapSubscriptionStore implements SubscriptionStore {
   private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
-  private final Map<String, HealthSnapshot> health = new ConcurrentHashMap<>();
+  private final Map<String, HealthDetails> health = new ConcurrentHashMap<>();
   private final Map<String, List<ActivityEvent>> activity = new ConcurrentHashMap<>();
   private final Map<String, Instant> alertClaims = new ConcurrentHashMap<>();
-  private final AtomicReference<AdminState> admin = new AtomicReference<>(AdminState.initial());
+  private final AtomicReference<OnlineState> admin = new AtomicReference<>(OnlineState.initial());
 
   @Override
   public Subscription create(Subscription s) {
@@ -80,17 +80,17 @@ public final class MapSubscriptionStore implements SubscriptionStore {
   }
 
   @Override
-  public AdminState adminState() {
+  public OnlineState onlineState() {
     return admin.get();
   }
 
   @Override
-  public void saveAdminState(AdminState state) {
+  public void saveOnlineState(OnlineState state) {
     admin.set(state);
   }
 
   @Override
-  public void saveHealth(String id, HealthSnapshot snapshot) {
+  public void saveHealth(String id, HealthDetails snapshot) {
     subscriptions.computeIfPresent(id, (k, s) -> {
       health.put(k, snapshot);
       return s;
@@ -98,7 +98,7 @@ public final class MapSubscriptionStore implements SubscriptionStore {
   }
 
   @Override
-  public Optional<HealthSnapshot> health(String id) {
+  public Optional<HealthDetails> health(String id) {
     return Optional.ofNullable(health.get(id));
   }
 

@@ -21,7 +21,7 @@ class FileDestinationContractTest extends WebhookDestinationContract {
 
   @Override
   protected URI deliverableUrl() {
-    return URI.create("https://outbox.example.com/orders");
+    return URI.create("file:/outbox/orders");
   }
 
   @Override

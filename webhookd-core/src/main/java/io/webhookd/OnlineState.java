@@ -11,14 +11,14 @@ import java.time.Instant;
  * @param offlineMessage why they are offline, empty when online or not given
  * @param updatedAt when this state was set
  */
-public record AdminState(boolean online, String offlineMessage, Instant updatedAt) {
-  public AdminState {
+public record OnlineState(boolean online, String offlineMessage, Instant updatedAt) {
+  public OnlineState {
     requireNonNull(offlineMessage, "offlineMessage");
     requireNonNull(updatedAt, "updatedAt");
   }
 
   /** Online, no message, set at the epoch: the state of a new store. */
-  public static AdminState initial() {
-    return new AdminState(true, "", Instant.EPOCH);
+  public static OnlineState initial() {
+    return new OnlineState(true, "", Instant.EPOCH);
   }
 }

@@ -6,9 +6,15 @@ import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A subscription's health and the facts behind it, as last recorded by an engine. Immutable.
+ * How a subscription's deliveries go, and the facts behind it, as last recorded by an engine:
+ * {@link SubscriptionStatus#details()}. Immutable.
  *
- * @param health healthy, unhealthy or inactive
+ * <p>{@link #deliveryHealth()} is the state of the delivery path (healthy, or unhealthy once a
+ * batch's retries are exhausted), kept while the subscription is inactive;
+ * {@link SubscriptionStatus#health()} is what users are shown, {@code inactive} while the
+ * subscription is inactive or webhooks are offline.
+ *
+ * @param deliveryHealth healthy or unhealthy (inactive before an engine ever ran it)
  * @param since when it entered this health
  * @param lastSuccessAt the last 2xx, or {@code null} when none yet
  * @param lastFailureAt the last failed attempt, or {@code null}
@@ -22,8 +28,8 @@ import org.jspecify.annotations.Nullable;
  * @param lastAlertAt when the last alert was decided, or {@code null}
  * @param lastAlertSent whether the last alert has been handed to its channel successfully
  */
-public record HealthSnapshot(
-    Health health,
+public record HealthDetails(
+    Health deliveryHealth,
     Instant since,
     @Nullable Instant lastSuccessAt,
     @Nullable Instant lastFailureAt,
@@ -35,13 +41,13 @@ public record HealthSnapshot(
     @Nullable String lastAlert,
     @Nullable Instant lastAlertAt,
     boolean lastAlertSent) {
-  public HealthSnapshot {
-    requireNonNull(health, "health");
+  public HealthDetails {
+    requireNonNull(deliveryHealth, "deliveryHealth");
     requireNonNull(since, "since");
   }
 
-  /** A fresh snapshot with the given health and nothing else known. */
-  public static HealthSnapshot initial(Health health, Instant now) {
-    return new HealthSnapshot(health, now, null, null, 0, null, null, 0, 0, null, null, false);
+  /** Fresh details with the given health and nothing else known. */
+  public static HealthDetails initial(Health deliveryHealth, Instant now) {
+    return new HealthDetails(deliveryHealth, now, null, null, 0, null, null, 0, 0, null, null, false);
   }
 }
