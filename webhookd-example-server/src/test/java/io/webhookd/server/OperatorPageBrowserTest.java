@@ -364,7 +364,7 @@ class OperatorPageBrowserTest {
     try {
       signIn(ServerKeys.ADMIN);
       browser.findElement(By.id("nav-system")).click();
-      waitForElement("take-offline").click();
+      click("take-offline");
       WebElement dialog = browser.findElement(By.id("confirm"));
       waitFor(d -> dialog.isDisplayed());
       // cancelling, with the button or with Escape, changes nothing
@@ -376,7 +376,7 @@ class OperatorPageBrowserTest {
       waitFor(d -> !dialog.isDisplayed());
       assertThat(adminStatus().get("status").asText()).isEqualTo("online");
 
-      waitForElement("take-offline").click();
+      click("take-offline");
       waitFor(d -> dialog.isDisplayed());
       browser.findElement(By.id("offline-message")).sendKeys("planned maintenance <b>now</b>");
       browser.findElement(By.id("confirm-ok")).click();
@@ -387,7 +387,7 @@ class OperatorPageBrowserTest {
       assertThat(browser.findElement(By.id("banner")).getText()).contains("All webhooks are offline.");
       screenshot("system-offline.png");
 
-      waitForElement("bring-online").click();
+      click("bring-online");
       waitFor(d -> dialog.isDisplayed());
       browser.findElement(By.id("confirm-ok")).click();
       await().atMost(WAIT).until(() -> adminStatus().get("status").asText().equals("online"));
@@ -448,6 +448,18 @@ class OperatorPageBrowserTest {
         .pollingEvery(Duration.ofMillis(100))
         .ignoring(StaleElementReferenceException.class)
         .until(condition);
+  }
+
+  /** Clicks the element once it is shown; found again if the page re-rendered it meanwhile (a stale reference). */
+  static void click(String id) {
+    waitFor(d -> {
+      WebElement e = d.findElement(By.id(id));
+      if (!e.isDisplayed()) {
+        return false;
+      }
+      e.click();
+      return true;
+    });
   }
 
   static WebElement waitForElement(String id) {

@@ -2,12 +2,15 @@ package io.webhookd.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -46,13 +49,13 @@ class BomTest {
   }
 
   @Test
-  @DisplayName("the BOM has the build's version, and the build's Kafka, JUnit and Jackson versions")
+  @DisplayName("the BOM has the build's version, and the build's Kafka, JUnit, Jackson and Testcontainers versions")
   void versionsAgree() throws Exception {
     Document parent = read(ROOT.resolve("pom.xml"));
     Document bom = read(ROOT.resolve("webhookd-bom/pom.xml"));
 
     assertThat(child(bom.getDocumentElement(), "version")).isEqualTo(child(parent.getDocumentElement(), "version"));
-    for (String property : List.of("kafka.version", "junit.version", "jackson.version")) {
+    for (String property : List.of("kafka.version", "junit.version", "jackson.version", "testcontainers.version")) {
       assertThat(child(properties(bom), property)).as(property).isEqualTo(child(properties(parent), property));
     }
   }
@@ -83,5 +86,32 @@ class BomTest {
 
     assertThat(published).isNotEmpty();
     assertThat(managed).containsAll(published);
+  }
+
+  @Test
+  @DisplayName("the BOM manages every Kafka jar on the test kit's class path, so that imported first it decides them all")
+  void managesEveryKafkaJarOfTheTestKit() throws Exception {
+    Document bom = read(ROOT.resolve("webhookd-bom/pom.xml"));
+    Set<String> managed = new LinkedHashSet<>();
+    NodeList deps = bom.getElementsByTagName("dependency");
+    for (int i = 0; i < deps.getLength(); i++) {
+      Element d = (Element) deps.item(i);
+      if ("org.apache.kafka".equals(child(d, "groupId"))) {
+        managed.add(child(d, "artifactId"));
+      }
+    }
+    // this module's test class path holds the test kit and what it brings, from the local
+    // repository: .../org/apache/kafka/<artifact>/<version>/<artifact>-<version>.jar
+    Set<String> onClassPath = new LinkedHashSet<>();
+    String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    for (String entry : classPath.split(File.pathSeparator)) {
+      Matcher m =
+          Pattern.compile("/org/apache/kafka/([^/]+)/[^/]+/[^/]+\\.jar$").matcher(entry.replace('\\', '/'));
+      if (m.find()) {
+        onClassPath.add(m.group(1));
+      }
+    }
+    assertThat(onClassPath).contains("kafka-clients", "kafka-test-common-runtime", "kafka_2.13");
+    assertThat(managed).containsAll(onClassPath);
   }
 }

@@ -26,6 +26,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
+import io.webhookd.testkit.internal.ContainerKafka;
 import kafka.server.BrokerServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -51,6 +52,7 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.utils.AppInfoParser;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.metadata.BrokerState;
 import org.apache.kafka.metadata.bootstrap.BootstrapMetadata;
@@ -63,7 +65,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A real Kafka cluster for tests: KRaft brokers started in this JVM with Kafka's own test kit (no
  * Docker), or, when the environment variable {@value #EXTERNAL_BOOTSTRAP_ENV} is set, an external
- * cluster at that address.
+ * cluster at that address, or ({@link #startContainer()}) one Kafka node in a Docker container
+ * with Testcontainers.
  *
  * <p>In-process clusters have one KRaft controller and {@code brokers} brokers (ids {@code 0 ..
  * brokers-1}); a one-broker cluster runs broker and controller in one combined node. Internal
@@ -104,6 +107,19 @@ public final class KafkaCluster implements AutoCloseable {
    */
   public static final String LOG_LEVEL_PROPERTY = "webhookd.testkit.kafkaLogLevel";
 
+  /**
+   * The system property that chooses the broker of {@link WithKafka} (and {@link
+   * KafkaExtension#shared(int)}) when the annotation does not: {@code in-process} (the default) or
+   * {@code testcontainers} (one-broker clusters only; see {@link WithKafka.Broker#TESTCONTAINERS}).
+   */
+  public static final String BROKER_PROPERTY = "webhookd.testkit.kafka";
+
+  /**
+   * The system property that names the Docker image of {@link #startContainer()}; default {@code
+   * apache/kafka:} and the version of the Kafka jars on the class path.
+   */
+  public static final String IMAGE_PROPERTY = "webhookd.testkit.kafkaImage";
+
   private static final Duration WAIT = Duration.ofSeconds(60);
 
   /**
@@ -132,6 +148,8 @@ public final class KafkaCluster implements AutoCloseable {
       Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition);
 
   private final @Nullable KafkaClusterTestKit kit;
+  /** The Docker container of {@link #startContainer()}, else null. */
+  private final @Nullable AutoCloseable container;
   private final String bootstrapServers;
   private final Admin admin;
   /** Of the topics {@link #createTopic} makes; 0 for an external cluster (from its broker count). */
@@ -141,7 +159,13 @@ public final class KafkaCluster implements AutoCloseable {
   private @Nullable KafkaProducer<String, byte[]> sharedProducer;
 
   private KafkaCluster(@Nullable KafkaClusterTestKit kit, String bootstrapServers, int replicationFactor) {
+    this(kit, null, bootstrapServers, replicationFactor);
+  }
+
+  private KafkaCluster(
+      @Nullable KafkaClusterTestKit kit, @Nullable AutoCloseable container, String bootstrapServers, int replicationFactor) {
     this.kit = kit;
+    this.container = container;
     this.bootstrapServers = bootstrapServers;
     this.replicationFactor = replicationFactor;
     Properties props = new Properties();
@@ -171,6 +195,47 @@ public final class KafkaCluster implements AutoCloseable {
       return cluster;
     }
     return startInProcess(brokers, 0);
+  }
+
+  /**
+   * Starts one Kafka node in a Docker container with Testcontainers ({@code KafkaContainer}), the
+   * image of {@value #IMAGE_PROPERTY} or {@code apache/kafka:<the Kafka version on the class
+   * path>}, and waits until it answers. {@link #stopBroker}/{@link #startBroker} are unsupported;
+   * {@link #close()} removes the container. Needs {@code org.testcontainers:testcontainers-kafka}
+   * on the test class path (the kit has it as an optional dependency) and a Docker engine.
+   *
+   * @throws IllegalStateException when Testcontainers is not on the class path, when it finds no
+   *     Docker, or when the container does not start; the message says which
+   */
+  public static KafkaCluster startContainer() {
+    try {
+      Class.forName("org.testcontainers.kafka.KafkaContainer", false, KafkaCluster.class.getClassLoader());
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException(
+          "the Testcontainers broker needs org.testcontainers:testcontainers-kafka on the test class path"
+              + " (add it with test scope; webhookd-bom and Spring Boot manage its version)",
+          e);
+    }
+    if (!ContainerKafka.dockerAvailable()) {
+      throw new IllegalStateException(
+          "the Testcontainers broker needs Docker, and Testcontainers found no Docker environment"
+              + " (see its log above); the in-process broker needs none: leave "
+              + BROKER_PROPERTY
+              + " unset and @WithKafka's broker at its default");
+    }
+    String image = System.getProperty(IMAGE_PROPERTY);
+    if (image == null || image.isBlank()) {
+      image = "apache/kafka:" + AppInfoParser.getVersion();
+    }
+    ContainerKafka c;
+    try {
+      c = ContainerKafka.start(image);
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("could not start a Kafka container of " + image + ": " + e.getMessage(), e);
+    }
+    KafkaCluster cluster = new KafkaCluster(null, c, c.bootstrapServers(), 0);
+    cluster.waitUntil("the Kafka container at " + c.bootstrapServers() + " to answer", WAIT, cluster::answers);
+    return cluster;
   }
 
   /**
@@ -890,7 +955,12 @@ public final class KafkaCluster implements AutoCloseable {
 
   /** Whether this is an external cluster ({@value #EXTERNAL_BOOTSTRAP_ENV}). */
   public boolean isExternal() {
-    return kit == null;
+    return kit == null && container == null;
+  }
+
+  /** Whether this is the Docker container of {@link #startContainer()}. */
+  public boolean isContainer() {
+    return container != null;
   }
 
   /**
@@ -912,6 +982,13 @@ public final class KafkaCluster implements AutoCloseable {
       p.close(Duration.ofSeconds(5));
     }
     admin.close(Duration.ofSeconds(5));
+    if (container != null) {
+      try {
+        container.close();
+      } catch (Exception e) {
+        throw new IllegalStateException("could not stop the Kafka container", e);
+      }
+    }
     if (kit != null) {
       try {
         kit.close();
@@ -926,12 +1003,17 @@ public final class KafkaCluster implements AutoCloseable {
 
   @Override
   public String toString() {
-    return (kit == null ? "external" : "in-process") + " Kafka cluster at " + bootstrapServers;
+    return (kit != null ? "in-process" : container != null ? "Testcontainers" : "external") + " Kafka cluster at " + bootstrapServers;
   }
 
   private KafkaClusterTestKit requireInProcess(String operation) {
     KafkaClusterTestKit k = kit;
     if (k == null) {
+      if (container != null) {
+        throw new UnsupportedOperationException(
+            operation + " needs an in-process cluster, but this is the Testcontainers broker at " + bootstrapServers
+                + "; a test that stops brokers asks for @WithKafka(brokers = 3), which is always in-process");
+      }
       throw new UnsupportedOperationException(
           operation
               + " needs an in-process cluster, but this is the external cluster at "

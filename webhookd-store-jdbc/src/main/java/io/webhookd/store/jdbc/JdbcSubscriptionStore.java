@@ -54,8 +54,12 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Schema</h2>
  *
- * Flyway migrates the schema at {@link Builder#build()} (scripts under {@code db/migration},
- * history in {@code flyway_schema_history}). An older schema is migrated; a schema newer than this
+ * Flyway migrates the schema at {@link Builder#build()} (scripts under {@code
+ * io/webhookd/store/jdbc/migration}, away from the {@code db/migration} an application's own Flyway
+ * scans; history in {@code flyway_schema_history}, or the table of {@link
+ * Builder#schemaHistoryTable(String)}). webhookd's tables may share a database schema with other
+ * tables (an application's): its scripts then all run from version 0. An older schema is migrated;
+ * a schema newer than this
  * version of webhookd knows is refused with a {@link WebhookdException}, so an old process never
  * writes into a database an upgraded one already changed. Tables: {@code subscriptions} (the
  * subscription document as JSON in full form, secrets encrypted), {@code admin_state} (one row),
@@ -104,7 +108,9 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
     OTHER
   }
 
-  private final HikariDataSource dataSource;
+  private final DataSource dataSource;
+  /** The pool this store made and closes; null when the application handed its own DataSource. */
+  private final @Nullable HikariDataSource ownPool;
   private final SecretCipher cipher;
   private final Dialect dialect;
   private final boolean shared;
@@ -116,7 +122,8 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private JdbcSubscriptionStore(
-      HikariDataSource dataSource,
+      DataSource dataSource,
+      @Nullable HikariDataSource ownPool,
       SecretCipher cipher,
       Dialect dialect,
       boolean shared,
@@ -125,6 +132,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
       int maxAttemptsPerSubscription,
       String maskedUrl) {
     this.dataSource = dataSource;
+    this.ownPool = ownPool;
     this.cipher = cipher;
     this.dialect = dialect;
     this.shared = shared;
@@ -134,7 +142,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
     this.maskedUrl = maskedUrl;
   }
 
-  /** A builder; {@link Builder#jdbcUrl(String)} is required. */
+  /** A builder; {@link Builder#jdbcUrl(String)} or {@link Builder#dataSource(DataSource)} is required. */
   public static Builder builder() {
     return new Builder();
   }
@@ -171,7 +179,10 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
     return cipher.encryptionKeyId();
   }
 
-  /** The pooled data source, for health checks and metrics. Do not close it; close the store. */
+  /**
+   * The pooled data source, for health checks and metrics: the store's own pool, or the one given
+   * to {@link Builder#dataSource(DataSource)}. Do not close it; close the store.
+   */
   public DataSource dataSource() {
     return dataSource;
   }
@@ -740,11 +751,14 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
     return shared;
   }
 
-  /** Closes the connection pool. Idempotent. */
+  /**
+   * Closes the store's own connection pool; a {@link Builder#dataSource(DataSource) DataSource
+   * given by the application} is left open (it belongs to the application). Idempotent.
+   */
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      dataSource.close();
+    if (closed.compareAndSet(false, true) && ownPool != null) {
+      ownPool.close();
     }
   }
 
@@ -784,7 +798,11 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
    * schema, and returns a store that shares no state with the builder.
    */
   public static final class Builder {
+    /** Flyway's own default history table, which the store used before it could be chosen. */
+    public static final String DEFAULT_SCHEMA_HISTORY_TABLE = "flyway_schema_history";
+
     private @Nullable String jdbcUrl;
+    private @Nullable DataSource givenDataSource;
     private @Nullable String username;
     private @Nullable String password;
     private @Nullable String encryptionKey;
@@ -792,15 +810,33 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
     private @Nullable Path keyFile;
     private int maxPoolSize = 10;
     private Duration connectionTimeout = Duration.ofSeconds(5);
+    private boolean poolSettingsSet;
+    private String schemaHistoryTable = DEFAULT_SCHEMA_HISTORY_TABLE;
     private Duration attemptRetention = Duration.ofDays(7);
     private int maxAttemptsPerSubscription = 10_000;
     private Clock clock = Clock.systemUTC();
 
     private Builder() {}
 
-    /** {@code jdbc:h2:…} or {@code jdbc:postgresql://…}. Required. */
+    /**
+     * {@code jdbc:h2:…} or {@code jdbc:postgresql://…}: the store makes a connection pool of its own
+     * (HikariCP) and closes it with the store. This or {@link #dataSource(DataSource)} is required.
+     */
     public Builder jdbcUrl(String jdbcUrl) {
       this.jdbcUrl = requireNonNull(jdbcUrl, "jdbcUrl");
+      return this;
+    }
+
+    /**
+     * The application's own {@link DataSource} (a pool, say Spring Boot's), instead of a {@link
+     * #jdbcUrl(String) JDBC URL}: the store takes its connections from it and never closes it.
+     * The schema is migrated through it at {@link #build()} as with a URL; the database kind (H2,
+     * PostgreSQL) and whether it is shared come from the URL its connections report. {@link
+     * #username}, {@link #password}, {@link #maxPoolSize} and {@link #connectionTimeout} belong to
+     * the store's own pool and cannot be combined with it: configure the given pool instead.
+     */
+    public Builder dataSource(DataSource dataSource) {
+      this.givenDataSource = requireNonNull(dataSource, "dataSource");
       return this;
     }
 
@@ -824,6 +860,18 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
       return this;
     }
 
+    /**
+     * The table in which Flyway records webhookd's schema versions; default {@value
+     * #DEFAULT_SCHEMA_HISTORY_TABLE}, Flyway's own default. Give webhookd a table of its own (say
+     * {@code webhookd_schema_history}) when it shares a database schema with an application that
+     * migrates its own tables with Flyway: two sets of migrations in one history table refuse each
+     * other. Never change it for a database webhookd already migrated (it would migrate again).
+     */
+    public Builder schemaHistoryTable(String table) {
+      this.schemaHistoryTable = requireNonNull(table, "table");
+      return this;
+    }
+
     /** Old keys (base64 of 32 bytes each) that still decrypt values written with them. */
     public Builder decryptionKeys(List<String> base64Keys) {
       this.decryptionKeys = List.copyOf(base64Keys);
@@ -842,12 +890,14 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
     /** Connections in the pool, 1 to 100; default 10. */
     public Builder maxPoolSize(int maxPoolSize) {
       this.maxPoolSize = maxPoolSize;
+      this.poolSettingsSet = true;
       return this;
     }
 
     /** How long to wait for a connection, 250 ms to 5 minutes; default 5 s. */
     public Builder connectionTimeout(Duration timeout) {
       this.connectionTimeout = requireNonNull(timeout, "connectionTimeout");
+      this.poolSettingsSet = true;
       return this;
     }
 
@@ -883,8 +933,21 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
      */
     public JdbcSubscriptionStore build() {
       List<io.webhookd.Problem> problems = new ArrayList<>();
-      if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:")) {
+      if (givenDataSource != null) {
+        if (jdbcUrl != null) {
+          problems.add(new io.webhookd.Problem("jdbcUrl", "must not be set together with dataSource: give one of them, was \"" + maskUrl(jdbcUrl) + "\""));
+        }
+        if (username != null || password != null) {
+          problems.add(new io.webhookd.Problem("username", "must not be set together with dataSource: the DataSource has its own credentials"));
+        }
+        if (poolSettingsSet) {
+          problems.add(new io.webhookd.Problem("maxPoolSize", "maxPoolSize and connectionTimeout size the store's own pool and must not be set together with dataSource: configure that DataSource's pool instead"));
+        }
+      } else if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:")) {
         problems.add(new io.webhookd.Problem("jdbcUrl", "must be a JDBC URL (jdbc:h2:… or jdbc:postgresql://…), was " + (jdbcUrl == null ? "null" : "\"" + maskUrl(jdbcUrl) + "\"")));
+      }
+      if (!schemaHistoryTable.matches("[A-Za-z_][A-Za-z0-9_]{0,62}")) {
+        problems.add(new io.webhookd.Problem("schemaHistoryTable", "must be a table name of letters, digits and _ (at most 63, not starting with a digit), was \"" + schemaHistoryTable + "\""));
       }
       if (maxPoolSize < 1 || maxPoolSize > 100) {
         problems.add(new io.webhookd.Problem("maxPoolSize", "must be between 1 and 100, was " + maxPoolSize));
@@ -901,7 +964,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
       if (!problems.isEmpty()) {
         throw new io.webhookd.ValidationException(problems);
       }
-      String url = jdbcUrl;
+      String url = givenDataSource != null ? urlOf(givenDataSource) : jdbcUrl;
       String lower = url.toLowerCase(Locale.ROOT);
       Dialect dialect =
           lower.startsWith("jdbc:h2:") ? Dialect.H2
@@ -928,6 +991,12 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
             "an encryption key is required for " + masked + ": set encryptionKey(base64 of 32 bytes) or keyFile(path)");
       }
 
+      if (givenDataSource != null) {
+        migrate(givenDataSource, masked, schemaHistoryTable, cipher);
+        LOG.info("subscription store at {} through the application's DataSource (schema migrated, key {})", masked, cipher.encryptionKeyId());
+        return new JdbcSubscriptionStore(
+            givenDataSource, null, cipher, dialect, !embedded, clock, attemptRetention, maxAttemptsPerSubscription, masked);
+      }
       HikariConfig config = new HikariConfig();
       config.setJdbcUrl(url);
       if (username != null) {
@@ -955,23 +1024,43 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
             "cannot connect to the database " + masked + ": " + rootMessage(e, password), sanitized(e, password));
       }
       try {
-        migrate(ds, masked, cipher);
+        migrate(ds, masked, schemaHistoryTable, cipher);
       } catch (RuntimeException e) {
         ds.close();
         throw e;
       }
       LOG.info("subscription store at {} (schema migrated, key {})", masked, cipher.encryptionKeyId());
       return new JdbcSubscriptionStore(
-          ds, cipher, dialect, !embedded, clock, attemptRetention, maxAttemptsPerSubscription, masked);
+          ds, ds, cipher, dialect, !embedded, clock, attemptRetention, maxAttemptsPerSubscription, masked);
     }
 
-    private static void migrate(DataSource ds, String maskedUrl, SecretCipher cipher) {
+    /** The URL the given DataSource's connections report: it tells the database kind. */
+    private static String urlOf(DataSource ds) {
+      try (Connection c = ds.getConnection()) {
+        String url = c.getMetaData().getURL();
+        if (url == null || !url.startsWith("jdbc:")) {
+          throw new WebhookdException(
+              "the given DataSource's connections report no JDBC URL (was " + url + "), which tells webhookd the database kind");
+        }
+        return url;
+      } catch (SQLException e) {
+        throw new WebhookdException(
+            "cannot connect to the database of the given DataSource: " + maskUrl(String.valueOf(e.getMessage())) + " (SQL state " + e.getSQLState() + ")", e);
+      }
+    }
+
+    private static void migrate(DataSource ds, String maskedUrl, String historyTable, SecretCipher cipher) {
       Flyway flyway =
           Flyway.configure()
               .dataSource(ds)
-              .locations("classpath:db/migration")
+              // not db/migration: an application's own Flyway scans that (and its subfolders)
+              .locations("classpath:io/webhookd/store/jdbc/migration")
               .javaMigrations(new V2__Encrypt_webhook_urls(cipher))
-              .baselineOnMigrate(false)
+              .table(historyTable)
+              // a schema that already holds an application's tables (but no history of webhookd's)
+              // starts from version 0: every webhookd script runs, beside what is there
+              .baselineOnMigrate(true)
+              .baselineVersion("0")
               .load();
       MigrationVersion newestKnown = null;
       MigrationVersion newestApplied = null;

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.webhookd.ActivityEvent;
 import io.webhookd.OnlineState;
 import io.webhookd.Health;
@@ -184,6 +186,102 @@ class JdbcSubscriptionStoreTest {
       assertThat(dump).contains("enc:v1:").contains("maintenance");
       assertThat(dump).doesNotContain(HEADER_SECRET).doesNotContain(SIGNING_SECRET.substring(6)).doesNotContain(URL_SECRET);
     }
+  }
+
+  @Test
+  @DisplayName("on the application's DataSource: the schema is migrated through it, the data outlives the store, and closing the store leaves the DataSource open")
+  void storeOnTheApplicationsDataSource() throws Exception {
+    Subscription s = subscription();
+    try (HikariDataSource app = applicationPool("jdbc:h2:file:" + dir.resolve("app"))) {
+      try (JdbcSubscriptionStore store =
+          JdbcSubscriptionStore.builder().dataSource(app).encryptionKey(KEY_A).build()) {
+        assertThat(store.dataSource()).isSameAs(app);
+        assertThat(store.isShared()).isFalse();
+        assertThat(store.jdbcUrl()).startsWith("jdbc:h2:file:");
+        fill(store, s);
+      }
+      assertThat(app.isClosed()).isFalse();
+      try (Connection c = app.getConnection();
+          Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM subscriptions")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getInt(1)).isEqualTo(1);
+      }
+      try (JdbcSubscriptionStore again =
+          JdbcSubscriptionStore.builder().dataSource(app).encryptionKey(KEY_A).build()) {
+        assertThat(again.get(s.id())).contains(s);
+        assertThat(again.onlineState().offlineMessage()).isEqualTo("maintenance");
+      }
+    }
+    // the same database through a URL: the store's own pool finds what the DataSource wrote
+    try (JdbcSubscriptionStore byUrl =
+        JdbcSubscriptionStore.builder()
+            .jdbcUrl("jdbc:h2:file:" + dir.resolve("app"))
+            .username("sa")
+            .encryptionKey(KEY_A)
+            .build()) {
+      assertThat(byUrl.get(s.id())).contains(s);
+    }
+  }
+
+  @Test
+  @RequiresPostgres
+  @DisplayName("on the application's PostgreSQL DataSource the store is shared, as with a PostgreSQL URL")
+  void storeOnTheApplicationsPostgresDataSource(TestPostgres postgres) {
+    try (HikariDataSource app = applicationPool(postgres.newSchema().jdbcUrl());
+        JdbcSubscriptionStore store =
+            JdbcSubscriptionStore.builder().dataSource(app).encryptionKey(KEY_A).build()) {
+      assertThat(store.isShared()).isTrue();
+      Subscription s = subscription();
+      store.create(s);
+      assertThat(store.get(s.id())).contains(s);
+    }
+  }
+
+  @Test
+  @DisplayName("a DataSource with a URL, credentials or pool settings of the store's own pool is refused, every problem at once")
+  void dataSourceExcludesTheStoresOwnPoolSettings() {
+    try (HikariDataSource app = applicationPool("jdbc:h2:mem:" + UUID.randomUUID())) {
+      assertThatThrownBy(
+              () ->
+                  JdbcSubscriptionStore.builder()
+                      .dataSource(app)
+                      .jdbcUrl("jdbc:h2:mem:other;PASSWORD=hunter2")
+                      .username("sa")
+                      .maxPoolSize(5)
+                      .encryptionKey(KEY_A)
+                      .build())
+          .isInstanceOfSatisfying(
+              ValidationException.class,
+              v -> {
+                assertThat(v.problems())
+                    .extracting(Problem::field)
+                    .containsExactly("jdbcUrl", "username", "maxPoolSize");
+                assertThat(v.getMessage()).doesNotContain("hunter2");
+              });
+      assertThat(app.isClosed()).isFalse();
+    }
+  }
+
+  @Test
+  @DisplayName("an in-memory H2 DataSource needs a configured key, as an in-memory H2 URL does")
+  void dataSourceWithoutAKey() {
+    try (HikariDataSource app = applicationPool("jdbc:h2:mem:" + UUID.randomUUID())) {
+      assertThatThrownBy(() -> JdbcSubscriptionStore.builder().dataSource(app).build())
+          .isInstanceOf(WebhookdException.class)
+          .hasMessageContaining("an encryption key is required for jdbc:h2:mem:");
+    }
+  }
+
+  private static HikariDataSource applicationPool(String url) {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url);
+    if (url.startsWith("jdbc:h2:")) {
+      config.setUsername("sa");
+    }
+    config.setMaximumPoolSize(4);
+    config.setPoolName("application");
+    return new HikariDataSource(config);
   }
 
   @Test
