@@ -265,6 +265,27 @@ final class SpecValidator {
               "must be at least the initial delay (" + initial.toMillis() + " ms), was " + max.toMillis() + " ms"));
     }
 
+    if (b.onExhausted == null) {
+      problems.add(
+          new Problem("configuration.retry.on_exhausted", "must be \"keep_retrying\" or \"dead_letter\""));
+    }
+    if (b.ordering == null) {
+      problems.add(
+          new Problem("configuration.ordering", "must be \"partition\", \"key\" or \"none\""));
+    }
+    if (b.maxInFlight < 1 || b.maxInFlight > SubscriptionSpec.Delivery.MAX) {
+      problems.add(
+          new Problem(
+              "configuration.max_in_flight",
+              "must be between 1 and " + SubscriptionSpec.Delivery.MAX + ", was " + b.maxInFlight));
+    }
+    if (b.parallelism < 1 || b.parallelism > SubscriptionSpec.Delivery.MAX) {
+      problems.add(
+          new Problem(
+              "configuration.parallelism",
+              "must be between 1 and " + SubscriptionSpec.Delivery.MAX + ", was " + b.parallelism));
+    }
+
     SubscriptionSpec.Alerting alerting = b.alerting;
     if (alerting != null) {
       if (!alerting.channel().equals("email")) {
@@ -303,9 +324,10 @@ final class SpecValidator {
         new SubscriptionSpec.Destination(url, headers, secret),
         sources,
         new SubscriptionSpec.Batching(b.maxBatchSize, interval),
-        new SubscriptionSpec.Retry(b.maxRetries, b.retryAlgorithm, initial, max),
+        new SubscriptionSpec.Retry(b.maxRetries, b.retryAlgorithm, initial, max, b.onExhausted),
         alerting,
-        rate == null ? null : new SubscriptionSpec.RateLimit(rate));
+        rate == null ? null : new SubscriptionSpec.RateLimit(rate),
+        new SubscriptionSpec.Delivery(b.ordering, b.maxInFlight, b.parallelism));
   }
 
   private static String seconds(Duration d) {

@@ -45,9 +45,11 @@ import org.jspecify.annotations.Nullable;
  *  "configuration": {
  *     "batching": {"max_batch_size": 100, "max_batch_interval_seconds": 1},
  *     "retry": {"max_retries": 3, "retry_algorithm": "exponential_backoff",
- *               "initial_delay_ms": 1000, "max_delay_ms": 60000},
+ *               "initial_delay_ms": 1000, "max_delay_ms": 60000,
+ *               "on_exhausted": "keep_retrying"},
  *     "alerting": {"alert_channel": "email", "alert_emails": ["ops@example.com"]},
- *     "rate_limit": {"max_requests_per_second": 10}}}
+ *     "rate_limit": {"max_requests_per_second": 10},
+ *     "ordering": "partition", "max_in_flight": 16, "parallelism": 1}}
  * }</pre>
  *
  * <p>Parsing is strict and reports every problem at once in a {@link ValidationException}: malformed
@@ -105,11 +107,11 @@ public final class SubscriptionJson {
   private static final List<String> DESTINATION = List.of("kind", "webhook");
   private static final List<String> WEBHOOK = List.of("url", "headers", "signing_secret");
   private static final List<String> SOURCE = List.of("topic", "jmes_filters");
-  private static final List<String> CONFIGURATION = List.of("batching", "retry", "alerting", "rate_limit");
+  private static final List<String> CONFIGURATION = List.of("batching", "retry", "alerting", "rate_limit", "ordering", "max_in_flight", "parallelism");
   private static final List<String> BATCHING =
       List.of("max_batch_size", "max_batch_interval_seconds", "max_batch_interval_ms");
   private static final List<String> RETRY =
-      List.of("max_retries", "retry_algorithm", "initial_delay_ms", "max_delay_ms");
+      List.of("max_retries", "retry_algorithm", "initial_delay_ms", "max_delay_ms", "on_exhausted");
   private static final List<String> ALERTING = List.of("alert_channel", "alert_emails");
   private static final List<String> RATE_LIMIT = List.of("max_requests_per_second");
   private static final List<String> ADMIN_REQUEST = List.of("status", "offline_message");
@@ -124,9 +126,10 @@ public final class SubscriptionJson {
           "configuration.batching.max_batch_interval_ms", "configuration.retry",
           "configuration.retry.max_retries", "configuration.retry.retry_algorithm",
           "configuration.retry.initial_delay_ms", "configuration.retry.max_delay_ms",
-          "configuration.alerting", "configuration.alerting.alert_channel",
+          "configuration.retry.on_exhausted", "configuration.alerting", "configuration.alerting.alert_channel",
           "configuration.alerting.alert_emails", "configuration.rate_limit",
-          "configuration.rate_limit.max_requests_per_second");
+          "configuration.rate_limit.max_requests_per_second", "configuration.ordering",
+          "configuration.max_in_flight", "configuration.parallelism");
   private static final Pattern INDEX = Pattern.compile("\\[(\\d+)]");
 
   private SubscriptionJson() {}
@@ -304,6 +307,36 @@ public final class SubscriptionJson {
         if (max != null) {
           b.retryMaxDelay(Duration.ofMillis(max));
         }
+        String exhausted = r.string(retry, "on_exhausted", "configuration.retry.on_exhausted");
+        if (exhausted != null) {
+          OnExhausted o = OnExhausted.fromWireName(exhausted);
+          if (o == null) {
+            r.problem(
+                "configuration.retry.on_exhausted",
+                "must be \"keep_retrying\" or \"dead_letter\", was " + quote(exhausted));
+          } else {
+            b.onExhausted(o);
+          }
+        }
+      }
+      String ordering = r.string(configuration, "ordering", "configuration.ordering");
+      if (ordering != null) {
+        Ordering o = Ordering.fromWireName(ordering);
+        if (o == null) {
+          r.problem(
+              "configuration.ordering",
+              "must be \"partition\", \"key\" or \"none\", was " + quote(ordering));
+        } else {
+          b.ordering(o);
+        }
+      }
+      Integer inFlight = r.integer(configuration, "max_in_flight", "configuration.max_in_flight");
+      if (inFlight != null) {
+        b.maxInFlight(inFlight);
+      }
+      Integer parallelism = r.integer(configuration, "parallelism", "configuration.parallelism");
+      if (parallelism != null) {
+        b.parallelism(parallelism);
       }
       ObjectNode alerting =
           r.object(configuration, "alerting", "configuration.alerting", false, ALERTING);
@@ -494,6 +527,7 @@ public final class SubscriptionJson {
     retry.put("retry_algorithm", spec.retry().algorithm().wireName());
     retry.put("initial_delay_ms", spec.retry().initialDelay().toMillis());
     retry.put("max_delay_ms", spec.retry().maxDelay().toMillis());
+    retry.put("on_exhausted", spec.retry().onExhausted().wireName());
     if (spec.alerting() != null) {
       ObjectNode alerting = configuration.putObject("alerting");
       alerting.put("alert_channel", spec.alerting().channel());
@@ -504,6 +538,9 @@ public final class SubscriptionJson {
       configuration.putObject("rate_limit")
           .put("max_requests_per_second", spec.rateLimit().maxRequestsPerSecond());
     }
+    configuration.put("ordering", spec.delivery().ordering().wireName());
+    configuration.put("max_in_flight", spec.delivery().maxInFlight());
+    configuration.put("parallelism", spec.delivery().parallelism());
   }
 
   /** The error body of the REST API: {@code {"error": "…", "details": [{"field", "message"}]}}. */

@@ -27,6 +27,7 @@ import org.jspecify.annotations.Nullable;
  * @param retry how a failed batch is retried
  * @param alerting who hears about health changes, or {@code null} for nobody
  * @param rateLimit the most requests per second to the webhook, or {@code null} for no limit
+ * @param delivery ordering, batches in flight and engines per subscription
  */
 public record SubscriptionSpec(
     String name,
@@ -36,7 +37,8 @@ public record SubscriptionSpec(
     Batching batching,
     Retry retry,
     @Nullable Alerting alerting,
-    @Nullable RateLimit rateLimit) {
+    @Nullable RateLimit rateLimit,
+    Delivery delivery) {
 
   /** Default batch size when none is given. */
   public static final int DEFAULT_MAX_BATCH_SIZE = 100;
@@ -50,6 +52,20 @@ public record SubscriptionSpec(
     sources = List.copyOf(sources);
     requireNonNull(batching, "batching");
     requireNonNull(retry, "retry");
+    requireNonNull(delivery, "delivery");
+  }
+
+  /** A spec with the default {@link Delivery} (the constructor before ordering existed). */
+  public SubscriptionSpec(
+      String name,
+      boolean active,
+      Destination destination,
+      List<Source> sources,
+      Batching batching,
+      Retry retry,
+      @Nullable Alerting alerting,
+      @Nullable RateLimit rateLimit) {
+    this(name, active, destination, sources, batching, retry, alerting, rateLimit, Delivery.DEFAULT);
   }
 
   /**
@@ -86,8 +102,12 @@ public record SubscriptionSpec(
             .retryAlgorithm(retry.algorithm())
             .retryInitialDelay(retry.initialDelay())
             .retryMaxDelay(retry.maxDelay())
+            .onExhausted(retry.onExhausted())
             .alerting(alerting)
-            .rateLimit(rateLimit == null ? null : rateLimit.maxRequestsPerSecond());
+            .rateLimit(rateLimit == null ? null : rateLimit.maxRequestsPerSecond())
+            .ordering(delivery.ordering())
+            .maxInFlight(delivery.maxInFlight())
+            .parallelism(delivery.parallelism());
     destination.headers().forEach(h -> b.header(h.name(), h.value()));
     sources.forEach(s -> b.source(s.topic(), s.jmesFilters()));
     return b;
@@ -152,16 +172,23 @@ public record SubscriptionSpec(
   }
 
   /**
-   * How a failed batch is retried. After {@code maxRetries} retries the subscription turns
-   * unhealthy and the batch keeps being retried every {@code maxDelay}; nothing is skipped.
+   * How a failed batch is retried. After {@code maxRetries} retries, {@code onExhausted} says
+   * what happens: with {@link OnExhausted#KEEP_RETRYING} the subscription turns unhealthy and the
+   * batch keeps being retried every {@code maxDelay} (nothing is skipped); with {@link
+   * OnExhausted#DEAD_LETTER} the batch goes to the dead letters and delivery goes on.
    *
-   * @param maxRetries retries before the subscription is unhealthy, 0 to 10
+   * @param maxRetries retries before the retries are exhausted, 0 to 10 (0: none)
    * @param algorithm how the delay grows
    * @param initialDelay the first delay (and every delay of {@link RetryAlgorithm#FIXED_TIME})
    * @param maxDelay the longest delay, also the interval after retries are exhausted
+   * @param onExhausted what happens when the retries are exhausted
    */
   public record Retry(
-      int maxRetries, RetryAlgorithm algorithm, Duration initialDelay, Duration maxDelay) {
+      int maxRetries,
+      RetryAlgorithm algorithm,
+      Duration initialDelay,
+      Duration maxDelay,
+      OnExhausted onExhausted) {
     /** Default first delay. */
     public static final Duration DEFAULT_INITIAL_DELAY = Duration.ofSeconds(1);
 
@@ -172,6 +199,36 @@ public record SubscriptionSpec(
       requireNonNull(algorithm, "algorithm");
       requireNonNull(initialDelay, "initialDelay");
       requireNonNull(maxDelay, "maxDelay");
+      requireNonNull(onExhausted, "onExhausted");
+    }
+
+    /** Retries that keep retrying when exhausted (the constructor before dead letters existed). */
+    public Retry(int maxRetries, RetryAlgorithm algorithm, Duration initialDelay, Duration maxDelay) {
+      this(maxRetries, algorithm, initialDelay, maxDelay, OnExhausted.KEEP_RETRYING);
+    }
+  }
+
+  /**
+   * How deliveries of one subscription run side by side.
+   *
+   * @param ordering which messages are delivered in order
+   * @param maxInFlight the most batches in flight at once for the subscription, across its
+   *     partitions, 1 to 64 (default {@value #DEFAULT_MAX_IN_FLIGHT})
+   * @param parallelism on how many engines the subscription runs when engines share a store, 1 to
+   *     64 (default 1); each engine reads some of its partitions
+   */
+  public record Delivery(Ordering ordering, int maxInFlight, int parallelism) {
+    /** Default batches in flight per subscription. */
+    public static final int DEFAULT_MAX_IN_FLIGHT = 16;
+
+    /** The most batches in flight and the most engines a subscription may ask for. */
+    public static final int MAX = 64;
+
+    /** Partition order, {@value #DEFAULT_MAX_IN_FLIGHT} in flight, one engine. */
+    public static final Delivery DEFAULT = new Delivery(Ordering.PARTITION, DEFAULT_MAX_IN_FLIGHT, 1);
+
+    public Delivery {
+      requireNonNull(ordering, "ordering");
     }
   }
 
@@ -205,6 +262,10 @@ public record SubscriptionSpec(
     @Nullable Duration retryMaxDelay = Retry.DEFAULT_MAX_DELAY;
     @Nullable Alerting alerting;
     @Nullable Double rateLimit;
+    @Nullable OnExhausted onExhausted = OnExhausted.KEEP_RETRYING;
+    @Nullable Ordering ordering = Ordering.PARTITION;
+    int maxInFlight = Delivery.DEFAULT_MAX_IN_FLIGHT;
+    int parallelism = 1;
 
     private Builder() {}
 
@@ -296,6 +357,30 @@ public record SubscriptionSpec(
     /** At least the initial delay, at most 1 hour; default 60 s. */
     public Builder retryMaxDelay(@Nullable Duration delay) {
       this.retryMaxDelay = delay;
+      return this;
+    }
+
+    /** What happens when the retries are exhausted; default {@link OnExhausted#KEEP_RETRYING}. */
+    public Builder onExhausted(@Nullable OnExhausted onExhausted) {
+      this.onExhausted = onExhausted;
+      return this;
+    }
+
+    /** Which messages are delivered in order; default {@link Ordering#PARTITION}. */
+    public Builder ordering(@Nullable Ordering ordering) {
+      this.ordering = ordering;
+      return this;
+    }
+
+    /** Batches in flight at once for the subscription, 1 to 64; default 16. */
+    public Builder maxInFlight(int maxInFlight) {
+      this.maxInFlight = maxInFlight;
+      return this;
+    }
+
+    /** On how many engines the subscription runs when engines share a store, 1 to 64; default 1. */
+    public Builder parallelism(int parallelism) {
+      this.parallelism = parallelism;
       return this;
     }
 
