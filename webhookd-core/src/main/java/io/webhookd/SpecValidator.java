@@ -1,5 +1,6 @@
 package io.webhookd;
 
+import io.webhookd.internal.FilterRoots;
 import io.webhookd.internal.Jmes;
 import io.webhookd.internal.Signer;
 import java.net.URI;
@@ -212,6 +213,9 @@ final class SpecValidator {
         String expr = s.jmesFilters().get(j);
         String surrogate = loneSurrogate(expr);
         String why = surrogate != null ? "must not contain " + surrogate : Jmes.check(expr);
+        if (why == null) {
+          why = FilterRoots.neverMatches(expr);
+        }
         if (why != null) {
           problems.add(new Problem(f + ".jmes_filters[" + j + "]", why));
         }

@@ -775,7 +775,7 @@ public final class SubscriptionJson {
    * One entry of {@code recent_activity}: {@code timestamp}, {@code event} (api_call, active,
    * inactive), and when known {@code request}, {@code request_headers}, {@code response_code},
    * {@code response_body}, {@code response_headers}, {@code message}, {@code batch_size}, {@code
-   * duration_ms}. For {@code api_call} the header arrays and {@code response_code} are always
+   * duration_ms}, {@code batch_id}. For {@code api_call} the header arrays and {@code response_code} are always
    * present: the seed's int, 0 when no response came (the error is then the {@code
    * response_body}).
    */
@@ -815,6 +815,9 @@ public final class SubscriptionJson {
     if (e.durationMillis() != null) {
       o.put("duration_ms", e.durationMillis());
     }
+    if (e.batchId() != null) {
+      o.put("batch_id", e.batchId());
+    }
     return o;
   }
 
@@ -827,7 +830,11 @@ public final class SubscriptionJson {
     String event = text(json, "event");
     ActivityEvent.Type type = ActivityEvent.Type.fromWireName(event);
     if (type == null) {
-      throw new WebhookdException("event must be api_call, active or inactive, was " + quote(event));
+      throw new WebhookdException(
+          "event must be one of "
+              + java.util.Arrays.stream(ActivityEvent.Type.values()).map(ActivityEvent.Type::wireName).toList()
+              + ", was "
+              + quote(event));
     }
     Long code = optLong(json, "response_code");
     Long size = optLong(json, "batch_size");
@@ -841,7 +848,8 @@ public final class SubscriptionJson {
         textList(json, "response_headers"),
         optText(json, "message", null),
         size == null ? null : size.intValue(),
-        optLong(json, "duration_ms"));
+        optLong(json, "duration_ms"),
+        optText(json, "batch_id", null));
   }
 
   /**

@@ -134,6 +134,99 @@ public final class Webhookd implements AutoCloseable {
     return engine.isRunning(id);
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // Day-2 operations. {@code who} names the caller in the activity record (a client id, an
+  // operator); null for the library's own user.
+
+  /**
+   * A page of the subscription's dead letters, oldest first.
+   *
+   * @param after the {@link DeadLetter.Page#next()} cursor of the previous page, or {@code null}
+   * @param limit 1 to 1000
+   * @throws SubscriptionNotFoundException when there is no such subscription
+   */
+  public DeadLetter.Page deadLetters(String id, @Nullable String after, int limit) {
+    return engine.deadLetters(id, after, limit);
+  }
+
+  /**
+   * Sends dead letters to the webhook again, signed and batched by the subscription's batching,
+   * in the background; each is removed once a request holding it got a 2xx, and stays otherwise.
+   * Each request is recorded in {@code recent_activity}, and a {@code redelivered} event says how
+   * many were accepted.
+   *
+   * @param ids the dead letters to send, or {@code null} for all of them
+   * @return how many dead letters will be sent
+   * @throws SubscriptionNotFoundException when there is no such subscription
+   */
+  public int redeliver(String id, @Nullable List<String> ids, @Nullable String who) {
+    return engine.redeliver(id, ids, who);
+  }
+
+  /**
+   * Discards one dead letter (recorded in {@code recent_activity}).
+   *
+   * @return false when the subscription has no such dead letter
+   * @throws SubscriptionNotFoundException when there is no such subscription
+   */
+  public boolean discardDeadLetter(String id, String deadLetterId, @Nullable String who) {
+    return engine.discardDeadLetter(id, deadLetterId, who);
+  }
+
+  /**
+   * Moves a failing batch to the dead letters now, whatever {@code on_exhausted} says, and lets
+   * delivery move on. The batch id is in the {@code api_call} entries of {@code recent_activity}.
+   * Works on whichever engine sharing the store holds the batch.
+   *
+   * @throws NotFailingException when that batch is not failing now (delivered, unknown)
+   * @throws SubscriptionNotFoundException when there is no such subscription
+   */
+  public void skip(String id, String batchId, @Nullable String who) {
+    engine.skip(id, batchId, who);
+  }
+
+  /**
+   * Moves the subscription's consumer group {@code webhooks-{id}} to other positions and
+   * delivers from there. Every engine running the subscription stops it first (committing what
+   * was delivered), so no engine commits an older position over the new one or keeps delivering
+   * from its old position; then the group's offsets are set (Kafka's semantics: timestamps
+   * through {@code offsetsForTimes}) and the subscription runs again. Filters apply as always.
+   *
+   * @return the positions the group was moved to, one per partition of the subscription's topics
+   *     (fewer for {@link ReplayFrom#offsets} that name fewer)
+   * @throws ValidationException when an offset names a topic the subscription does not read or a
+   *     partition that does not exist
+   * @throws SubscriptionNotFoundException when there is no such subscription
+   * @throws WebhookdException when the engines did not let the group go in time
+   */
+  public List<Position> replay(String id, ReplayFrom from, @Nullable String who) {
+    return engine.replay(id, from, who);
+  }
+
+  /**
+   * Sends one signed batch holding one synthetic message (topic {@value TestDelivery#TOPIC})
+   * to the webhook now, through the subscription's transport, SSRF guard and headers; nothing is
+   * committed, the health does not change; recorded in {@code recent_activity} as a {@code test}.
+   *
+   * @throws SubscriptionNotFoundException when there is no such subscription
+   */
+  public TestDelivery sendTest(String id, @Nullable String who) {
+    return engine.sendTest(id, who);
+  }
+
+  /**
+   * Evaluates filters on the last records of each source's topic (at most {@code limit} per
+   * topic, spread over its partitions), without a consumer group and committing nothing. The
+   * owner's row filter ({@link spi.RowFilterPolicy}) is ANDed in, so a preview never shows what
+   * the owner could not receive.
+   *
+   * @param limit 1 to 1000
+   */
+  public FilterPreview previewFilters(
+      List<SubscriptionSpec.Source> sources, int limit, @Nullable String owner) {
+    return engine.previewFilters(sources, limit, owner);
+  }
+
   /**
    * Stops every consumer: in-flight batches are given until the shutdown timeout to finish; what
    * was delivered is committed, nothing undelivered is. Idempotent.
@@ -160,6 +253,7 @@ public final class Webhookd implements AutoCloseable {
     private Duration alertMinInterval = Duration.ofMinutes(5);
     private Duration alertReminderInterval = Duration.ofHours(1);
     private int activityLimit = 100;
+    private Engine.Retention deadLetterRetention = Engine.Retention.DEFAULT;
 
     private Builder() {}
 
@@ -310,6 +404,19 @@ public final class Webhookd implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How long dead letters are kept, and how many per subscription at most (the oldest go
+     * first); default 14 days and 100,000.
+     */
+    public Builder deadLetterRetention(Duration maxAge, int maxPerSubscription) {
+      positive(maxAge, "deadLetterRetention");
+      if (maxPerSubscription < 1) {
+        throw invalid("deadLetterRetention", "must keep at least 1 per subscription, was " + maxPerSubscription);
+      }
+      this.deadLetterRetention = new Engine.Retention(maxAge, maxPerSubscription);
+      return this;
+    }
+
     /** How many {@code recent_activity} entries are kept per subscription; default 100. */
     public Builder activityLimit(int limit) {
       if (limit < 1 || limit > 10_000) {
@@ -352,7 +459,8 @@ public final class Webhookd implements AutoCloseable {
               activityLimit,
               batchers,
               retriers,
-              KafkaConsumer::new);
+              KafkaConsumer::new,
+              deadLetterRetention);
       return new Webhookd(Engine.start(config));
     }
 

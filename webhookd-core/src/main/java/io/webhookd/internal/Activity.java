@@ -19,7 +19,8 @@ final class Activity {
    * The record of one request. {@code requestLine} is {@code POST} and the URL with its secrets
    * masked ({@link Secrets#maskUrl}), which the caller computes once per subscription.
    */
-  static ActivityEvent apiCall(DeliveryRequest req, String requestLine, DeliveryResult r, int batchSize, Instant at) {
+  static ActivityEvent apiCall(
+      DeliveryRequest req, String requestLine, DeliveryResult r, int batchSize, String batchId, Instant at) {
     List<String> reqHeaders = new ArrayList<>(req.headers().size());
     for (DeliveryRequest.Header h : req.headers()) {
       reqHeaders.add(h.name() + ": " + Secrets.maskHeaderValue(h.name(), h.value()));
@@ -47,7 +48,8 @@ final class Activity {
         respHeaders,
         error,
         batchSize,
-        r.duration().toMillis());
+        r.duration().toMillis(),
+        batchId);
   }
 
   static String truncate(String s, int max) {

@@ -25,6 +25,10 @@ final class Batch {
   /** Given up by this runner: its messages will be read again (its answer, if one comes, is ignored). */
   boolean abandoned;
   @Nullable DeliveryRequest request;
+  /** The outcome of the latest failed attempt, or {@code null} when none failed. */
+  io.webhookd.spi.@Nullable DeliveryResult lastResult;
+  /** An operator asked to skip it while it was in flight: who ({@code ""} when unnamed), or {@code null}. */
+  @Nullable String skipRequestedBy;
   /** The latest attempt's request. */
   Fences.@Nullable Request open;
 

@@ -1,6 +1,8 @@
 package io.webhookd.internal;
 
+import io.webhookd.DeadLetter;
 import io.webhookd.Health;
+import io.webhookd.OnExhausted;
 import io.webhookd.SubscriptionSpec;
 import io.webhookd.spi.DeliveryRequest;
 import io.webhookd.spi.DeliveryResult;
@@ -67,6 +69,7 @@ final class Deliveries {
   private final long answerWithinNanos;
   /** Wakes the consumer when it polls, so that an outcome is handled at once. */
   private final Runnable wake;
+  private final DeadLettering deadLettering;
 
   private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
   private final Map<String, Batch> inFlight = new LinkedHashMap<>();
@@ -80,7 +83,7 @@ final class Deliveries {
       String subscriptionId, SubscriptionSpec.Retry retryConfig, Retrier retrier, WebhookDestination destination,
       SubscriptionListener listener, Reporter reporter, Metrics.SubscriptionMetrics metrics, HealthTracker health,
       Outcomes outcomes, Fences fences, Partitions partitions, RequestMaker requests, Duration requestTimeout,
-      Runnable wake) {
+      Runnable wake, DeadLettering deadLettering) {
     this.subscriptionId = subscriptionId;
     this.retryConfig = retryConfig;
     this.retrier = retrier;
@@ -95,6 +98,7 @@ final class Deliveries {
     this.requests = requests;
     this.answerWithinNanos = requestTimeout.toNanos() + SubscriptionRunner.ANSWER_MARGIN_NANOS;
     this.wake = wake;
+    this.deadLettering = deadLettering;
   }
 
   /** Batches in flight or waiting to be retried. */
@@ -177,7 +181,7 @@ final class Deliveries {
     }
     DeliveryResult r = c.result();
     Instant at = Instant.now();
-    reporter.activity(subscriptionId, Activity.apiCall(b.request, requests.requestLine(), r, b.messages.size(), at));
+    reporter.activity(subscriptionId, Activity.apiCall(b.request, requests.requestLine(), r, b.messages.size(), b.id, at));
     if (r.isSuccess()) {
       delivered(b, r, at);
     } else {
@@ -185,8 +189,8 @@ final class Deliveries {
     }
   }
 
-  private void delivered(Batch b, DeliveryResult r, Instant at) {
-    metrics.attempt("success", r.duration().toNanos());
+  /** The batch's messages are accepted (delivered or dead-lettered): its partitions are free and may commit past it. */
+  private void release(Batch b) {
     for (TopicPartition tp : b.firstOffsets.keySet()) {
       PartitionState ps = partitions.get(tp);
       if (ps != null && ps.busy == b) {
@@ -194,6 +198,14 @@ final class Deliveries {
       }
     }
     partitions.markDone();
+  }
+
+  private void delivered(Batch b, DeliveryResult r, Instant at) {
+    metrics.attempt("success", r.duration().toNanos());
+    release(b);
+    if (b.skipRequestedBy != null) {
+      log.info("batch {} of subscription {} was delivered before it could be skipped", b.id, subscriptionId);
+    }
     int n = b.messages.size();
     metrics.delivered(n);
     long nowMs = at.toEpochMilli();
@@ -214,13 +226,17 @@ final class Deliveries {
 
   private void failed(Batch b, DeliveryResult r, Instant at) {
     metrics.attempt(r.statusCode() >= 0 ? "http_error" : "failure", r.duration().toNanos());
+    b.lastResult = r;
     boolean exhausted = b.attempts > retryConfig.maxRetries();
+    boolean deadLetter =
+        b.skipRequestedBy != null || (exhausted && retryConfig.onExhausted() == OnExhausted.DEAD_LETTER);
     Duration delay = retrier.delay(b.attempts);
     Duration retryAfter = retryAfter(r);
     if (retryAfter != null && retryAfter.compareTo(delay) > 0) {
       delay = retryAfter.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : retryAfter;
     }
-    Health before = health.failure(r, exhausted, at);
+    // under dead_letter, exhausting the retries moves the batch on instead of making the subscription unhealthy
+    Health before = health.failure(r, exhausted && !deadLetter, at);
     reporter.health(subscriptionId, health.snapshot());
     long delayMs = delay.toMillis();
     log.debug("batch {} of subscription {} failed (attempt {}): {}; retrying in {} ms", b.id, subscriptionId, b.attempts, r, delayMs);
@@ -231,6 +247,11 @@ final class Deliveries {
     }
     if (b.touches(releasing)) {
       abandon(b, "partitions revoked", releasing); // the partitions' next owner sends it again
+      return;
+    }
+    if (deadLetter
+        && moveToDeadLetters(b, r, b.skipRequestedBy != null ? DeadLetter.SKIPPED : DeadLetter.RETRIES_EXHAUSTED,
+            b.skipRequestedBy)) {
       return;
     }
     b.nextAttemptAt = System.nanoTime() + delay.toNanos();
@@ -244,6 +265,51 @@ final class Deliveries {
     if (r.statusCode() == 410) {
       outcomes.gone(r);
     }
+  }
+
+  /**
+   * Writes the batch to the dead letters and, once they are durable, releases it like a delivered
+   * one. False when the store could not write them: the batch is then retried as usual (and moved
+   * again after its next failure), never lost.
+   */
+  private boolean moveToDeadLetters(Batch b, @Nullable DeliveryResult last, String reason, @Nullable String who) {
+    try {
+      deadLettering.write(subscriptionId, b, last, reason, who);
+    } catch (RuntimeException e) {
+      log.warn("batch {} of subscription {} could not be written to the dead letters ({}); it stays pending and is retried",
+          b.id, subscriptionId, e.toString());
+      return false;
+    }
+    log.info("batch {} of subscription {} ({} messages) moved to the dead letters: {}", b.id, subscriptionId,
+        b.messages.size(), reason);
+    release(b);
+    listener.batchDeadLettered(subscriptionId, b.id, b.messages.size(), reason);
+    return true;
+  }
+
+  /**
+   * An operator skips a failing batch: one waiting for its retry goes to the dead letters now; one
+   * in flight again goes there if this attempt fails too. False when no batch of that id has
+   * failed here (unknown, delivered, or never failed).
+   */
+  boolean skip(String batchId, @Nullable String who) {
+    for (Batch b : retrying) {
+      if (b.id.equals(batchId)) {
+        if (!moveToDeadLetters(b, b.lastResult, DeadLetter.SKIPPED, who)) {
+          throw new io.webhookd.WebhookdException("the dead letters could not be written; the batch stays pending");
+        }
+        retrying.remove(b);
+        deadLettering.skipped(subscriptionId);
+        return true;
+      }
+    }
+    Batch b = inFlight.get(batchId);
+    if (b != null && b.lastResult != null && !b.abandoned) {
+      b.skipRequestedBy = who == null ? "" : who;
+      deadLettering.skipped(subscriptionId);
+      return true;
+    }
+    return false;
   }
 
   private static @Nullable Duration retryAfter(DeliveryResult r) {

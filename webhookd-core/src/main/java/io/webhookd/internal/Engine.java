@@ -78,7 +78,8 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       int activityLimit,
       Batcher.Factory batchers,
       Retrier.Factory retriers,
-      Function<Map<String, Object>, Consumer<byte[], byte[]>> consumerFactory) {
+      Function<Map<String, Object>, Consumer<byte[], byte[]>> consumerFactory,
+      Retention deadLetterRetention) {
 
     public Config {
       kafka = Map.copyOf(kafka);
@@ -104,15 +105,21 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       this(kafka, destination == null ? Map.of() : Map.of("http", destination, "https", destination), store, listeners,
           alertChannel, meterRegistry, rowFilterPolicy, requestTimeout, shutdownTimeout, storePollInterval,
           alertMinInterval, alertReminderInterval, activityLimit, Batcher.Factory.FROM_SPEC, Retrier.Factory.FROM_SPEC,
-          KafkaConsumer::new);
+          KafkaConsumer::new, Retention.DEFAULT);
     }
 
     /** The same, with consumers made by {@code factory} from their properties (tests wrap real consumers). */
     public Config withConsumerFactory(Function<Map<String, Object>, Consumer<byte[], byte[]>> factory) {
       return new Config(kafka, destinations, store, listeners, alertChannel, meterRegistry, rowFilterPolicy, requestTimeout,
           shutdownTimeout, storePollInterval, alertMinInterval, alertReminderInterval, activityLimit, batchers, retriers,
-          factory);
+          factory, deadLetterRetention);
     }
+  }
+
+  /** How long dead letters are kept, and how many per subscription at most. */
+  public record Retention(Duration maxAge, int maxPerSubscription) {
+    /** 14 days, 100,000 per subscription. */
+    public static final Retention DEFAULT = new Retention(Duration.ofDays(14), 100_000);
   }
 
   private final Config config;
@@ -128,6 +135,18 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   private final Map<String, Fences> fences = new ConcurrentHashMap<>();
   /** Why a subscription this engine should run cannot run, by id. */
   private final Map<String, String> problems = new ConcurrentHashMap<>();
+  /** Replay holds by subscription id: this engine's own, and those other engines asked for through the store. */
+  private final Map<String, Set<String>> holds = new ConcurrentHashMap<>();
+  private volatile Set<String> remoteHolds = Set.of();
+  private final String engineId = UUID.randomUUID().toString();
+  private final java.util.concurrent.ExecutorService background =
+      java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "webhookd-operations");
+        t.setDaemon(true);
+        return t;
+      });
+  private final Operations operations;
+  private final DeadLettering deadLettering;
   private volatile OnlineState admin;
   private volatile boolean closed;
 
@@ -140,6 +159,8 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     this.metrics = Metrics.create(config.meterRegistry());
     this.reporter = new Reporter(store, alertChannel, config.activityLimit(), config.alertMinInterval());
     this.admin = store.onlineState();
+    this.operations = new Operations(this, store, reporter, metrics, background);
+    this.deadLettering = new DeadLettering(store, reporter, metrics, this::deadLetterAlert);
   }
 
   public static Engine start(Config config) {
@@ -173,6 +194,25 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     if (store.isShared()) {
       long poll = config.storePollInterval().toMillis();
       reporter.executor().scheduleWithFixedDelay(this::syncWithStore, poll, poll, TimeUnit.MILLISECONDS);
+    }
+    if (store.supportsDeadLetters()) {
+      reporter.executor().scheduleWithFixedDelay(this::housekeeping, 1, 10, TimeUnit.MINUTES);
+    }
+  }
+
+  /** Dead letters past their retention, and old commands, go. */
+  private void housekeeping() {
+    try {
+      Retention r = config.deadLetterRetention();
+      int n = store.pruneDeadLetters(Instant.now().minus(r.maxAge()), r.maxPerSubscription());
+      if (n > 0) {
+        log.info("{} dead letter(s) past their retention removed", n);
+      }
+      if (store.isShared()) {
+        store.removeCommands(Instant.now().minus(Duration.ofHours(1)));
+      }
+    } catch (RuntimeException e) {
+      log.warn("dead letter retention: {}", e.toString());
     }
   }
 
@@ -327,6 +367,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       await(r);
     }
     runners.clear();
+    background.shutdownNow();
     reporter.close();
     destinations.distinct().forEach(Engine::closeQuietly);
     closeQuietly(alertChannel);
@@ -364,6 +405,10 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       if (why != null) {
         problems.add(new Problem("destination.webhook.url", why));
       }
+    }
+    if (spec.retry().onExhausted() == io.webhookd.OnExhausted.DEAD_LETTER && !store.supportsDeadLetters()) {
+      problems.add(new Problem("configuration.retry.on_exhausted",
+          "\"dead_letter\" needs a store that keeps dead letters; " + store.getClass().getName() + " keeps none"));
     }
     if (!problems.isEmpty()) {
       throw new ValidationException(problems);
@@ -408,6 +453,9 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   }
 
   private void startRunner(Subscription s, @Nullable String activeReason) {
+    if (held(s.id())) {
+      return; // a replay is moving its offsets; it starts again when the hold is released
+    }
     HealthDetails stored = reporter.pendingHealth(s.id());
     if (stored == null) {
       try {
@@ -503,8 +551,125 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
           }
         }
       }
+      applyCommands(store.pendingCommands(Instant.now()));
     } catch (RuntimeException e) {
       log.warn("cannot read changes from the store ({}); will try again", e.toString());
+    }
+  }
+
+  /** Follows the holds and skips other engines asked for. */
+  private void applyCommands(List<io.webhookd.spi.EngineCommand> pending) {
+    Set<String> held = new HashSet<>();
+    for (io.webhookd.spi.EngineCommand c : pending) {
+      if (c.kind() == io.webhookd.spi.EngineCommand.Kind.HOLD) {
+        held.add(c.subscriptionId());
+      } else if (c.kind() == io.webhookd.spi.EngineCommand.Kind.SKIP) {
+        operations.onSkipCommand(c);
+      }
+    }
+    Set<String> before = remoteHolds;
+    synchronized (lock) {
+      remoteHolds = Set.copyOf(held);
+      for (String id : held) {
+        if (!before.contains(id) && runners.containsKey(id)) {
+          stopRunner(id, "replay: stopped so that the group's offsets can move");
+        }
+      }
+      for (String id : before) {
+        if (!held.contains(id) && !held(id) && !closed) {
+          store.get(id).filter(s -> s.spec().active() && admin.online() && !runners.containsKey(id))
+              .ifPresent(s -> startRunner(s, "replay done: delivering from the new positions"));
+        }
+      }
+    }
+  }
+
+  private boolean held(String id) {
+    Set<String> mine = holds.get(id);
+    return (mine != null && !mine.isEmpty()) || remoteHolds.contains(id);
+  }
+
+  /** Stops the subscription on this engine until {@link #release}: a replay moves its group's offsets. */
+  void hold(String id, String holdId) {
+    synchronized (lock) {
+      holds.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(holdId);
+      stopRunner(id, "replay: stopped so that the group's offsets can move");
+    }
+  }
+
+  /** Ends a hold: the subscription runs again (from its group's offsets) if nothing else holds it. */
+  void release(String id, String holdId) {
+    synchronized (lock) {
+      Set<String> mine = holds.get(id);
+      if (mine != null) {
+        mine.remove(holdId);
+        if (mine.isEmpty()) {
+          holds.remove(id);
+        }
+      }
+      if (!held(id) && !closed) {
+        store.get(id).filter(s -> s.spec().active() && admin.online() && !runners.containsKey(id))
+            .ifPresent(s -> startRunner(s, "replay done: delivering from the new positions"));
+      }
+    }
+  }
+
+  @Nullable SubscriptionRunner runner(String id) {
+    return runners.get(id);
+  }
+
+  /** This engine's id, unique per process run. */
+  public String engineId() {
+    return engineId;
+  }
+
+  // ------------------------------------------------------------------ day-2 operations
+
+  private Subscription require(String id) {
+    checkOpen();
+    return store.get(id).orElseThrow(() -> new SubscriptionNotFoundException(id));
+  }
+
+  public io.webhookd.DeadLetter.Page deadLetters(String id, @Nullable String after, int limit) {
+    return operations.deadLetters(require(id), after, limit);
+  }
+
+  public int redeliver(String id, @Nullable List<String> ids, @Nullable String who) {
+    return operations.redeliver(require(id), ids, who);
+  }
+
+  public boolean discardDeadLetter(String id, String deadLetterId, @Nullable String who) {
+    return operations.discard(require(id), deadLetterId, who);
+  }
+
+  public void skip(String id, String batchId, @Nullable String who) {
+    operations.skip(require(id), batchId, who);
+  }
+
+  public List<io.webhookd.Position> replay(String id, io.webhookd.ReplayFrom from, @Nullable String who) {
+    return operations.replay(require(id), from, who);
+  }
+
+  public io.webhookd.TestDelivery sendTest(String id, @Nullable String who) {
+    return operations.sendTest(require(id), who);
+  }
+
+  public io.webhookd.FilterPreview previewFilters(List<SubscriptionSpec.Source> sources, int limit, @Nullable String owner) {
+    checkOpen();
+    return operations.preview(sources, limit, owner);
+  }
+
+  @Override
+  public DeadLettering deadLettering() {
+    return deadLettering;
+  }
+
+  /** A mail that messages were dead-lettered, at most one per subscription per alert interval (claimed in the store). */
+  private void deadLetterAlert(String id, int count, @Nullable DeliveryResult last) {
+    SubscriptionRunner r = runners.get(id);
+    if (r != null) {
+      sendAlert(r, Alert.Kind.DEAD_LETTERED, count + " message(s) were moved to the dead letters after their retries were"
+          + " exhausted or they were skipped; delivery goes on; see the dead letters to redeliver or discard them");
     }
   }
 
@@ -753,6 +918,11 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     @Override
     public void batchAbandoned(String id, String batchId, String reason) {
       each(l -> l.batchAbandoned(id, batchId, reason));
+    }
+
+    @Override
+    public void batchDeadLettered(String id, String batchId, int messages, String reason) {
+      each(l -> l.batchDeadLettered(id, batchId, messages, reason));
     }
 
     @Override

@@ -1,5 +1,15 @@
 package io.webhookd.internal;
 
+import io.webhookd.DeadLetter;
+import io.webhookd.spi.EngineCommand;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.NavigableMap;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
+
 import io.webhookd.ActivityEvent;
 import io.webhookd.OnlineState;
 import io.webhookd.ConflictException;
@@ -26,6 +36,8 @@ public final class InMemoryStore implements SubscriptionStore {
   private final Map<String, HealthDetails> health = new HashMap<>();
   private final Map<String, Deque<ActivityEvent>> activity = new HashMap<>();
   private final Map<String, Instant> alertClaims = new HashMap<>();
+  private final Map<String, TreeMap<String, DeadLetter>> deadLetters = new HashMap<>();
+  private final Map<String, EngineCommand> commands = new LinkedHashMap<>();
   private OnlineState admin = OnlineState.initial();
 
   @Override
@@ -62,6 +74,7 @@ public final class InMemoryStore implements SubscriptionStore {
     health.remove(id);
     activity.remove(id);
     alertClaims.keySet().removeIf(k -> k.startsWith(id + "/"));
+    deadLetters.remove(id);
     return subscriptions.remove(id) != null;
   }
 
@@ -136,5 +149,92 @@ public final class InMemoryStore implements SubscriptionStore {
     }
     alertClaims.put(k, now);
     return true;
+  }
+
+  @Override
+  public boolean supportsDeadLetters() {
+    return true;
+  }
+
+  @Override
+  public synchronized void addDeadLetters(List<DeadLetter> letters) {
+    for (DeadLetter d : letters) {
+      deadLetters.computeIfAbsent(d.subscriptionId(), k -> new TreeMap<>()).putIfAbsent(d.id(), d);
+    }
+  }
+
+  @Override
+  public synchronized DeadLetter.Page deadLetters(String subscriptionId, @Nullable String after, int limit) {
+    TreeMap<String, DeadLetter> all = deadLetters.getOrDefault(subscriptionId, new TreeMap<>());
+    NavigableMap<String, DeadLetter> tail = after == null ? all : all.tailMap(after, false);
+    List<DeadLetter> page = new ArrayList<>(Math.min(limit, tail.size()));
+    for (DeadLetter d : tail.values()) {
+      if (page.size() == limit) {
+        break;
+      }
+      page.add(d);
+    }
+    boolean more = tail.size() > page.size();
+    return new DeadLetter.Page(page, more && !page.isEmpty() ? page.get(page.size() - 1).id() : null);
+  }
+
+  @Override
+  public synchronized List<DeadLetter> deadLetters(String subscriptionId, Collection<String> ids) {
+    TreeMap<String, DeadLetter> all = deadLetters.getOrDefault(subscriptionId, new TreeMap<>());
+    return new TreeSet<>(ids).stream().map(all::get).filter(Objects::nonNull).toList();
+  }
+
+  @Override
+  public synchronized boolean removeDeadLetter(String subscriptionId, String id) {
+    TreeMap<String, DeadLetter> all = deadLetters.get(subscriptionId);
+    return all != null && all.remove(id) != null;
+  }
+
+  @Override
+  public synchronized int pruneDeadLetters(Instant before, int keepPerSubscription) {
+    int removed = 0;
+    for (TreeMap<String, DeadLetter> all : deadLetters.values()) {
+      Iterator<DeadLetter> it = all.values().iterator();
+      while (it.hasNext()) {
+        DeadLetter d = it.next();
+        if (all.size() > keepPerSubscription || d.deadLetteredAt().isBefore(before)) {
+          it.remove();
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+
+  @Override
+  public synchronized void addCommand(EngineCommand command) {
+    commands.putIfAbsent(command.id(), command);
+  }
+
+  @Override
+  public synchronized List<EngineCommand> pendingCommands(Instant now) {
+    return commands.values().stream().filter(c -> c.pendingAt(now)).toList();
+  }
+
+  @Override
+  public synchronized Optional<EngineCommand> command(String id) {
+    return Optional.ofNullable(commands.get(id));
+  }
+
+  @Override
+  public synchronized boolean completeCommand(String id, String result) {
+    EngineCommand c = commands.get(id);
+    if (c == null || c.result() != null) {
+      return false;
+    }
+    commands.put(
+        id,
+        new EngineCommand(c.id(), c.subscriptionId(), c.kind(), c.argument(), c.createdAt(), c.expiresAt(), result));
+    return true;
+  }
+
+  @Override
+  public synchronized void removeCommands(Instant before) {
+    commands.values().removeIf(c -> c.createdAt().isBefore(before));
   }
 }

@@ -11,6 +11,18 @@ interface Metrics {
     return SubscriptionMetrics.NOOP;
   }
 
+  /** Messages moved to a subscription's dead letters ({@code reason}: retries_exhausted, skipped). */
+  default void deadLettered(String subscriptionId, String reason, int n) {}
+
+  /** Dead letters delivered again with a 2xx. */
+  default void redelivered(String subscriptionId, int n) {}
+
+  /** Batches an operator skipped. */
+  default void skipped(String subscriptionId) {}
+
+  /** Replays of a subscription. */
+  default void replayed(String subscriptionId) {}
+
   /** One subscription's meters, tagged with its id. */
   interface SubscriptionMetrics {
     SubscriptionMetrics NOOP = new SubscriptionMetrics() {};

@@ -22,6 +22,30 @@ final class MicrometerMetrics implements Metrics {
   }
 
   @Override
+  public void deadLettered(String id, String reason, int n) {
+    Counter.builder("webhookd.messages.dead_lettered").description("Messages moved to the dead letters")
+        .tag("subscription", id).tag("reason", reason).register(registry).increment(n);
+  }
+
+  @Override
+  public void redelivered(String id, int n) {
+    Counter.builder("webhookd.messages.redelivered").description("Dead letters delivered again with a 2xx")
+        .tag("subscription", id).register(registry).increment(n);
+  }
+
+  @Override
+  public void skipped(String id) {
+    Counter.builder("webhookd.batches.skipped").description("Failing batches skipped by an operator")
+        .tag("subscription", id).register(registry).increment();
+  }
+
+  @Override
+  public void replayed(String id) {
+    Counter.builder("webhookd.replays").description("Replays from other positions")
+        .tag("subscription", id).register(registry).increment();
+  }
+
+  @Override
   public SubscriptionMetrics forSubscription(String id, LongSupplier lag) {
     return new Sub(id, lag);
   }

@@ -41,15 +41,20 @@ final class RequestMaker {
 
   /** The request of the batch's current attempt, signed with this moment's timestamp. */
   DeliveryRequest request(Batch b) {
+    return request(b.id, b.body);
+  }
+
+  /** A request holding {@code body} as batch {@code batchId}, signed with this moment's timestamp. */
+  DeliveryRequest request(String batchId, byte[] body) {
     long ts = Instant.now().getEpochSecond();
     List<DeliveryRequest.Header> headers = new ArrayList<>(staticHeaders.size() + 3);
     headers.addAll(staticHeaders);
-    headers.add(new DeliveryRequest.Header("webhook-id", b.id));
+    headers.add(new DeliveryRequest.Header("webhook-id", batchId));
     headers.add(new DeliveryRequest.Header("webhook-timestamp", Long.toString(ts)));
     if (signer != null) {
-      headers.add(new DeliveryRequest.Header("webhook-signature", signer.sign(b.id, ts, b.body)));
+      headers.add(new DeliveryRequest.Header("webhook-signature", signer.sign(batchId, ts, body)));
     }
-    return new DeliveryRequest(subscriptionId, b.id, destination.url(), headers, b.body, timeout);
+    return new DeliveryRequest(subscriptionId, batchId, destination.url(), headers, body, timeout);
   }
 
   /** {@code POST} and the URL with its secrets masked. */

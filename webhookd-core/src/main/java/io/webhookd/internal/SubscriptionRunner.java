@@ -98,6 +98,9 @@ final class SubscriptionRunner implements Runnable {
     void gone(SubscriptionRunner runner, DeliveryResult result);
 
     void crashed(SubscriptionRunner runner, Throwable error);
+
+    /** Where batches go when their retries are exhausted under dead_letter, or when they are skipped. */
+    DeadLettering deadLettering();
   }
 
   private final Subscription sub;
@@ -118,6 +121,10 @@ final class SubscriptionRunner implements Runnable {
   private final Runnable wakeOnRelease = this::wakeIfPolling;
 
   private final AtomicBoolean polling = new AtomicBoolean();
+  /** Skips asked from other threads, done on the consumer thread. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<SkipRequest> skips = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  private record SkipRequest(String batchId, @Nullable String who, java.util.concurrent.CompletableFuture<Boolean> done) {}
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final Thread thread;
   private volatile boolean stopRequested;
@@ -193,6 +200,41 @@ final class SubscriptionRunner implements Runnable {
     }
   }
 
+  /**
+   * Moves the failing batch {@code batchId} to the dead letters (or, while it is in flight again,
+   * as soon as that attempt fails). False when this runner holds no such failing batch.
+   */
+  boolean skip(String batchId, @Nullable String who) {
+    SkipRequest req = new SkipRequest(batchId, who, new java.util.concurrent.CompletableFuture<>());
+    skips.add(req);
+    wakeConsumer();
+    try {
+      return req.done().get(host.config().requestTimeout().plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      log.warn("skip of batch {} of subscription {} did not complete: {}", batchId, id, e.toString());
+      return false;
+    } finally {
+      skips.remove(req);
+    }
+  }
+
+  private void handleSkips(Deliveries out) {
+    SkipRequest req;
+    while ((req = skips.poll()) != null) {
+      boolean done;
+      try {
+        done = out.skip(req.batchId(), req.who());
+      } catch (RuntimeException e) {
+        req.done().completeExceptionally(e);
+        continue;
+      }
+      req.done().complete(done);
+    }
+  }
+
   private boolean abandoning() {
     return stopRequested && stopMode == StopMode.ABANDON;
   }
@@ -230,7 +272,8 @@ final class SubscriptionRunner implements Runnable {
                   host.gone(SubscriptionRunner.this, result);
                 }
               },
-              fences, partitions, requests, host.config().requestTimeout(), this::wakeIfPolling);
+              fences, partitions, requests, host.config().requestTimeout(), this::wakeIfPolling,
+              host.deadLettering());
       if (stopRequested) {
         return;
       }
@@ -248,6 +291,10 @@ final class SubscriptionRunner implements Runnable {
         log.warn("error while stopping subscription {}: {}", id, t.toString());
       }
       metrics.close();
+      SkipRequest left;
+      while ((left = skips.poll()) != null) {
+        left.done().complete(false);
+      }
       stopped.countDown();
       if (crash != null && !stopRequested) {
         log.error("subscription {} stopped unexpectedly; it will be restarted", id, crash);
@@ -261,6 +308,7 @@ final class SubscriptionRunner implements Runnable {
     while (!stopRequested) {
       long now = System.nanoTime();
       out.drain();
+      handleSkips(out);
       startDue(parts, out, now);
       parts.maybeCommit(now);
       maybeMeasureLag(parts, now);

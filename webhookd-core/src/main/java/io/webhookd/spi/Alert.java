@@ -45,7 +45,9 @@ public record Alert(
     /** Disabled (for example after 410 Gone). */
     DISABLED,
     /** Still unhealthy. */
-    REMINDER;
+    REMINDER,
+    /** Messages were moved to the dead letters (retries exhausted under {@code dead_letter}, or skipped). */
+    DEAD_LETTERED;
 
     public String wireName() {
       return name().toLowerCase(Locale.ROOT);

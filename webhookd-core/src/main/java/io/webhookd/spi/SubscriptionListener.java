@@ -42,6 +42,14 @@ public interface SubscriptionListener {
   /** A batch will not be delivered by this consumer; it stays uncommitted. */
   default void batchAbandoned(String subscriptionId, String batchId, String reason) {}
 
+  /**
+   * A batch's messages were written to the dead letters (its retries were exhausted under {@code
+   * on_exhausted: dead_letter}, or an operator skipped it); its offsets may now be committed.
+   *
+   * @param reason {@code retries_exhausted} or {@code skipped}
+   */
+  default void batchDeadLettered(String subscriptionId, String batchId, int messages, String reason) {}
+
   /** The subscription's health changed. */
   default void healthChanged(String subscriptionId, Health from, Health to) {}
 }

@@ -3,13 +3,16 @@ package io.webhookd.spi;
 import io.webhookd.ActivityEvent;
 import io.webhookd.OnlineState;
 import io.webhookd.ConflictException;
+import io.webhookd.DeadLetter;
 import io.webhookd.HealthDetails;
 import io.webhookd.Subscription;
 import io.webhookd.SubscriptionNotFoundException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where subscriptions and what users see about them are kept. Implementations are thread-safe.
@@ -76,6 +79,82 @@ public interface SubscriptionStore extends AutoCloseable {
    * when no claim of the same key was made after {@code now - minInterval}.
    */
   boolean claimAlert(String id, String key, Instant now, Duration minInterval);
+
+  // ---------------------------------------------------------------------------------------------
+  // Dead letters (issue: day-2 operations). A store that does not keep them leaves these defaults:
+  // the engine then refuses subscriptions with on_exhausted dead_letter and the skip operation.
+
+  /** Whether this store keeps dead letters; the methods below work only when it does. */
+  default boolean supportsDeadLetters() {
+    return false;
+  }
+
+  /**
+   * Adds dead letters, durably, before returning: the engine commits the messages' offsets only
+   * after this returns. Adding a letter whose id exists already does nothing (a retry after a
+   * failure may add the same letters again).
+   */
+  default void addDeadLetters(List<DeadLetter> letters) {
+    throw new UnsupportedOperationException(getClass().getName() + " keeps no dead letters");
+  }
+
+  /**
+   * A page of one subscription's dead letters, ordered by id, those with an id greater than
+   * {@code after} (all when {@code null}), at most {@code limit}. Must not scan other
+   * subscriptions' letters (an index on subscription and id).
+   */
+  default DeadLetter.Page deadLetters(String subscriptionId, @Nullable String after, int limit) {
+    throw new UnsupportedOperationException(getClass().getName() + " keeps no dead letters");
+  }
+
+  /** The subscription's dead letters with these ids (those that exist), ordered by id. */
+  default List<DeadLetter> deadLetters(String subscriptionId, Collection<String> ids) {
+    throw new UnsupportedOperationException(getClass().getName() + " keeps no dead letters");
+  }
+
+  /** Removes one dead letter; false when it did not exist. */
+  default boolean removeDeadLetter(String subscriptionId, String id) {
+    throw new UnsupportedOperationException(getClass().getName() + " keeps no dead letters");
+  }
+
+  /**
+   * Retention: removes the dead letters written before {@code before}, and of each subscription
+   * all but the newest {@code keepPerSubscription}. Returns how many were removed. Deleting a
+   * subscription removes its dead letters too.
+   */
+  default int pruneDeadLetters(Instant before, int keepPerSubscription) {
+    return 0;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Commands between engines sharing the store. A store that is not shared needs none (the one
+  // engine does everything itself); a shared store must keep them.
+
+  /** Adds a command for every engine sharing the store. */
+  default void addCommand(EngineCommand command) {
+    throw new UnsupportedOperationException(getClass().getName() + " keeps no commands");
+  }
+
+  /** The commands pending at {@code now} (not completed, not expired), oldest first. */
+  default List<EngineCommand> pendingCommands(Instant now) {
+    return List.of();
+  }
+
+  /** One command, completed or not. */
+  default Optional<EngineCommand> command(String id) {
+    return Optional.empty();
+  }
+
+  /**
+   * Completes a pending command with its result: true for exactly one caller (the one that
+   * completed it), false when it was completed already or does not exist.
+   */
+  default boolean completeCommand(String id, String result) {
+    return false;
+  }
+
+  /** Removes commands created before {@code before}. */
+  default void removeCommands(Instant before) {}
 
   /**
    * Whether other processes may change this store, so that engines should watch it for changes

@@ -287,6 +287,11 @@ class SubscriptionRunnerTest {
     }
 
     @Override
+    public DeadLettering deadLettering() {
+      return new DeadLettering(SubscriptionStore.inMemory(), reporter, Metrics.NOOP, (id, n, last) -> {});
+    }
+
+    @Override
     public WebhookDestination destination(Subscription s) {
       return destination;
     }
