@@ -12,7 +12,7 @@ import io.webhookd.OnlineState;
 import io.webhookd.ConflictException;
 import io.webhookd.HealthDetails;
 import io.webhookd.Subscription;
-import io.webhookd.SubscriptionJson;
+import io.webhookd.json.SubscriptionJson;
 import io.webhookd.SubscriptionNotFoundException;
 import io.webhookd.SubscriptionSpec;
 import io.webhookd.WebhookdException;
