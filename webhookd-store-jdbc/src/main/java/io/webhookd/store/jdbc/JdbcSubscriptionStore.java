@@ -1011,7 +1011,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
       config.setValidationTimeout(Math.min(connectionTimeout.toMillis(), 5000));
       config.setInitializationFailTimeout(connectionTimeout.toMillis());
       config.setPoolName("webhookd-store");
-      config.setExceptionOverrideClassName(EvictBrokenConnections.class.getName());
+      config.setExceptionOverrideClassName(io.webhookd.store.jdbc.internal.EvictBrokenConnections.class.getName());
       if (dialect == Dialect.POSTGRESQL) {
         config.addDataSourceProperty("connectTimeout", Math.max(1, connectionTimeout.toSeconds()));
         config.addDataSourceProperty("ApplicationName", "webhookd");
