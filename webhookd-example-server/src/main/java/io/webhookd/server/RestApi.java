@@ -14,7 +14,7 @@ import io.webhookd.OnlineState;
 import io.webhookd.ConflictException;
 import io.webhookd.Problem;
 import io.webhookd.Subscription;
-import io.webhookd.SubscriptionJson;
+import io.webhookd.json.SubscriptionJson;
 import io.webhookd.SubscriptionNotFoundException;
 import io.webhookd.SubscriptionSpec;
 import io.webhookd.SubscriptionStatus;
