@@ -119,6 +119,18 @@ class ArchitectureTest {
   }
 
   @Test
+  @DisplayName("in core only OpenTelemetryTracing uses OpenTelemetry (and the builder's openTelemetry signature names it): an optional dependency")
+  void openTelemetryStaysOptional() {
+    noClasses().that().resideInAnyPackage(CORE)
+        .and().doNotHaveFullyQualifiedName("io.webhookd.internal.OpenTelemetryTracing")
+        .and().doNotHaveFullyQualifiedName("io.webhookd.Webhookd$Builder")
+        .and().doNotHaveFullyQualifiedName("io.webhookd.internal.OpenTelemetryTracing$1")
+        .and().doNotHaveFullyQualifiedName("io.webhookd.internal.OpenTelemetryTracing$SpanAttempt")
+        .should().dependOnClassesThat().resideInAnyPackage("io.opentelemetry..")
+        .check(classes);
+  }
+
+  @Test
   @DisplayName("no internal type appears in a public signature of the API or SPI")
   void noInternalTypesInPublicSignatures() {
     methods().that().areDeclaredInClassesThat().resideInAnyPackage("io.webhookd", "io.webhookd.spi")
