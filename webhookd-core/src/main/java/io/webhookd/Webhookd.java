@@ -257,7 +257,8 @@ public final class Webhookd implements AutoCloseable {
      *
      * <p>Default: {@code GlobalOpenTelemetry}, once the application has set it (webhookd never
      * reads it before, which would fix it to a no-op), when the OpenTelemetry API is on the class
-     * path. The API ({@code io.opentelemetry:opentelemetry-api}) is an optional dependency:
+     * path and has {@code GlobalOpenTelemetry.isSet()} (recent versions; not 1.55.0, which Spring
+     * Boot 4.0 manages: the starter passes the application's {@code OpenTelemetry} bean). The API ({@code io.opentelemetry:opentelemetry-api}) is an optional dependency:
      * without it, or without a tracer, no span is made, and the request of a one-message batch
      * still carries its record's trace with a new span id per attempt (a larger batch's carries
      * none). Pass {@code OpenTelemetry.noop()} for no spans.

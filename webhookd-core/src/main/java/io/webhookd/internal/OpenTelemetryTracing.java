@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * each message's context. The request carries the span's context ({@code traceparent} and {@code
  * tracestate}, W3C format). Without an {@code
  * OpenTelemetry} given, {@code GlobalOpenTelemetry} is used once the application has set it
- * (webhookd never sets it: reading it too early would fix it to a no-op); until then, and with a
- * no-op tracer, the request carries what {@link Tracing#PROPAGATE} would.
+ * (webhookd never sets it: reading it too early would fix it to a no-op), on API versions that can
+ * tell ({@code GlobalOpenTelemetry.isSet()}); until then, and with a no-op tracer, the request
+ * carries what {@link Tracing#PROPAGATE} would.
  *
  * <p>A tracer that throws never stops a delivery: the attempt goes on without a span, logged
  * once. Thread-safe.
@@ -69,7 +70,11 @@ final class OpenTelemetryTracing implements Tracing {
         }
       };
 
-  /** {@code GlobalOpenTelemetry.isSet()} exists (recent API versions); without it the global is read at the first attempt. */
+  /**
+   * {@code GlobalOpenTelemetry.isSet()} exists (recent API versions; 1.55.0, which Spring Boot 4.0
+   * manages, lacks it). Without it the global is never read: {@code GlobalOpenTelemetry.get()}
+   * would fix an unset global to a no-op, and the application's own {@code set} would then throw.
+   */
   private static volatile boolean globalIsSetKnown = true;
 
   private final AtomicBoolean warned = new AtomicBoolean();
@@ -102,9 +107,11 @@ final class OpenTelemetryTracing implements Tracing {
         return GlobalOpenTelemetry.isSet() ? GlobalOpenTelemetry.get() : null;
       } catch (NoSuchMethodError e) {
         globalIsSetKnown = false;
+        log.info("this opentelemetry-api has no GlobalOpenTelemetry.isSet(): webhookd makes spans only with an"
+            + " OpenTelemetry given to Webhookd.Builder.openTelemetry (the traceparent is propagated all the same)");
       }
     }
-    return GlobalOpenTelemetry.get();
+    return null;
   }
 
   @Override
