@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.webhookd.internal.Engine;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import io.webhookd.spi.AlertChannel;
 import io.webhookd.spi.Batcher;
 import io.webhookd.spi.Retrier;
@@ -244,6 +245,7 @@ public final class Webhookd implements AutoCloseable {
     private final List<SubscriptionListener> listeners = new ArrayList<>();
     private @Nullable AlertChannel alertChannel;
     private @Nullable Object meterRegistry;
+    private @Nullable Object openTelemetry;
     private RowFilterPolicy rowFilterPolicy = RowFilterPolicy.NONE;
     private Batcher.Factory batchers = Batcher.Factory.FROM_SPEC;
     private Retrier.Factory retriers = Retrier.Factory.FROM_SPEC;
@@ -335,6 +337,28 @@ public final class Webhookd implements AutoCloseable {
      */
     public Builder meterRegistry(MeterRegistry registry) {
       this.meterRegistry = requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * The OpenTelemetry through which each delivery attempt gets a span ({@code webhookd.delivery},
+     * kind CLIENT, with the attributes {@code webhookd.subscription.id}, {@code webhookd.batch.id},
+     * {@code webhookd.batch.size}, {@code webhookd.attempt}, {@code http.request.method}, {@code
+     * http.response.status_code}, and {@code error.type} with an error status on failure). The
+     * span of a one-message batch whose record carries a W3C {@code traceparent} is a child of the
+     * record's context; a larger batch's starts a new trace linked to its messages' contexts. The
+     * request carries the span's {@code traceparent} (and {@code tracestate}).
+     *
+     * <p>Default: {@code GlobalOpenTelemetry}, once the application has set it (webhookd never
+     * reads it before, which would fix it to a no-op), when the OpenTelemetry API is on the class
+     * path and has {@code GlobalOpenTelemetry.isSet()} (recent versions; not 1.55.0, which Spring
+     * Boot 4.0 manages: the starter passes the application's {@code OpenTelemetry} bean). The API ({@code io.opentelemetry:opentelemetry-api}) is an optional dependency:
+     * without it, or without a tracer, no span is made, and the request of a one-message batch
+     * still carries its record's trace with a new span id per attempt (a larger batch's carries
+     * none). Pass {@code OpenTelemetry.noop()} for no spans.
+     */
+    public Builder openTelemetry(OpenTelemetry openTelemetry) {
+      this.openTelemetry = requireNonNull(openTelemetry, "openTelemetry");
       return this;
     }
 
@@ -460,6 +484,7 @@ public final class Webhookd implements AutoCloseable {
               batchers,
               retriers,
               KafkaConsumer::new,
+              openTelemetry,
               deadLetterRetention);
       return new Webhookd(Engine.start(config));
     }

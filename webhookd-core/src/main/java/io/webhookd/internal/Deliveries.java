@@ -128,7 +128,8 @@ final class Deliveries {
   /** Sends a batch's next attempt. */
   void send(Batch b, long now) {
     b.attempts++;
-    DeliveryRequest req = requests.request(b);
+    RequestMaker.Attempt attempt = requests.attempt(b);
+    DeliveryRequest req = attempt.request();
     b.request = req;
     Fences.Request open = fences.opened(List.copyOf(b.firstOffsets.keySet()), now + answerWithinNanos);
     b.open = open;
@@ -146,6 +147,7 @@ final class Deliveries {
         (r, e) -> {
           fences.answered(open);
           DeliveryResult result = e != null ? DeliveryResult.failure(e, Duration.ofNanos(System.nanoTime() - now), true) : r;
+          attempt.trace().end(result);
           completions.add(new Completion(b, result));
           wake.run();
         });

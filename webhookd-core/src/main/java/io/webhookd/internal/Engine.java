@@ -60,6 +60,8 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
    *
    * @param destinations the transport of each URL scheme ({@code http}, {@code https}, a user's
    *     own); when none serves {@code http}/{@code https}, one is found with {@link ServiceLoader}
+   * @param openTelemetry an {@code io.opentelemetry.api.OpenTelemetry} for the spans of delivery
+   *     attempts, or {@code null} for {@code GlobalOpenTelemetry} (once set) when the API is present
    */
   public record Config(
       Map<String, Object> kafka,
@@ -78,6 +80,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       Batcher.Factory batchers,
       Retrier.Factory retriers,
       Function<Map<String, Object>, Consumer<byte[], byte[]>> consumerFactory,
+      @Nullable Object openTelemetry,
       Retention deadLetterRetention) {
 
     public Config {
@@ -104,14 +107,21 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       this(kafka, destination == null ? Map.of() : Map.of("http", destination, "https", destination), store, listeners,
           alertChannel, meterRegistry, rowFilterPolicy, requestTimeout, shutdownTimeout, storePollInterval,
           alertMinInterval, alertReminderInterval, activityLimit, Batcher.Factory.FROM_SPEC, Retrier.Factory.FROM_SPEC,
-          KafkaConsumer::new, Retention.DEFAULT);
+          KafkaConsumer::new, null, Retention.DEFAULT);
     }
 
     /** The same, with consumers made by {@code factory} from their properties (tests wrap real consumers). */
     public Config withConsumerFactory(Function<Map<String, Object>, Consumer<byte[], byte[]>> factory) {
       return new Config(kafka, destinations, store, listeners, alertChannel, meterRegistry, rowFilterPolicy, requestTimeout,
           shutdownTimeout, storePollInterval, alertMinInterval, alertReminderInterval, activityLimit, batchers, retriers,
-          factory, deadLetterRetention);
+          factory, openTelemetry, deadLetterRetention);
+    }
+
+    /** The same, with spans through {@code openTelemetry} (an {@code io.opentelemetry.api.OpenTelemetry}). */
+    public Config withOpenTelemetry(Object openTelemetry) {
+      return new Config(kafka, destinations, store, listeners, alertChannel, meterRegistry, rowFilterPolicy, requestTimeout,
+          shutdownTimeout, storePollInterval, alertMinInterval, alertReminderInterval, activityLimit, batchers, retriers,
+          consumerFactory, openTelemetry, deadLetterRetention);
     }
   }
 
@@ -127,6 +137,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   private final AlertChannel alertChannel;
   private final SubscriptionListener listener;
   private final Metrics metrics;
+  private final Tracing tracing;
   private final Reporter reporter;
   private final Object lock = new Object();
   private final Map<String, SubscriptionRunner> runners = new ConcurrentHashMap<>();
@@ -156,6 +167,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     this.alertChannel = config.alertChannel() != null ? config.alertChannel() : AlertChannel.logging();
     this.listener = composite(config.listeners());
     this.metrics = Metrics.create(config.meterRegistry());
+    this.tracing = Tracing.create(config.openTelemetry());
     this.reporter = new Reporter(store, alertChannel, config.activityLimit(), config.alertMinInterval());
     this.admin = store.onlineState();
     this.operations = new Operations(this, store, reporter, metrics, background);
@@ -711,6 +723,11 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   @Override
   public Metrics metrics() {
     return metrics;
+  }
+
+  @Override
+  public Tracing tracing() {
+    return tracing;
   }
 
   @Override

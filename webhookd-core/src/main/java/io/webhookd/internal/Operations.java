@@ -117,7 +117,7 @@ final class Operations {
 
   private void sendAgain(Subscription s, List<DeadLetter> letters, @Nullable String who) {
     int size = s.spec().batching().maxBatchSize();
-    RequestMaker requests = new RequestMaker(s.id(), s.spec().destination(), engine.config().requestTimeout());
+    RequestMaker requests = new RequestMaker(s.id(), s.spec().destination(), engine.config().requestTimeout(), engine.tracing());
     MessageEncoder encoder = new MessageEncoder();
     int accepted = 0;
     int failed = 0;
@@ -357,7 +357,7 @@ final class Operations {
         + (who == null ? "" : " of " + jsonEscape(who)) + "\"},\"headers\":{}}";
     byte[] m = message.getBytes(StandardCharsets.UTF_8);
     byte[] body = new MessageEncoder().batchBody(s.id(), batchId, List.of(m), m.length, 1);
-    RequestMaker requests = new RequestMaker(s.id(), s.spec().destination(), engine.config().requestTimeout());
+    RequestMaker requests = new RequestMaker(s.id(), s.spec().destination(), engine.config().requestTimeout(), engine.tracing());
     DeliveryRequest req = requests.request(batchId, body);
     DeliveryResult r = sendNow(s, req);
     ActivityEvent call = Activity.apiCall(req, requests.requestLine(), r, 1, batchId, Instant.now());

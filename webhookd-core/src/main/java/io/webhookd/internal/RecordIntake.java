@@ -76,7 +76,7 @@ final class RecordIntake {
         } else {
           kind = MessageEncoder.classify(r.value());
         }
-        ps.add(new Pending(r.offset(), encoder.encode(r, kind), now, r.timestamp()));
+        ps.add(new Pending(r.offset(), encoder.encode(r, kind), now, r.timestamp(), TraceParent.of(r.headers())));
         partitions.buffered(1);
       }
     }

@@ -82,6 +82,11 @@ final class SubscriptionRunner implements Runnable {
 
     Metrics metrics();
 
+    /** The trace of each delivery attempt; default propagation only. */
+    default Tracing tracing() {
+      return Tracing.PROPAGATE;
+    }
+
     List<String> rowFilters(Subscription s, String topic);
 
     Consumer<byte[], byte[]> newConsumer(Subscription s);
@@ -155,7 +160,7 @@ final class SubscriptionRunner implements Runnable {
     this.intake = new RecordIntake(sub, host::rowFilters, encoder, metrics);
     this.fences = host.fences(id);
     this.assembler = new BatchAssembler(id, batcher, fences, encoder);
-    this.requests = new RequestMaker(id, spec.destination(), host.config().requestTimeout());
+    this.requests = new RequestMaker(id, spec.destination(), host.config().requestTimeout(), host.tracing());
     this.thread = new Thread(this, "webhookd-" + id.substring(0, Math.min(8, id.length())));
     this.thread.setDaemon(false);
   }

@@ -122,6 +122,18 @@ class ArchitectureTest {
   }
 
   @Test
+  @DisplayName("in core only OpenTelemetryTracing uses OpenTelemetry (and the builder's openTelemetry signature names it): an optional dependency")
+  void openTelemetryStaysOptional() {
+    noClasses().that().resideInAnyPackage(CORE)
+        .and().doNotHaveFullyQualifiedName("io.webhookd.internal.OpenTelemetryTracing")
+        .and().doNotHaveFullyQualifiedName("io.webhookd.Webhookd$Builder")
+        .and().doNotHaveFullyQualifiedName("io.webhookd.internal.OpenTelemetryTracing$1")
+        .and().doNotHaveFullyQualifiedName("io.webhookd.internal.OpenTelemetryTracing$SpanAttempt")
+        .should().dependOnClassesThat().resideInAnyPackage("io.opentelemetry..")
+        .check(classes);
+  }
+
+  @Test
   @DisplayName("no internal type appears in a public signature of the API or SPI")
   void noInternalTypesInPublicSignatures() {
     methods().that().areDeclaredInClassesThat().resideInAnyPackage("io.webhookd", "io.webhookd.spi")
@@ -144,14 +156,15 @@ class ArchitectureTest {
 
   /**
    * What a module's public API may show besides the JDK and webhookd's own public types, by module:
-   * kafka-clients everywhere (a source is a Kafka topic); Micrometer's {@code MeterRegistry} in
-   * core (the builder takes one, Micrometer being optional); Jackson only in webhookd-json, whose
+   * kafka-clients everywhere (a source is a Kafka topic); Micrometer's {@code MeterRegistry} and
+   * OpenTelemetry's {@code OpenTelemetry} in core (the builder takes one of each, both being
+   * optional dependencies); Jackson only in webhookd-json, whose
    * whole point it is; JUnit, AssertJ and MockWebServer in the test kit (its contract tests are
    * JUnit classes, the HTTP one runs a MockWebServer). A module not named here is not a library
    * (the example server, the test plumbing) and is not checked.
    */
   private static final Map<String, List<String>> API_MAY_SHOW = Map.of(
-      "webhookd-core", List.of("io.micrometer.core.instrument."),
+      "webhookd-core", List.of("io.micrometer.core.instrument.", "io.opentelemetry.api.OpenTelemetry"),
       "webhookd-json", List.of("com.fasterxml.jackson."),
       "webhookd-http-common", List.of(),
       "webhookd-http-jdk", List.of(),

@@ -1,6 +1,7 @@
 package io.webhookd.spring.boot;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import io.webhookd.Webhookd;
 import io.webhookd.WebhookdException;
 import io.webhookd.alert.smtp.SmtpAlertChannel;
@@ -62,6 +63,9 @@ import org.springframework.util.StringUtils;
  *       webhookd.alerts.smtp.host} or {@code spring.mail.host} set, mail ({@code
  *       webhookd.alerts.smtp.*}, falling back to {@code spring.mail.*}); else logged.
  *   <li>Metrics: the application's Micrometer {@code MeterRegistry}, when there is one.
+ *   <li>Tracing: the application's {@code OpenTelemetry}, when there is one (exactly one), for
+ *       the spans of delivery attempts; else the engine's default ({@code GlobalOpenTelemetry}
+ *       once set, and {@code traceparent} propagation without spans).
  *   <li>Health: {@link WebhookdHealthIndicator} (the actuator's {@code webhookd} component).
  * </ul>
  *
@@ -312,6 +316,17 @@ public final class WebhookdAutoConfiguration {
     @ConditionalOnMissingBean(name = "webhookdMeterRegistryCustomizer")
     WebhookdBuilderCustomizer webhookdMeterRegistryCustomizer(ObjectProvider<MeterRegistry> registry) {
       return builder -> registry.ifAvailable(builder::meterRegistry);
+    }
+  }
+
+  /** The application's OpenTelemetry for the spans of delivery attempts. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "io.opentelemetry.api.OpenTelemetry")
+  static class TracingConfiguration {
+    @Bean
+    @ConditionalOnMissingBean(name = "webhookdOpenTelemetryCustomizer")
+    WebhookdBuilderCustomizer webhookdOpenTelemetryCustomizer(ObjectProvider<OpenTelemetry> openTelemetry) {
+      return builder -> openTelemetry.ifUnique(builder::openTelemetry);
     }
   }
 

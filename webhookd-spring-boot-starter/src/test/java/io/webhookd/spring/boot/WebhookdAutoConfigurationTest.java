@@ -8,6 +8,13 @@ import com.icegreen.greenmail.util.ServerSetup;
 import com.icegreen.greenmail.util.ServerSetupTest;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.webhookd.Subscription;
 import io.webhookd.SubscriptionSpec;
 import io.webhookd.Webhookd;
@@ -16,6 +23,7 @@ import io.webhookd.http.JdkHttpDestination;
 import io.webhookd.http.apache.ApacheHttpDestination;
 import io.webhookd.spi.Alert;
 import io.webhookd.spi.AlertChannel;
+import io.webhookd.spi.DeliveryRequest;
 import io.webhookd.spi.SubscriptionStore;
 import io.webhookd.spi.WebhookDestination;
 import io.webhookd.store.jdbc.JdbcSubscriptionStore;
@@ -33,6 +41,7 @@ import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -249,6 +258,41 @@ class WebhookdAutoConfigurationTest {
     runner
         .withClassLoader(new FilteredClassLoader(MeterRegistry.class))
         .run(context -> assertThat(context).hasNotFailed().hasSingleBean(Webhookd.class).doesNotHaveBean("webhookdMeterRegistryCustomizer"));
+  }
+
+  @Test
+  @DisplayName("the application's OpenTelemetry gets a span for each delivery attempt, the child of a traced record; without the API the engine starts all the same")
+  void openTelemetryBean() {
+    InMemorySpanExporter spans = InMemorySpanExporter.create();
+    OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
+        .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
+        .build();
+    InMemoryDestination destination = InMemoryDestination.create();
+    String trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    runner
+        .withBean(OpenTelemetry.class, () -> sdk)
+        .withBean(WebhookDestination.class, () -> destination)
+        .run(
+            context -> {
+              KafkaCluster kafka = KafkaExtension.shared(1);
+              String topic = "traced-" + UUID.randomUUID();
+              kafka.createTopic(topic, 1);
+              Subscription s = context.getBean(Webhookd.class).subscribe(spec("https://hooks.example.com/x", topic));
+              RecordHeaders headers = new RecordHeaders();
+              headers.add("traceparent", ("00-" + trace + "-00f067aa0ba902b7-01").getBytes(UTF_8));
+              kafka.produce(topic, List.of(new ProducerRecord<>(topic, null, "k", "{}".getBytes(UTF_8), headers)));
+              DeliveryRequest request = destination.awaitRequests(1, Duration.ofSeconds(60)).get(0);
+              org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !spans.getFinishedSpanItems().isEmpty());
+              SpanData span = spans.getFinishedSpanItems().get(0);
+              assertThat(span.getTraceId()).isEqualTo(trace);
+              assertThat(span.getParentSpanId()).isEqualTo("00f067aa0ba902b7");
+              assertThat(span.getAttributes().get(AttributeKey.stringKey("webhookd.subscription.id"))).isEqualTo(s.id());
+              assertThat(request.headers()).contains(new DeliveryRequest.Header("traceparent", "00-" + trace + "-" + span.getSpanId() + "-01"));
+            });
+    sdk.close();
+    runner
+        .withClassLoader(new FilteredClassLoader(OpenTelemetry.class))
+        .run(context -> assertThat(context).hasNotFailed().hasSingleBean(Webhookd.class).doesNotHaveBean("webhookdOpenTelemetryCustomizer"));
   }
 
   @Test
