@@ -12,10 +12,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -69,7 +69,8 @@ final class Deliveries {
   private final Runnable wake;
 
   private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
-  private final Map<String, Batch> inFlight = new LinkedHashMap<>();
+  /** Batches whose request is open (by identity: a batch read again may get an id already out). */
+  private final Set<Batch> inFlight = new LinkedHashSet<>();
   private final PriorityQueue<Batch> retrying = new PriorityQueue<>(Comparator.comparingLong(b -> b.nextAttemptAt));
   /** Stopping: a failure is not retried here any more; the batch is given up and read again later. */
   private boolean stopping;
@@ -110,7 +111,7 @@ final class Deliveries {
   /** Messages in batches in flight or waiting to be retried. */
   long messagesOut() {
     long n = 0;
-    for (Batch b : inFlight.values()) {
+    for (Batch b : inFlight) {
       n += b.messages.size();
     }
     for (Batch b : retrying) {
@@ -128,7 +129,7 @@ final class Deliveries {
     b.request = req;
     Fences.Request open = fences.opened(List.copyOf(b.firstOffsets.keySet()), now + answerWithinNanos);
     b.open = open;
-    inFlight.put(b.id, b);
+    inFlight.add(b);
     if (b.attempts == 1) {
       listener.batchStarted(subscriptionId, b.id, b.messages.size());
     }
@@ -171,7 +172,7 @@ final class Deliveries {
 
   private void complete(Completion c) {
     Batch b = c.batch();
-    inFlight.remove(b.id);
+    inFlight.remove(b);
     if (b.abandoned) {
       return;
     }
@@ -187,10 +188,10 @@ final class Deliveries {
 
   private void delivered(Batch b, DeliveryResult r, Instant at) {
     metrics.attempt("success", r.duration().toNanos());
-    for (TopicPartition tp : b.firstOffsets.keySet()) {
-      PartitionState ps = partitions.get(tp);
-      if (ps != null && ps.busy == b) {
-        ps.busy = null;
+    for (Batch.Slice s : b.slices) {
+      PartitionState ps = partitions.get(s.tp());
+      if (ps != null && ps.batches.remove(b)) {
+        partitions.buffered(ps.settle(b, s.from(), s.to(), true));
       }
     }
     partitions.markDone();
@@ -275,8 +276,9 @@ final class Deliveries {
 
   /**
    * The batch will not be delivered by this consumer: its partitions (other than {@code gone}
-   * ones) are rewound to its first messages, which will be read and sent again; while its request
-   * is open, it fences its partitions.
+   * ones) are rewound to their commit points (its first messages with partition order; with
+   * several batches of a partition out, the oldest undelivered message), from which they are read
+   * and sent again; while its request is open, it fences its partitions.
    */
   void abandon(Batch b, String reason, Collection<TopicPartition> gone) {
     if (b.abandoned) {
@@ -287,10 +289,13 @@ final class Deliveries {
     if (b.open != null) {
       fences.giveUp(b.open); // a no-op when its request answered already
     }
-    for (Map.Entry<TopicPartition, Long> e : b.firstOffsets.entrySet()) {
-      PartitionState ps = partitions.get(e.getKey());
-      if (ps != null && ps.busy == b && !gone.contains(e.getKey())) {
-        partitions.rewind(ps, e.getValue());
+    for (Batch.Slice s : b.slices) {
+      PartitionState ps = partitions.get(s.tp());
+      if (ps != null && ps.batches.remove(b)) {
+        ps.settle(b, s.from(), s.to(), false);
+        if (!gone.contains(s.tp())) {
+          partitions.rewind(ps);
+        }
       }
     }
     listener.batchAbandoned(subscriptionId, b.id, reason);
@@ -299,7 +304,7 @@ final class Deliveries {
   /** Gives up every batch that holds messages of {@code gone} (they are let go: nothing to rewind). */
   void abandonTouching(Collection<TopicPartition> gone, String reason) {
     List<Batch> affected = new ArrayList<>();
-    for (Batch b : inFlight.values()) {
+    for (Batch b : inFlight) {
       if (b.touches(gone)) {
         affected.add(b);
       }
@@ -323,7 +328,7 @@ final class Deliveries {
 
   /** Gives up every batch in flight; {@code rewind} false when the consumer is dead (nothing to rewind). */
   void abandonInFlight(String reason, boolean rewind) {
-    for (Batch b : new ArrayList<>(inFlight.values())) {
+    for (Batch b : new ArrayList<>(inFlight)) {
       abandon(b, reason, rewind ? List.of() : b.firstOffsets.keySet());
     }
     if (!rewind) {
@@ -347,7 +352,7 @@ final class Deliveries {
     releasing = gone;
     try {
       long deadline = Long.MIN_VALUE;
-      for (Batch b : inFlight.values()) {
+      for (Batch b : inFlight) {
         if (!b.abandoned && b.touches(gone)) {
           deadline = Math.max(deadline, b.open == null ? System.nanoTime() : b.open.deadlineNanos);
         }
@@ -376,7 +381,7 @@ final class Deliveries {
    * sent has answered or is past its deadline, or {@code giveUp} says so.
    */
   void awaitAnswers(BooleanSupplier giveUp) {
-    for (Batch b : new ArrayList<>(inFlight.values())) {
+    for (Batch b : new ArrayList<>(inFlight)) {
       Fences.Request r = b.open;
       if (r == null) {
         continue;
@@ -407,7 +412,7 @@ final class Deliveries {
   }
 
   private boolean inFlightTouching(Collection<TopicPartition> tps) {
-    for (Batch b : inFlight.values()) {
+    for (Batch b : inFlight) {
       if (!b.abandoned && b.touches(tps)) {
         return true;
       }
