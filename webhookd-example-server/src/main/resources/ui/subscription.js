@@ -234,11 +234,25 @@ export function subscriptionView(id, ctx) {
         c.batching.max_batch_interval_seconds !== undefined ? c.batching.max_batch_interval_seconds + ' s' : c.batching.max_batch_interval_ms + ' ms'}` : '—'),
       ...fact('Retry', c.retry ? `${c.retry.retry_algorithm}, ${c.retry.max_retries} retries, ${c.retry.initial_delay_ms} ms to ${c.retry.max_delay_ms} ms` : '—'),
       ...fact('Rate limit', c.rate_limit ? `${c.rate_limit.max_requests_per_second} requests per second` : 'none'),
+      ...fact('Ordering', orderingText(c)),
       ...fact('Alerts', c.alerting ? [String(c.alerting.alert_channel || ''), ' ', (c.alerting.alert_emails || []).join(', ')] : 'none'),
       ...fact('Version', [String(doc.version), ', updated ', timeAgo(doc.updated_at), ', created ', timeAgo(doc.created_at)])));
   }
 
   return {element, refresh};
+}
+
+const ORDERING = {
+  partition: 'by partition (one batch of a partition in flight at a time)',
+  key: 'by key (batches whose keys differ in flight together; messages without a key as one key)',
+  none: 'none (batches in flight together, in any order)',
+};
+
+/** The delivery order and the in-flight limit; documents from before ordering existed mean partition order. */
+function orderingText(c) {
+  const mode = c.ordering || 'partition';
+  const limit = c.max_in_flight ?? 16;
+  return `${ORDERING[mode] || mode}, up to ${limit} batch${limit === 1 ? '' : 'es'} in flight`;
 }
 
 function fact(name, value) {

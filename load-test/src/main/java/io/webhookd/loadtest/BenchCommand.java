@@ -51,9 +51,11 @@ import picocli.CommandLine.Option;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {
-      "Throughput: a backlog of --count 1 KB JSON messages on a 3-partition topic, drained by the naive relay",
-      "(poll, POST, commitSync) and by webhookd (one subscription), at each --batch-size; prints msg/s and the",
-      "ratio. Latency (--latency): produce at --rate for --duration and report produce->receive percentiles."
+      "Throughput: a backlog of --count 1 KB JSON messages on a 3-partition topic, read by a plain consumer that",
+      "sends nothing (the ceiling), drained by the naive relay (poll, POST, commitSync) and by webhookd (one",
+      "subscription per --ordering), at each --batch-size; prints msg/s, each webhookd as a fraction of the ceiling",
+      "and a multiple of the relay. Latency (--latency): produce at --rate for --duration and report",
+      "produce->receive percentiles."
     })
 final class BenchCommand implements Callable<Integer> {
   private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -113,8 +115,17 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--transport", defaultValue = "apache", description = "webhookd's transport: apache (webhookd-http-apache, the server's default), jdk (webhookd-http-jdk) or, for comparison, standin (a minimal HTTP/1.1 sendAsync one) (default ${DEFAULT-VALUE}).")
   String transport;
 
-  @Option(names = "--only", description = "Measure only this contender: webhookd or baseline (or, in latency mode, consumer: the floor, a plain consumer that only polls).")
+  @Option(names = "--only", description = "Measure only this contender: webhookd, baseline or consumer (throughput: the ceiling, a plain consumer reading the backlog without sending; latency: the floor, a plain consumer that only polls).")
   @Nullable String only;
+
+  @Option(names = "--ordering", split = ",", defaultValue = "partition", description = "webhookd's configuration.ordering, one contender each: partition, key, none (default ${DEFAULT-VALUE}).")
+  List<String> orderings;
+
+  @Option(names = "--max-in-flight", defaultValue = "16", description = "webhookd's configuration.max_in_flight (default ${DEFAULT-VALUE}).")
+  int maxInFlight;
+
+  @Option(names = "--keys", defaultValue = "0", description = "Distinct message keys of the backlog: 0 for a key of its own per message (default ${DEFAULT-VALUE}), n for c-0 to c-(n-1).")
+  int keys;
 
   @Option(names = "--jfr", description = "Record a JFR profile (settings 'profile') of this JVM while webhookd runs, write it here and print its top frames.")
   @Nullable Path jfr;
@@ -181,30 +192,52 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   private void throughputMode(Kafka kafka, ReceiverHandle receiver, Map<String, Object> res) throws Exception {
+    List<io.webhookd.Ordering> modes = new ArrayList<>();
+    for (String o : orderings) {
+      io.webhookd.Ordering m = io.webhookd.Ordering.fromWireName(o.trim());
+      if (m == null) {
+        throw new IllegalArgumentException("--ordering must be partition, key or none, was " + o);
+      }
+      modes.add(m);
+    }
     String topic = "bench-" + UUID.randomUUID().toString().substring(0, 8);
     kafka.createTopic(topic, partitions, Math.min(3, brokers));
     long t0 = System.nanoTime();
     produceBacklog(kafka, topic);
     double produceSecs = (System.nanoTime() - t0) / 1e9;
-    console.printf(Locale.ROOT, "backlog: %d messages of %d bytes on %s (%d partitions) in %.1f s%n", count, payloadBytes, topic, partitions, produceSecs);
-    res.put("backlog", Map.of("messages", count, "payload_bytes", payloadBytes, "partitions", partitions, "produce_seconds", RunCommand.round(produceSecs)));
-    res.put("consumer_only_msg_s", consumeOnly(kafka, topic));
+    console.printf(Locale.ROOT, "backlog: %d messages of %d bytes on %s (%d partitions, %s) in %.1f s%n", count, payloadBytes, topic, partitions,
+        keys == 0 ? "distinct keys" : keys + " keys", produceSecs);
+    res.put("backlog", Map.of("messages", count, "payload_bytes", payloadBytes, "partitions", partitions, "keys", keys == 0 ? "distinct" : keys,
+        "produce_seconds", RunCommand.round(produceSecs)));
+    res.put("max_in_flight", maxInFlight);
     res.put("warmup_messages_per_batch_size", warmup);
+    // the contenders of each batch size: the ceiling (a plain consumer, no HTTP), the relay, webhookd in each mode
+    List<String> contenders = new ArrayList<>();
+    if (only == null || "consumer".equals(only)) {
+      contenders.add("consumer");
+    }
+    if (only == null || "baseline".equals(only)) {
+      contenders.add("baseline");
+    }
+    if (only == null || "webhookd".equals(only)) {
+      for (io.webhookd.Ordering m : modes) {
+        contenders.add("webhookd-" + m.wireName());
+      }
+    }
     List<Map<String, Object>> rows = new ArrayList<>();
     for (int b : batchSizes) {
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("batch_size", b);
       if (warmup > 0) {
-        // Both contenders share this JVM and its JIT compiler: without a warm-up at the size
+        // Every contender shares this JVM and its JIT compiler: without a warm-up at the size
         // being measured, the first runs measure compilation (on 2 cores the compiler threads
         // took 30 to 70% of the JVM's CPU in them), which hurts whichever contender keeps the
         // cores busy.
         console.printf(Locale.ROOT, "warm-up at batch %d: up to %d messages each (not reported)%n", b, warmup);
-        if (!"webhookd".equals(only)) {
-          measure("warmup-baseline", b, warmup, kafka, receiver, topic, false);
-        }
-        if (!"baseline".equals(only)) {
-          measure("warmup-webhookd", b, warmup, kafka, receiver, topic, true);
+        for (String c : contenders) {
+          if (!c.equals("consumer")) {
+            measure("warmup-" + c, b, warmup, kafka, receiver, topic);
+          }
         }
       }
       Recording rec = null;
@@ -213,18 +246,13 @@ final class BenchCommand implements Callable<Integer> {
         rec.setName("webhookd-bench-" + b);
         rec.start();
       }
-      List<Map<String, Object>> bases = new ArrayList<>();
-      List<Map<String, Object>> whs = new ArrayList<>();
+      Map<String, List<Map<String, Object>>> runs = new LinkedHashMap<>();
+      contenders.forEach(c -> runs.put(c, new ArrayList<>()));
       for (int rep = 0; rep < repeat; rep++) {
-        // alternate who goes first, so that neither always gets the warmer or the quieter slot
-        boolean baseFirst = rep % 2 == 0;
-        for (int k = 0; k < 2; k++) {
-          boolean wh = (k == 0) != baseFirst;
-          if (wh && !"baseline".equals(only)) {
-            whs.add(measure("webhookd", b, count, kafka, receiver, topic, true));
-          } else if (!wh && !"webhookd".equals(only)) {
-            bases.add(measure("baseline", b, count, kafka, receiver, topic, false));
-          }
+        // rotate who goes first, so that no contender always gets the warmer or the quieter slot
+        for (int k = 0; k < contenders.size(); k++) {
+          String c = contenders.get((k + rep) % contenders.size());
+          runs.get(c).add(measure(c, b, count, kafka, receiver, topic));
         }
       }
       if (rec != null) {
@@ -234,25 +262,47 @@ final class BenchCommand implements Callable<Integer> {
         rec.close();
         row.put("jfr", f.toString());
       }
-      Map<String, Object> base = median(bases);
-      Map<String, Object> wh = median(whs);
+      Map<String, Object> ceiling = median(runs.getOrDefault("consumer", List.of()));
+      Map<String, Object> base = median(runs.getOrDefault("baseline", List.of()));
+      row.put("consumer", ceiling);
       row.put("baseline", base);
-      row.put("webhookd", wh);
-      row.put("baseline_runs_msg_s", bases.stream().map(m -> m.get("rate_msg_s")).toList());
-      row.put("webhookd_runs_msg_s", whs.stream().map(m -> m.get("rate_msg_s")).toList());
-      if (base != null && wh != null) {
-        double ratio = ((Number) wh.get("rate_msg_s")).doubleValue() / Math.max(1, ((Number) base.get("rate_msg_s")).doubleValue());
-        row.put("ratio", Math.round(ratio * 100) / 100.0);
+      Map<String, Object> whs = new LinkedHashMap<>();
+      for (String c : contenders) {
+        if (!c.startsWith("webhookd-")) {
+          continue;
+        }
+        Map<String, Object> wh = median(runs.get(c));
+        if (wh == null) {
+          continue;
+        }
+        double rate = ((Number) wh.get("rate_msg_s")).doubleValue();
+        if (ceiling != null) {
+          wh.put("of_ceiling", Math.round(rate / Math.max(1, ((Number) ceiling.get("rate_msg_s")).doubleValue()) * 100) / 100.0);
+        }
+        if (base != null) {
+          wh.put("x_relay", Math.round(rate / Math.max(1, ((Number) base.get("rate_msg_s")).doubleValue()) * 100) / 100.0);
+        }
+        whs.put(c.substring("webhookd-".length()), wh);
       }
+      row.put("webhookd", whs);
+      Map<String, Object> allRuns = new LinkedHashMap<>();
+      runs.forEach((c, l) -> allRuns.put(c, l.stream().map(m -> m.get("rate_msg_s")).toList()));
+      row.put("runs_msg_s", allRuns);
       rows.add(row);
     }
     res.put("throughput", rows);
     console.println();
-    console.println("| batch | baseline msg/s | webhookd msg/s | webhookd / baseline | runs: baseline / webhookd |");
-    console.println("|---:|---:|---:|---:|---|");
+    console.println("| batch | contender | msg/s | of the ceiling | x the relay | runs msg/s |");
+    console.println("|---:|---|---:|---:|---:|---|");
     for (Map<String, Object> r : rows) {
-      console.printf(Locale.ROOT, "| %s | %s | %s | %s | %s / %s |%n", r.get("batch_size"), rateOf(r.get("baseline")), rateOf(r.get("webhookd")),
-          r.getOrDefault("ratio", "-"), r.get("baseline_runs_msg_s"), r.get("webhookd_runs_msg_s"));
+      @SuppressWarnings("unchecked")
+      Map<String, Object> allRuns = (Map<String, Object>) r.get("runs_msg_s");
+      console.printf(Locale.ROOT, "| %s | consumer only (ceiling) | %s | 1.00 | | %s |%n", r.get("batch_size"), rateOf(r.get("consumer")), allRuns.get("consumer"));
+      console.printf(Locale.ROOT, "| %s | naive relay | %s | | 1.00 | %s |%n", r.get("batch_size"), rateOf(r.get("baseline")), allRuns.get("baseline"));
+      @SuppressWarnings("unchecked")
+      Map<String, Map<String, Object>> whs = (Map<String, Map<String, Object>>) r.get("webhookd");
+      whs.forEach((mode, wh) -> console.printf(Locale.ROOT, "| %s | webhookd, ordering %s | %s | %s | %s | %s |%n", r.get("batch_size"), mode, rateOf(wh),
+          wh.getOrDefault("of_ceiling", "-"), wh.getOrDefault("x_relay", "-"), allRuns.get("webhookd-" + mode)));
     }
     for (Map<String, Object> r : rows) {
       if (r.get("jfr") != null) {
@@ -288,8 +338,14 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   /** Drains up to {@code target} messages of the topic with one contender; the rate is unique messages over the time from start to the last. */
-  private Map<String, Object> measure(String name, int batch, int target, Kafka kafka, ReceiverHandle receiver, String topic, boolean webhookd)
-      throws Exception {
+  private Map<String, Object> measure(String name, int batch, int target, Kafka kafka, ReceiverHandle receiver, String topic) throws Exception {
+    String contender = name.startsWith("warmup-") ? name.substring("warmup-".length()) : name;
+    if (contender.equals("consumer")) {
+      return consumeOnly(kafka, topic, target, name);
+    }
+    boolean webhookd = contender.startsWith("webhookd");
+    io.webhookd.Ordering ordering =
+        contender.startsWith("webhookd-") ? io.webhookd.Ordering.fromWireName(contender.substring("webhookd-".length())) : io.webhookd.Ordering.PARTITION;
     String channel = name + "-" + batch + "-" + (++channelSeq);
     URI url = receiver.channel(channel, secret, 0);
     AtomicBoolean stop = new AtomicBoolean();
@@ -307,6 +363,8 @@ final class BenchCommand implements Callable<Integer> {
           .source(topic)
           .maxBatchSize(batch)
           .maxBatchInterval(batchInterval)
+          .ordering(ordering)
+          .maxInFlight(maxInFlight)
           .maxRetries(3)
           .build());
     } else {
@@ -360,7 +418,7 @@ final class BenchCommand implements Callable<Integer> {
     Map<String, Object> cpu = CpuTimes.perMessage(cpu0, cpu1, unique);
     m.put("cpu_us_per_msg", cpu);
     if (!name.startsWith("warmup")) {
-      console.printf(Locale.ROOT, "%-9s batch %4d: %,8d msgs in %6.2f s = %,8.0f msg/s%s (first delivery after %s ms, %d requests, %d dup, %d bad sig; CPU us/msg %s)%n",
+      console.printf(Locale.ROOT, "%-18s batch %4d: %,8d msgs in %6.2f s = %,8.0f msg/s%s (first delivery after %s ms, %d requests, %d dup, %d bad sig; CPU us/msg %s)%n",
           name, batch, unique, secs, unique / secs, capped ? " CAPPED" : "", m.get("first_delivery_after_ms"), m.get("requests"),
           m.get("duplicates"), m.get("bad_signature"), cpu);
     }
@@ -374,7 +432,8 @@ final class BenchCommand implements Callable<Integer> {
       for (int i = 0; i < count; i++) {
         int customer = rnd.nextInt(1000);
         byte[] payload = Payloads.payload(i, Payloads.REGIONS[rnd.nextInt(4)], rnd.nextInt(500), customer, payloadBytes, rnd);
-        p.send(new ProducerRecord<>(topic, "c-" + customer, payload), (md, e) -> {
+        String key = keys == 0 ? "k-" + i : "c-" + (i % keys);
+        p.send(new ProducerRecord<>(topic, key, payload), (md, e) -> {
           if (e != null) {
             failed.incrementAndGet();
           }
@@ -387,7 +446,6 @@ final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  /** How fast one plain consumer reads the whole backlog (no HTTP), for reference. */
   /** A consumer in a new group from the earliest offset, committing nothing: the plain reader of the comparisons. */
   private static KafkaConsumer<byte[], byte[]> plainConsumer(Kafka kafka, String groupPrefix) {
     Properties p = new Properties();
@@ -398,20 +456,41 @@ final class BenchCommand implements Callable<Integer> {
     return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
-  private long consumeOnly(Kafka kafka, String topic) {
+  /**
+   * The ceiling: one plain consumer (Kafka's defaults, a new group from the earliest offset) reads
+   * {@code target} messages of the backlog and sends nothing; timed as the others are, from the
+   * start to the last message.
+   */
+  private Map<String, Object> consumeOnly(Kafka kafka, String topic, int target, String name) {
     long n = 0;
+    long[] cpu0 = CpuTimes.read();
     long start = System.nanoTime();
+    long last = start;
     long cap = start + TimeUnit.SECONDS.toNanos(maxSeconds);
     try (KafkaConsumer<byte[], byte[]> c = plainConsumer(kafka, "consume-only-")) {
       c.subscribe(List.of(topic));
-      while (n < count && System.nanoTime() < cap) {
+      while (n < target && System.nanoTime() < cap) {
         ConsumerRecords<byte[], byte[]> r = c.poll(Duration.ofMillis(200));
-        n += r.count();
+        if (!r.isEmpty()) {
+          n += r.count();
+          last = System.nanoTime();
+        }
       }
     }
-    long rate = Math.round(n / ((System.nanoTime() - start) / 1e9));
-    console.printf(Locale.ROOT, "consumer only (poll, no HTTP): %,d msgs at %,d msg/s (from subscribe)%n", n, rate);
-    return rate;
+    long[] cpu1 = CpuTimes.read();
+    boolean capped = n < target;
+    n = Math.min(n, target);
+    double secs = Math.max(0.001, ((capped ? cap : last) - start) / 1e9);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("messages", n);
+    m.put("seconds", Math.round(secs * 100) / 100.0);
+    m.put("rate_msg_s", Math.round(n / secs));
+    m.put("capped", capped);
+    m.put("cpu_us_per_msg", CpuTimes.perMessage(cpu0, cpu1, n));
+    if (!name.startsWith("warmup")) {
+      console.printf(Locale.ROOT, "%-18s           : %,8d msgs in %6.2f s = %,8.0f msg/s%s (poll only, no HTTP)%n", name, n, secs, n / secs, capped ? " CAPPED" : "");
+    }
+    return m;
   }
 
   /**
@@ -466,7 +545,8 @@ final class BenchCommand implements Callable<Integer> {
       if (name.equals("webhookd")) {
         engine = Engines.start(kafka.bootstrap(), SubscriptionStore.inMemory());
         engine.subscribe(SubscriptionSpec.builder().name("latency " + channel).webhookUrl(url.toString()).signingSecret(secret)
-            .source(topic).maxBatchSize(b).maxBatchInterval(batchInterval).build());
+            .source(topic).maxBatchSize(b).maxBatchInterval(batchInterval)
+            .ordering(io.webhookd.Ordering.fromWireName(orderings.get(0).trim())).maxInFlight(maxInFlight).build());
       } else if (name.equals("baseline")) {
         relay = new Thread(() -> {
           try {

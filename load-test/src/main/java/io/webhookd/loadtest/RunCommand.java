@@ -96,6 +96,12 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--batch-interval", description = "Batch interval (default ${DEFAULT-VALUE}).", defaultValue = "500ms", converter = DurationConverter.class)
   Duration batchInterval;
 
+  @Option(names = "--ordering", description = "configuration.ordering: partition, key or none (default ${DEFAULT-VALUE}).", defaultValue = "partition")
+  String ordering;
+
+  @Option(names = "--max-in-flight", description = "configuration.max_in_flight, 1 to 64 (default ${DEFAULT-VALUE}).", defaultValue = "16")
+  int maxInFlight;
+
   @Option(names = "--max-retries", description = "max_retries (default ${DEFAULT-VALUE}).", defaultValue = "3")
   int maxRetries;
 
@@ -142,6 +148,10 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     String runId = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").format(LocalDateTime.now()) + "-" + UUID.randomUUID().toString().substring(0, 4);
     List<Fault> faults = faultSpecs.stream().map(Fault::parse).toList();
+    orderingOption();
+    if (maxInFlight < 1 || maxInFlight > io.webhookd.SubscriptionSpec.Delivery.MAX) {
+      throw new IllegalArgumentException("--max-in-flight must be between 1 and 64, was " + maxInFlight);
+    }
     if (server != null && (bootstrap == null || apiKey == null)) {
       throw new IllegalArgumentException("--server needs --bootstrap (the Kafka the server consumes from) and --api-key");
     }
@@ -195,6 +205,8 @@ final class RunCommand implements Callable<Integer> {
     setup.put("csv", csv == null ? "generated: --rate " + rate + " --count " + count : csv.toString());
     setup.put("filters", filters);
     setup.put("batch_size", batchSize);
+    setup.put("ordering", ordering);
+    setup.put("max_in_flight", maxInFlight);
     setup.put("batch_interval", Durations.format(batchInterval));
     setup.put("retry", maxRetries + " retries, " + Durations.format(retryInitial) + " .. " + Durations.format(retryMax)
         + ", on exhausted: " + onExhausted);
@@ -231,6 +243,8 @@ final class RunCommand implements Callable<Integer> {
             .signingSecret(secret)
             .maxBatchSize(batchSize)
             .maxBatchInterval(batchInterval)
+            .ordering(orderingOption())
+            .maxInFlight(maxInFlight)
             .maxRetries(maxRetries)
             .retryInitialDelay(retryInitial)
             .retryMaxDelay(retryMax)
@@ -549,5 +563,13 @@ final class RunCommand implements Callable<Integer> {
 
   static double round(double v) {
     return Math.round(v * 10) / 10.0;
+  }
+
+  private io.webhookd.Ordering orderingOption() {
+    io.webhookd.Ordering o = io.webhookd.Ordering.fromWireName(ordering);
+    if (o == null) {
+      throw new IllegalArgumentException("--ordering must be partition, key or none, was " + ordering);
+    }
+    return o;
   }
 }

@@ -19,6 +19,8 @@ final class Batch {
   final List<Pending> messages = new ArrayList<>();
   /** The first offset of each partition the batch holds messages of, in the order they were taken. */
   final Map<TopicPartition, Long> firstOffsets = new LinkedHashMap<>();
+  /** Each partition's messages: {@code messages[from, to)}, in the order of {@link #firstOffsets}. */
+  final List<Slice> slices = new ArrayList<>(1);
   byte[] body = new byte[0];
   int attempts;
   long nextAttemptAt;
@@ -31,6 +33,9 @@ final class Batch {
   @Nullable String skipRequestedBy;
   /** The latest attempt's request. */
   Fences.@Nullable Request open;
+
+  /** The messages of one partition in a batch: {@code messages[from, to)}. */
+  record Slice(TopicPartition tp, int from, int to) {}
 
   /** Whether the batch holds messages of any of {@code tps}. */
   boolean touches(java.util.Collection<TopicPartition> tps) {

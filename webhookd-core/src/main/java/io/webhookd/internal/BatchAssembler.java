@@ -1,5 +1,6 @@
 package io.webhookd.internal;
 
+import io.webhookd.Ordering;
 import io.webhookd.spi.Batcher;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -10,9 +11,14 @@ import org.jspecify.annotations.Nullable;
  * Decides when the buffered messages of a subscription form a batch and which messages it takes,
  * and forms it: its messages, each partition's first offset, its id and its body.
  *
- * <p>The rules: a partition held by a batch (or fenced by an earlier request still open) gives
- * nothing to a new batch, so order is kept per partition. A partition that fills a batch by itself
- * goes alone: a batch of several partitions keeps all of them busy. Messages of several partitions
+ * <p>The rules, by the subscription's ordering: with {@code partition}, a partition held by a
+ * batch gives nothing to a new batch, so order is kept per partition. With {@code key}, a new
+ * batch takes a partition's messages in offset order, except those whose key another batch holds
+ * (they wait for that batch, in {@link PartitionState#blocked}), so messages of one key are never
+ * in two requests at once and go in order. With {@code none}, a new batch takes whatever waits.
+ * In every mode a partition fenced by an earlier request still open gives nothing ({@link
+ * Fences}). A partition that fills a batch by itself goes alone: with partition order a batch of
+ * several partitions keeps all of them busy. Messages of several partitions
  * join one batch when the oldest has waited the batch interval, or, when nothing else is in
  * flight, as soon as together they fill a batch. A batch holds at most {@code maxBatchSize}
  * messages and {@code maxBatchBytes} bytes (a single larger message goes alone).
@@ -26,9 +32,17 @@ final class BatchAssembler {
   private final BatchIds ids;
   private final MessageEncoder encoder;
   private final long maxBatchBytes;
+  private final Ordering ordering;
+  private final boolean keyed;
 
   BatchAssembler(String subscriptionId, Batcher batcher, Fences fences, MessageEncoder encoder) {
+    this(subscriptionId, batcher, fences, encoder, Ordering.PARTITION);
+  }
+
+  BatchAssembler(String subscriptionId, Batcher batcher, Fences fences, MessageEncoder encoder, Ordering ordering) {
     this.subscriptionId = subscriptionId;
+    this.ordering = ordering;
+    this.keyed = ordering == Ordering.KEY;
     this.batcher = batcher;
     this.fences = fences;
     this.ids = new BatchIds(subscriptionId);
@@ -41,7 +55,7 @@ final class BatchAssembler {
 
   /** Whether a new batch may take messages of this partition now. */
   boolean sendable(PartitionState ps, long now) {
-    return ps.busy == null && !ps.buffer.isEmpty() && !fences.blocks(ps.tp, now);
+    return (ordering != Ordering.PARTITION || ps.batches.isEmpty()) && !ps.buffer.isEmpty() && !fences.blocks(ps.tp, now);
   }
 
   private boolean full(PartitionState ps) {
@@ -115,8 +129,13 @@ final class BatchAssembler {
     return batcher.nanosUntilDue(waiting, waitingBytes, now - oldest);
   }
 
-  /** Takes the messages of {@code due} out of their partitions' buffers into a new batch, which then holds those partitions. */
-  Batch form(Due due, Partitions partitions) {
+  /**
+   * Takes the messages of {@code due} out of their partitions' buffers into a new batch, which
+   * then holds those partitions (with key ordering: their keys). With key ordering the messages
+   * whose key another batch holds are set aside on the way, so the batch may hold fewer than
+   * {@code due.count()}, or none: then {@code null}, and nothing is sent.
+   */
+  @Nullable Batch form(Due due, Partitions partitions) {
     Batch b = new Batch();
     ids.begin();
     long bytes = 0;
@@ -125,12 +144,20 @@ final class BatchAssembler {
         break;
       }
       boolean took = false;
+      int from = b.messages.size();
       while (!ps.buffer.isEmpty() && b.messages.size() < due.count()) {
         if (!b.messages.isEmpty() && bytes + ps.buffer.peekFirst().bytes().length > maxBatchBytes) {
           break;
         }
         Pending p = ps.take();
         partitions.buffered(-1);
+        if (keyed) {
+          Batch holder = ps.heldKeys.putIfAbsent(p.keyHash(), b);
+          if (holder != null && holder != b) {
+            ps.block(p); // an earlier message of its key is out: it waits for that batch
+            continue;
+          }
+        }
         if (!took) {
           b.firstOffsets.put(ps.tp, p.offset());
           ids.partition(ps.tp);
@@ -141,11 +168,15 @@ final class BatchAssembler {
         bytes += p.bytes().length;
       }
       if (took) {
-        ps.busy = b;
+        ps.batches.add(b);
+        b.slices.add(new Batch.Slice(ps.tp, from, b.messages.size()));
       }
       if (bytes >= maxBatchBytes) {
         break;
       }
+    }
+    if (b.messages.isEmpty()) {
+      return null;
     }
     b.id = ids.finish();
     List<byte[]> parts = new ArrayList<>(b.messages.size());

@@ -14,10 +14,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -72,7 +72,8 @@ final class Deliveries {
   private final DeadLettering deadLettering;
 
   private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
-  private final Map<String, Batch> inFlight = new LinkedHashMap<>();
+  /** Batches whose request is open (by identity: a batch read again may get an id already out). */
+  private final Set<Batch> inFlight = new LinkedHashSet<>();
   private final PriorityQueue<Batch> retrying = new PriorityQueue<>(Comparator.comparingLong(b -> b.nextAttemptAt));
   /** Stopping: a failure is not retried here any more; the batch is given up and read again later. */
   private boolean stopping;
@@ -114,7 +115,7 @@ final class Deliveries {
   /** Messages in batches in flight or waiting to be retried. */
   long messagesOut() {
     long n = 0;
-    for (Batch b : inFlight.values()) {
+    for (Batch b : inFlight) {
       n += b.messages.size();
     }
     for (Batch b : retrying) {
@@ -133,7 +134,7 @@ final class Deliveries {
     b.request = req;
     Fences.Request open = fences.opened(List.copyOf(b.firstOffsets.keySet()), now + answerWithinNanos);
     b.open = open;
-    inFlight.put(b.id, b);
+    inFlight.add(b);
     if (b.attempts == 1) {
       listener.batchStarted(subscriptionId, b.id, b.messages.size());
     }
@@ -177,7 +178,7 @@ final class Deliveries {
 
   private void complete(Completion c) {
     Batch b = c.batch();
-    inFlight.remove(b.id);
+    inFlight.remove(b);
     if (b.abandoned) {
       return;
     }
@@ -191,12 +192,12 @@ final class Deliveries {
     }
   }
 
-  /** The batch's messages are accepted (delivered or dead-lettered): its partitions are free and may commit past it. */
+  /** The batch's messages are accepted (delivered or dead-lettered): its partitions may go on and commit past it. */
   private void release(Batch b) {
-    for (TopicPartition tp : b.firstOffsets.keySet()) {
-      PartitionState ps = partitions.get(tp);
-      if (ps != null && ps.busy == b) {
-        ps.busy = null;
+    for (Batch.Slice s : b.slices) {
+      PartitionState ps = partitions.get(s.tp());
+      if (ps != null && ps.batches.remove(b)) {
+        partitions.buffered(ps.settle(b, s.from(), s.to(), true));
       }
     }
     partitions.markDone();
@@ -258,7 +259,7 @@ final class Deliveries {
     }
     b.nextAttemptAt = System.nanoTime() + delay.toNanos();
     retrying.add(b);
-    if (exhausted && before != Health.UNHEALTHY) {
+    if (exhausted && !deadLetter && before != Health.UNHEALTHY) {
       log.warn("subscription {} is unhealthy: {} attempts of batch {} failed, last {}; retrying every {} ms",
           subscriptionId, b.attempts, b.id, r, delayMs);
       listener.healthChanged(subscriptionId, before, Health.UNHEALTHY);
@@ -305,11 +306,12 @@ final class Deliveries {
         return true;
       }
     }
-    Batch b = inFlight.get(batchId);
-    if (b != null && b.lastResult != null && !b.abandoned) {
-      b.skipRequestedBy = who == null ? "" : who;
-      deadLettering.skipped(subscriptionId);
-      return true;
+    for (Batch b : inFlight) {
+      if (b.id.equals(batchId) && b.lastResult != null && !b.abandoned) {
+        b.skipRequestedBy = who == null ? "" : who;
+        deadLettering.skipped(subscriptionId);
+        return true;
+      }
     }
     return false;
   }
@@ -343,8 +345,9 @@ final class Deliveries {
 
   /**
    * The batch will not be delivered by this consumer: its partitions (other than {@code gone}
-   * ones) are rewound to its first messages, which will be read and sent again; while its request
-   * is open, it fences its partitions.
+   * ones) are rewound to their commit points (its first messages with partition order; with
+   * several batches of a partition out, the oldest undelivered message), from which they are read
+   * and sent again; while its request is open, it fences its partitions.
    */
   void abandon(Batch b, String reason, Collection<TopicPartition> gone) {
     if (b.abandoned) {
@@ -355,10 +358,13 @@ final class Deliveries {
     if (b.open != null) {
       fences.giveUp(b.open); // a no-op when its request answered already
     }
-    for (Map.Entry<TopicPartition, Long> e : b.firstOffsets.entrySet()) {
-      PartitionState ps = partitions.get(e.getKey());
-      if (ps != null && ps.busy == b && !gone.contains(e.getKey())) {
-        partitions.rewind(ps, e.getValue());
+    for (Batch.Slice s : b.slices) {
+      PartitionState ps = partitions.get(s.tp());
+      if (ps != null && ps.batches.remove(b)) {
+        ps.settle(b, s.from(), s.to(), false);
+        if (!gone.contains(s.tp())) {
+          partitions.rewind(ps);
+        }
       }
     }
     listener.batchAbandoned(subscriptionId, b.id, reason);
@@ -367,7 +373,7 @@ final class Deliveries {
   /** Gives up every batch that holds messages of {@code gone} (they are let go: nothing to rewind). */
   void abandonTouching(Collection<TopicPartition> gone, String reason) {
     List<Batch> affected = new ArrayList<>();
-    for (Batch b : inFlight.values()) {
+    for (Batch b : inFlight) {
       if (b.touches(gone)) {
         affected.add(b);
       }
@@ -391,7 +397,7 @@ final class Deliveries {
 
   /** Gives up every batch in flight; {@code rewind} false when the consumer is dead (nothing to rewind). */
   void abandonInFlight(String reason, boolean rewind) {
-    for (Batch b : new ArrayList<>(inFlight.values())) {
+    for (Batch b : new ArrayList<>(inFlight)) {
       abandon(b, reason, rewind ? List.of() : b.firstOffsets.keySet());
     }
     if (!rewind) {
@@ -415,7 +421,7 @@ final class Deliveries {
     releasing = gone;
     try {
       long deadline = Long.MIN_VALUE;
-      for (Batch b : inFlight.values()) {
+      for (Batch b : inFlight) {
         if (!b.abandoned && b.touches(gone)) {
           deadline = Math.max(deadline, b.open == null ? System.nanoTime() : b.open.deadlineNanos);
         }
@@ -444,7 +450,7 @@ final class Deliveries {
    * sent has answered or is past its deadline, or {@code giveUp} says so.
    */
   void awaitAnswers(BooleanSupplier giveUp) {
-    for (Batch b : new ArrayList<>(inFlight.values())) {
+    for (Batch b : new ArrayList<>(inFlight)) {
       Fences.Request r = b.open;
       if (r == null) {
         continue;
@@ -475,7 +481,7 @@ final class Deliveries {
   }
 
   private boolean inFlightTouching(Collection<TopicPartition> tps) {
-    for (Batch b : inFlight.values()) {
+    for (Batch b : inFlight) {
       if (!b.abandoned && b.touches(tps)) {
         return true;
       }

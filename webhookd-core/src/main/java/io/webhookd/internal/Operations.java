@@ -181,6 +181,7 @@ final class Operations {
     requireDeadLetters();
     SubscriptionRunner r = engine.runner(s.id());
     if (r != null && r.skip(batchId, who)) {
+      skipped(s.id(), batchId, who);
       return;
     }
     if (!store.isShared()) {
@@ -215,7 +216,13 @@ final class Operations {
     SubscriptionRunner r = engine.runner(c.subscriptionId());
     if (r != null && r.skip(batchId, who)) {
       store.completeCommand(c.id(), "skipped by engine " + engine.engineId());
+      skipped(c.subscriptionId(), batchId, who);
     }
+  }
+
+  private void skipped(String subscriptionId, String batchId, @Nullable String who) {
+    reporter.activity(subscriptionId, ActivityEvent.operation(Instant.now(), ActivityEvent.Type.SKIPPED,
+        "batch " + batchId + " skipped" + by(who) + ": its messages go to the dead letters", null, batchId));
   }
 
   // ------------------------------------------------------------------ replay

@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * partition's commit point is its oldest offset neither delivered nor filtered out, so a commit
  * never passes a message that was not accepted. Commits go out asynchronously at most every 100
  * ms, synchronously when partitions are let go; none when {@code mayCommit} says no (a runner that
- * crashed or was abandoned). Also decides which partitions to pause (their buffers are full) and
- * measures the consumer lag (committed offset to log end).
+ * crashed or was abandoned). Also decides which partitions to pause (their buffers are full, or,
+ * with several batches of a partition in flight, too many messages were read past the commit
+ * point: {@code maxSpan}) and measures the consumer lag (committed offset to log end).
  *
  * <p>Not thread-safe: used on the subscription's consumer thread only.
  */
@@ -37,6 +38,8 @@ final class Partitions {
   private final Consumer<byte[], byte[]> consumer;
   private final BooleanSupplier mayCommit;
   private final int maxBuffered;
+  /** Messages read past a partition's commit point before it is paused; 0 when not bounded so (partition order). */
+  private final int maxSpan;
   private final Map<TopicPartition, PartitionState> states = new HashMap<>();
   private int buffered;
   private boolean commitDirty;
@@ -46,10 +49,20 @@ final class Partitions {
    * @param maxBuffered messages of one partition held in memory before it is paused
    */
   Partitions(String subscriptionId, Consumer<byte[], byte[]> consumer, BooleanSupplier mayCommit, int maxBuffered) {
+    this(subscriptionId, consumer, mayCommit, maxBuffered, 0);
+  }
+
+  /**
+   * @param maxBuffered messages of one partition held in memory before it is paused
+   * @param maxSpan messages read past a partition's commit point (delivered since or not) before
+   *     it is paused, when several batches of a partition may be in flight; 0 for partition order
+   */
+  Partitions(String subscriptionId, Consumer<byte[], byte[]> consumer, BooleanSupplier mayCommit, int maxBuffered, int maxSpan) {
     this.subscriptionId = subscriptionId;
     this.consumer = consumer;
     this.mayCommit = mayCommit;
     this.maxBuffered = maxBuffered;
+    this.maxSpan = maxSpan;
   }
 
   PartitionState get(TopicPartition tp) {
@@ -92,7 +105,7 @@ final class Partitions {
     }
     List<TopicPartition> added = new ArrayList<>();
     for (TopicPartition tp : assigned) {
-      if (states.putIfAbsent(tp, new PartitionState(tp)) == null) {
+      if (states.putIfAbsent(tp, new PartitionState(tp, maxSpan > 0)) == null) {
         added.add(tp);
       }
     }
@@ -140,26 +153,38 @@ final class Partitions {
     remove(new ArrayList<>(states.values()));
   }
 
-  /** Reads a partition again from {@code offset}: drops its buffer, frees it, and seeks back. */
-  void rewind(PartitionState ps, long offset) {
+  /**
+   * Reads a partition again from its commit point (its oldest message neither delivered nor
+   * filtered out), after a batch holding it was given up: drops what waits in memory and seeks
+   * back. Batches of the partition still out stay out (and with key ordering keep their keys);
+   * what they deliver counts.
+   */
+  void rewind(PartitionState ps) {
+    long offset = ps.commitPoint();
     buffered -= ps.clear();
-    ps.busy = null;
-    ps.nextOffset = offset;
+    if (offset < 0) {
+      return;
+    }
+    ps.rewound(offset);
     consumer.seek(ps.tp, offset);
   }
 
   // ------------------------------------------------------------------ pausing
 
-  /** Pauses partitions whose buffer is full and resumes those drained to half. */
+  /**
+   * Pauses partitions whose buffer is full (or whose span past the commit point reached {@code
+   * maxSpan}) and resumes those drained to half.
+   */
   void adjustPauses() {
     List<TopicPartition> pause = null;
     List<TopicPartition> resume = null;
     for (PartitionState ps : states.values()) {
-      boolean full = ps.buffer.size() >= maxBuffered || ps.bufferedBytes >= MAX_BUFFERED_BYTES;
+      boolean full = ps.waiting() >= maxBuffered || ps.waitingBytes() >= MAX_BUFFERED_BYTES || (maxSpan > 0 && ps.span() >= maxSpan);
       if (!ps.paused && full) {
         ps.paused = true;
         (pause == null ? pause = new ArrayList<>() : pause).add(ps.tp);
-      } else if (ps.paused && ps.buffer.size() <= maxBuffered / 2 && ps.bufferedBytes < MAX_BUFFERED_BYTES / 2) {
+      } else if (ps.paused && ps.waiting() <= maxBuffered / 2 && ps.waitingBytes() < MAX_BUFFERED_BYTES / 2
+          && (maxSpan == 0 || ps.span() <= maxSpan / 2)) {
         ps.paused = false;
         (resume == null ? resume = new ArrayList<>() : resume).add(ps.tp);
       }

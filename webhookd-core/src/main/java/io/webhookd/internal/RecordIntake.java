@@ -27,6 +27,8 @@ final class RecordIntake {
   private final Map<String, RecordFilter> filters = new HashMap<>();
   private final MessageEncoder encoder;
   private final Metrics.SubscriptionMetrics metrics;
+  /** Key ordering: each message carries its key's hash. */
+  private final boolean keyed;
 
   /**
    * @param rowFilters the extra filters of a subscription's topic (the client's row-level access)
@@ -35,6 +37,7 @@ final class RecordIntake {
       Metrics.SubscriptionMetrics metrics) {
     this.encoder = encoder;
     this.metrics = metrics;
+    this.keyed = s.spec().delivery().ordering() == io.webhookd.Ordering.KEY;
     for (SubscriptionSpec.Source source : s.spec().sources()) {
       List<String> exprs = new ArrayList<>(source.jmesFilters());
       exprs.addAll(rowFilters.apply(s, source.topic()));
@@ -76,7 +79,8 @@ final class RecordIntake {
         } else {
           kind = MessageEncoder.classify(r.value());
         }
-        ps.add(new Pending(r.offset(), encoder.encode(r, kind), now, r.timestamp(), TraceParent.of(r.headers())));
+        ps.add(new Pending(r.offset(), encoder.encode(r, kind), now, r.timestamp(), keyed ? Pending.keyHash(r.key()) : 0,
+            TraceParent.of(r.headers())));
         partitions.buffered(1);
       }
     }

@@ -34,13 +34,18 @@ import org.slf4j.MDC;
  *
  * <p>The promise: an offset is committed only past messages delivered or filtered out
  * ({@link Partitions}); a runner that crashed or was abandoned commits nothing more, from any path
- * (the consumer's {@code close()} runs the revoke callback). Never two requests holding messages
- * of one partition are open at once: a partition's next batch waits for its busy batch, and a
- * request that outlives its batch's tracking (a revoke that gave up on it, a stop, a crash) fences
- * its partitions in the subscription's {@link Fences}, which outlive this runner. On revoke the
- * runner waits for the open requests of the revoked partitions, up to the request timeout plus
- * {@link #ANSWER_MARGIN_NANOS}, before it commits and lets the partitions go, so the next owner
- * (this engine or another) never overlaps them.
+ * (the consumer's {@code close()} runs the revoke callback). Order follows the subscription's
+ * {@code ordering} ({@link BatchAssembler}): with {@code partition} never two requests holding
+ * messages of one partition are open at once (a partition's next batch waits for its batch out);
+ * with {@code key} never two holding messages of one key of a partition; with {@code none} up to
+ * {@code max_in_flight} of anything. In every mode at most {@code max_in_flight} batches are out
+ * (in flight or waiting to be retried) across the partitions, and a request that outlives its
+ * batch's tracking (a revoke that gave up on it, a stop, a crash) fences its partitions in the
+ * subscription's {@link Fences}, which outlive this runner: nothing new of those partitions is
+ * sent while any such request is open. On revoke the runner waits for every open request of the
+ * revoked partitions, up to the request timeout plus {@link #ANSWER_MARGIN_NANOS}, before it
+ * commits and lets the partitions go, so the next owner (this engine or another) never overlaps
+ * any of them.
  *
  * <p>Thread-safety: {@link #requestStop}, {@link #awaitStopped} and {@link #lag} may be called
  * from any thread; everything else runs on the runner's thread.
@@ -49,7 +54,11 @@ final class SubscriptionRunner implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(SubscriptionRunner.class);
   private static final long LAG_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
   private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1000);
-  private static final int MAX_IN_FLIGHT = 16;
+  /**
+   * The floor of the span limit (messages read past a partition's commit point) with several
+   * batches of a partition in flight; see {@link #maxSpan}.
+   */
+  static final int MIN_SPAN = 10_000;
 
   /**
    * How long after its request timeout a request may still answer: the destination's contract
@@ -124,6 +133,8 @@ final class SubscriptionRunner implements Runnable {
   private final RequestMaker requests;
   private final Fences fences;
   private final Runnable wakeOnRelease = this::wakeIfPolling;
+  /** Batches in flight or waiting to be retried, at most, across the partitions. */
+  private final int maxInFlight;
 
   private final AtomicBoolean polling = new AtomicBoolean();
   /** Skips asked from other threads, done on the consumer thread. */
@@ -159,7 +170,8 @@ final class SubscriptionRunner implements Runnable {
     MessageEncoder encoder = new MessageEncoder();
     this.intake = new RecordIntake(sub, host::rowFilters, encoder, metrics);
     this.fences = host.fences(id);
-    this.assembler = new BatchAssembler(id, batcher, fences, encoder);
+    this.assembler = new BatchAssembler(id, batcher, fences, encoder, spec.delivery().ordering());
+    this.maxInFlight = spec.delivery().maxInFlight();
     this.requests = new RequestMaker(id, spec.destination(), host.config().requestTimeout(), host.tracing());
     this.thread = new Thread(this, "webhookd-" + id.substring(0, Math.min(8, id.length())));
     this.thread.setDaemon(false);
@@ -262,7 +274,7 @@ final class SubscriptionRunner implements Runnable {
       consumer = c;
       // Measured (load-test bench, 3 partitions, batch 100): pausing at 500 buffered messages
       // halved throughput, since every pause and resume costs the partition its fetch pipeline.
-      partitions = new Partitions(id, c, this::mayCommit, Math.max(20 * batcher.maxBatchSize(), 2000));
+      partitions = new Partitions(id, c, this::mayCommit, Math.max(20 * batcher.maxBatchSize(), 2000), maxSpan());
       deliveries =
           new Deliveries(
               id, spec.retry(), retrier, destination, listener, host.reporter(), metrics, health,
@@ -309,6 +321,24 @@ final class SubscriptionRunner implements Runnable {
     }
   }
 
+  /**
+   * With several batches of a partition in flight ({@code key}, {@code none}), answers come back
+   * out of order and the commit point can trail what was delivered; a partition is paused once
+   * this many messages were read past its commit point, which bounds what a crash delivers again.
+   * Twice a full pipeline (max_in_flight batches of max_batch_size, all of one partition), so that
+   * a healthy run never reaches it: the oldest batch out may be the last to answer while the
+   * others are answered and replaced once; it is reached when a message at the commit point is
+   * held up (its key failing, a slow answer). At least {@link #MIN_SPAN}, the read-ahead of the
+   * default batch size. 0 (not bounded so) with partition order, where the span is at most the
+   * buffer and one batch.
+   */
+  private int maxSpan() {
+    if (spec.delivery().ordering() == io.webhookd.Ordering.PARTITION) {
+      return 0;
+    }
+    return (int) Math.min(Integer.MAX_VALUE / 2, Math.max(MIN_SPAN, 2L * batcher.maxBatchSize() * maxInFlight));
+  }
+
   private void loop(Consumer<byte[], byte[]> c, Partitions parts, Deliveries out) {
     while (!stopRequested) {
       long now = System.nanoTime();
@@ -343,13 +373,16 @@ final class SubscriptionRunner implements Runnable {
       takeToken(now);
       out.send(retry, now);
     }
-    while (parts.buffered() > 0 && out.outstanding() < MAX_IN_FLIGHT && tokenAvailable(now)) {
+    while (parts.buffered() > 0 && out.outstanding() < maxInFlight && tokenAvailable(now)) {
       BatchAssembler.Due due = assembler.due(parts.all(), out.outstanding() > 0, now);
       if (due == null) {
         return;
       }
-      takeToken(now);
-      out.send(assembler.form(due, parts), now);
+      Batch b = assembler.form(due, parts);
+      if (b != null) { // null: every message it looked at waits for its key
+        takeToken(now);
+        out.send(b, now);
+      }
     }
   }
 
@@ -371,7 +404,7 @@ final class SubscriptionRunner implements Runnable {
   private long pollTimeout(Partitions parts, Deliveries out, long now) {
     long t = MAX_POLL_NANOS;
     long send = out.nanosUntilRetry(now);
-    if (parts.buffered() > 0 && out.outstanding() < MAX_IN_FLIGHT) {
+    if (parts.buffered() > 0 && out.outstanding() < maxInFlight) {
       send = Math.min(send, assembler.nanosUntilDue(parts.all(), out.outstanding() > 0, now));
     }
     if (send != Long.MAX_VALUE) {

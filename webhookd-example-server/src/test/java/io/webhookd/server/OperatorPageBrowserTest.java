@@ -104,6 +104,7 @@ class OperatorPageBrowserTest {
     healthyId = create(ServerKeys.ADMIN, doc("orders to warehouse", ok.url() + "?token=url-secret-123", orders));
     ObjectNode flaky = doc("payments to ledger", failing.url().toString(), payments);
     ((ObjectNode) flaky.at("/configuration/retry")).put("initial_delay_ms", 100).put("max_delay_ms", 1000);
+    ((ObjectNode) flaky.at("/configuration")).put("ordering", "key").put("max_in_flight", 8);
     unhealthyId = create(ServerKeys.ADMIN, flaky);
     inactiveId = create(ServerKeys.ADMIN, doc("archive (paused)", ok.url().toString(), orders).put("active", "no"));
     auditTopic = topic("audit-");
@@ -216,13 +217,17 @@ class OperatorPageBrowserTest {
     assertThat(browser.findElement(By.id("configuration")).getText())
         .contains("Authorization: ****")
         .contains("whsec_****")
-        .contains(unhealthyId);
+        .contains(unhealthyId)
+        .contains("Ordering")
+        .contains("by key (batches whose keys differ in flight together")
+        .contains("up to 8 batches in flight");
     fullPageScreenshot("subscription.png");
 
     browser.get(server.base + "/ui/#/subscriptions/" + healthyId);
     waitFor(d -> browser.findElements(By.cssSelector("#chart-counts svg rect.bar-ok")).size() > 0);
     waitFor(d -> browser.findElement(By.id("activity")).getText().contains("200"));
     assertThat(text()).doesNotContain("url-secret-123");
+    assertThat(browser.findElement(By.id("configuration")).getText()).contains("by partition (one batch of a partition in flight at a time), up to 16 batches in flight");
     fullPageScreenshot("subscription-healthy.png");
   }
 

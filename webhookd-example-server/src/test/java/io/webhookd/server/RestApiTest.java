@@ -340,6 +340,35 @@ class RestApiTest {
   }
 
   @Test
+  @DisplayName("configuration.ordering and max_in_flight: partition and 16 when absent; set, read back and replaced; bad values are a 400 naming both")
+  void orderingAndMaxInFlight() {
+    JsonNode plain = create(ServerKeys.ADMIN, Docs.subscription("default order", hook, topic("anything-")));
+    assertThat(plain.at("/configuration/ordering").asText()).isEqualTo("partition");
+    assertThat(plain.at("/configuration/max_in_flight").asInt()).isEqualTo(16);
+
+    ObjectNode doc = Docs.subscription("by key", hook, topic("anything-"));
+    ((ObjectNode) doc.get("configuration")).put("ordering", "key").put("max_in_flight", 32);
+    String id = create(ServerKeys.ADMIN, doc).get("id").asText();
+    String path = "/1/Subscription/" + id;
+    JsonNode read = server.get(path, ServerKeys.ADMIN).json();
+    assertThat(read.at("/configuration/ordering").asText()).isEqualTo("key");
+    assertThat(read.at("/configuration/max_in_flight").asInt()).isEqualTo(32);
+
+    ObjectNode changed = (ObjectNode) read;
+    ((ObjectNode) changed.get("configuration")).put("ordering", "none").put("max_in_flight", 1);
+    Answer put = server.call("PUT", path, ServerKeys.ADMIN, changed);
+    assertThat(put.status()).as(put.toString()).isEqualTo(200);
+    assertThat(server.get(path, ServerKeys.ADMIN).json().at("/configuration/ordering").asText()).isEqualTo("none");
+
+    ObjectNode bad = Docs.subscription("bad order", hook, topic("anything-"));
+    ((ObjectNode) bad.get("configuration")).put("ordering", "by-customer").put("max_in_flight", 65);
+    Answer a = server.post("/1/Subscription", ServerKeys.ADMIN, bad);
+    assertThat(a.status()).isEqualTo(400);
+    assertThat(fields(a)).contains("configuration.ordering", "configuration.max_in_flight");
+    assertThat(a.body()).contains("by-customer").contains("65");
+  }
+
+  @Test
   @DisplayName("400 lists every problem of the document with its field path")
   void listsEveryProblem() {
     ObjectNode doc = Docs.subscription("", "ftp://example.com/x", "orders-1", "value.amount >");

@@ -228,7 +228,8 @@ class DayTwoTest extends ReceiverTestBase {
       assertThat(dls.get(0).reason()).isEqualTo(DeadLetter.SKIPPED);
       assertThat(dls.get(0).batchId()).isEqualTo(batchId);
       assertThat(engine.status(s.id()).orElseThrow().recentActivity())
-          .anyMatch(e -> e.type() == ActivityEvent.Type.DEAD_LETTERED && e.message().contains("skipped by ops"));
+          .anyMatch(e -> e.type() == ActivityEvent.Type.DEAD_LETTERED && e.message().contains("skipped by ops"))
+          .anyMatch(e -> e.type() == ActivityEvent.Type.SKIPPED && batchId.equals(e.batchId()));
       assertThatThrownBy(() -> engine.skip(s.id(), batchId, "ops")).isInstanceOf(NotFailingException.class);
     }
   }

@@ -97,6 +97,8 @@ public final class AlertMessageFormatter {
         return name + " was disabled: " + problem;
       case REMINDER:
         return name + " is still failing: " + problem;
+      case DEAD_LETTERED:
+        return name + " moved messages to its dead letters: " + problem;
       default:
         throw new IllegalStateException("unknown alert kind " + alert.kind());
     }
@@ -121,6 +123,9 @@ public final class AlertMessageFormatter {
         return "The subscription was disabled: webhookd no longer delivers to this webhook.";
       case REMINDER:
         return "The subscription is still unhealthy: the webhook does not accept deliveries.";
+      case DEAD_LETTERED:
+        return "Messages the webhook did not accept were moved to the subscription's dead letters"
+            + " (retries exhausted, or an operator skipped them); delivery goes on.";
       default:
         throw new IllegalStateException("unknown alert kind " + kind);
     }

@@ -26,6 +26,7 @@ class AlertMessageFormatterTest {
         "REMINDER  | 503 | oops  | [webhookd] orders-to-billing is still failing: HTTP 503",
         "UNHEALTHY |     | connection refused | [webhookd] orders-to-billing is failing: no response (connection refused)",
         "REMINDER  |     |       | [webhookd] orders-to-billing is still failing: no response",
+        "DEAD_LETTERED | 400 | bad | [webhookd] orders-to-billing moved messages to its dead letters: HTTP 400",
       })
   @DisplayName("the subject says what happened, with the status code or why there was none")
   void subjectSaysWhatHappened(Alert.Kind kind, Integer code, String excerpt, String subject) {
