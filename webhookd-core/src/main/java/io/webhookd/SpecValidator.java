@@ -113,7 +113,7 @@ final class SpecValidator {
     } else if (badCharacter(rawUrl, false) != null) {
       problems.add(new Problem("destination.webhook.url", "must not contain " + badCharacter(rawUrl, false)));
     } else {
-      // messages show the URL masked (Secrets.maskUrlText): it may carry a token or a password
+      // messages show the URL masked (Masking.maskUrlText): it may carry a token or a password
       try {
         URI u = new URI(rawUrl);
         String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
@@ -125,17 +125,17 @@ final class SpecValidator {
               new Problem(
                   "destination.webhook.url",
                   "must be an absolute URL (http or https, or a scheme of your own destination), was "
-                      + quote(Secrets.maskUrlText(rawUrl))));
+                      + quote(Masking.maskUrlText(rawUrl))));
         } else if (badPort != null) {
           problems.add(
               new Problem(
                   "destination.webhook.url",
-                  "must have a port between 1 and 65535, was " + badPort + " in " + quote(Secrets.maskUrlText(rawUrl))));
+                  "must have a port between 1 and 65535, was " + badPort + " in " + quote(Masking.maskUrlText(rawUrl))));
         } else if (http && (u.getHost() == null || u.getHost().isEmpty())) {
           problems.add(
               new Problem(
                   "destination.webhook.url",
-                  "must name a host, was " + quote(Secrets.maskUrlText(rawUrl))));
+                  "must name a host, was " + quote(Masking.maskUrlText(rawUrl))));
         } else if (u.getRawFragment() != null) {
           problems.add(
               new Problem("destination.webhook.url", "must not have a fragment (#...)"));
@@ -151,7 +151,7 @@ final class SpecValidator {
         problems.add(
             new Problem(
                 "destination.webhook.url",
-                "is not a valid URL (" + e.getReason() + "), was " + quote(Secrets.maskUrlText(rawUrl))));
+                "is not a valid URL (" + e.getReason() + "), was " + quote(Masking.maskUrlText(rawUrl))));
       }
     }
 

@@ -123,7 +123,7 @@ public record SubscriptionSpec(
     @Override
     public String toString() {
       return "Destination[url="
-          + Secrets.maskUrl(url)
+          + Masking.maskUrl(url)
           + ", headers="
           + headers
           + ", signingSecret="
@@ -134,7 +134,7 @@ public record SubscriptionSpec(
 
   /**
    * A header sent with every request, such as a shared secret. {@code toString} masks the value
-   * unless the header is one that never carries a secret ({@link Secrets#NEVER_SECRET_HEADERS}).
+   * unless the header is one that never carries a secret ({@link Masking#NEVER_SECRET_HEADERS}).
    */
   public record Header(String name, String value) {
     public Header {
@@ -142,9 +142,9 @@ public record SubscriptionSpec(
       requireNonNull(value, "value");
     }
 
-    /** {@code Name: value} with the value masked as {@link Secrets#maskHeaderValue} says. */
+    /** {@code Name: value} with the value masked as {@link Masking#maskHeaderValue} says. */
     public String masked() {
-      return name + ": " + Secrets.maskHeaderValue(name, value);
+      return name + ": " + Masking.maskHeaderValue(name, value);
     }
 
     @Override

@@ -5,10 +5,12 @@ import java.time.Duration;
 /**
  * One {@code --fault}: {@code broker-restart}, {@code kafka-scale}, {@code engine-crash}, {@code
  * http-5xx:<fraction>}, {@code http-5xx-window:<duration>}, {@code slow:<duration>}, {@code
- * 429:<retry-after seconds>}. Each happens once, at a share of the publishing time chosen so that
+ * 429:<retry-after seconds>}, {@code http-400:<fraction>}. Each happens once, at a share of the publishing time chosen so that
  * combined faults do not overlap more than they must: broker restart at 20%, 5xx window at 35%,
  * Kafka scale-up at 40% and scale-down at 80%, engine crash at 50%, 429 at 65% (for a second, and
- * at least the next two requests); 5xx fraction and slow are on from 25% to 75%. The two broker
+ * at least the next two requests); 5xx fraction and slow are on from 25% to 75%; http-400 (the
+ * webhook refuses a fraction of the messages, chosen by their sequence number, for ever: a batch
+ * holding one is answered 400) is on from the start to the end. The two broker
  * faults never overlap: a step that is due while the other fault's step runs waits for it.
  */
 record Fault(Kind kind, double fraction, Duration duration, int seconds) {
@@ -19,7 +21,8 @@ record Fault(Kind kind, double fraction, Duration duration, int seconds) {
     HTTP_5XX("http-5xx", 0.25),
     HTTP_5XX_WINDOW("http-5xx-window", 0.35),
     SLOW("slow", 0.25),
-    TOO_MANY("429", 0.65);
+    TOO_MANY("429", 0.65),
+    HTTP_400("http-400", 0.0);
 
     final String label;
     final double at;
@@ -58,6 +61,13 @@ record Fault(Kind kind, double fraction, Duration duration, int seconds) {
           }
           yield new Fault(Kind.HTTP_5XX, f, Duration.ZERO, 0);
         }
+        case "http-400" -> {
+          double f = Double.parseDouble(required(arg, spec));
+          if (f <= 0 || f >= 1) {
+            throw new IllegalArgumentException("the 400 fraction must be between 0 and 1 (exclusive), was " + f);
+          }
+          yield new Fault(Kind.HTTP_400, f, Duration.ZERO, 0);
+        }
         case "http-5xx-window" -> new Fault(Kind.HTTP_5XX_WINDOW, 0, Durations.parse(required(arg, spec)), 0);
         case "slow" -> new Fault(Kind.SLOW, 0, Durations.parse(required(arg, spec)), 0);
         case "429" -> new Fault(Kind.TOO_MANY, 0, Duration.ofSeconds(1), Integer.parseInt(required(arg, spec)));
@@ -70,7 +80,7 @@ record Fault(Kind kind, double fraction, Duration duration, int seconds) {
 
   private static String required(String arg, String spec) {
     if (arg == null || arg.isBlank()) {
-      throw new IllegalArgumentException("fault \"" + spec + "\" needs an argument, such as http-5xx:0.1, http-5xx-window:5s, slow:200ms, 429:2");
+      throw new IllegalArgumentException("fault \"" + spec + "\" needs an argument, such as http-5xx:0.1, http-400:0.001, http-5xx-window:5s, slow:200ms, 429:2");
     }
     return arg;
   }
@@ -85,6 +95,7 @@ record Fault(Kind kind, double fraction, Duration duration, int seconds) {
       case HTTP_5XX_WINDOW -> "http-5xx-window:" + Durations.format(duration);
       case SLOW -> "slow:" + Durations.format(duration);
       case TOO_MANY -> "429:" + seconds;
+      case HTTP_400 -> "http-400:" + fraction;
     };
   }
 }

@@ -18,12 +18,14 @@ final class HttpFaults {
   private volatile int retryAfterSeconds;
   private final java.util.concurrent.atomic.AtomicInteger tooManyArmed = new java.util.concurrent.atomic.AtomicInteger();
   private volatile long slowMs;
+  private volatile double poisonFraction;
   private volatile long holdMs;
 
   final AtomicLong answered500 = new AtomicLong();
   final AtomicLong answered503 = new AtomicLong();
   final AtomicLong answered429 = new AtomicLong();
   final AtomicLong slowed = new AtomicLong();
+  final AtomicLong answered400 = new AtomicLong();
 
   /** A refusal: the status and, for 429, the Retry-After seconds. */
   record Refusal(int status, int retryAfterSeconds) {}
@@ -66,6 +68,20 @@ final class HttpFaults {
     this.holdMs = millis;
   }
 
+  /** From now on the webhook refuses, for ever, every batch holding one of {@code fraction} of the messages. */
+  void poison(double fraction) {
+    this.poisonFraction = fraction;
+  }
+
+  /**
+   * Whether the webhook refuses the message with this sequence number for ever: a fixed fraction
+   * of the sequence numbers, spread by a multiplicative hash, the same in every run.
+   */
+  boolean isPoison(int seq) {
+    double f = poisonFraction;
+    return f > 0 && seq >= 0 && Math.floorMod(seq * 2654435761L, 1_000_000L) < f * 1_000_000;
+  }
+
   /** Whether to refuse this request, decided before it is read. */
   @Nullable Refusal decide(long nowMs) {
     if (nowMs < window5xxUntilMs) {
@@ -96,6 +112,7 @@ final class HttpFaults {
     m.put("answered_503_window", answered503.get());
     m.put("answered_429", answered429.get());
     m.put("slowed", slowed.get());
+    m.put("answered_400_poison", answered400.get());
     return m;
   }
 }

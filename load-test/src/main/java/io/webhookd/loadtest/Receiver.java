@@ -145,6 +145,16 @@ final class Receiver implements AutoCloseable {
         ex.sendResponseHeaders(400, -1);
         return;
       }
+      for (Channel.Msg m : messages) {
+        if (faults.isPoison(m.seq())) {
+          faults.answered400.incrementAndGet();
+          ch.refused.incrementAndGet();
+          byte[] why = ("poison message seq " + m.seq()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(400, why.length);
+          ex.getResponseBody().write(why);
+          return;
+        }
+      }
       if (id != null && !id.equals(batchId)) {
         ch.badBody.incrementAndGet();
         ch.lastProblem = "batch_id " + batchId + " is not the webhook-id header " + id;

@@ -31,6 +31,7 @@ final class Recorder implements Channel.Sink, AutoCloseable {
   private final BitSet produced;
   private final BitSet expected;
   private final BitSet expectedByFilter;
+  private final BitSet deadLettered = new BitSet();
   private final long[] firstReceivedMs;
   private final int[] deliveries;
   private long deliveredExpected;
@@ -68,6 +69,7 @@ final class Recorder implements Channel.Sink, AutoCloseable {
           + " kafka_offset INTEGER, produced_ms INTEGER, expected INTEGER)");
       s.execute("CREATE TABLE delivery (id INTEGER PRIMARY KEY AUTOINCREMENT, seq INTEGER, topic TEXT, partition INTEGER,"
           + " kafka_offset INTEGER, produced_ms INTEGER, received_ms INTEGER, batch_id TEXT)");
+      s.execute("CREATE TABLE dead_letter (seq INTEGER PRIMARY KEY)");
     }
     db.setAutoCommit(false);
     writer = new Thread(this::write, "sqlite-writer");
@@ -122,6 +124,30 @@ final class Recorder implements Channel.Sink, AutoCloseable {
     }
   }
 
+  /**
+   * A message the engine moved to the dead letters (the http-400 fault): it counts as settled,
+   * not missing, when it was never delivered. Idempotent.
+   */
+  synchronized void deadLettered(int seq) {
+    if (seq >= 0 && seq < size && !deadLettered.get(seq)) {
+      deadLettered.set(seq);
+      if (db != null) {
+        queue.add(new Object[] {"x", seq});
+      }
+    }
+  }
+
+  /** Expected messages that were delivered or dead-lettered. */
+  synchronized long settled() {
+    long n = deliveredExpected;
+    for (int s = deadLettered.nextSetBit(0); s >= 0; s = deadLettered.nextSetBit(s + 1)) {
+      if (expected.get(s) && deliveries[s] == 0) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   synchronized long expectedProduced() {
     return expectedProduced;
   }
@@ -140,12 +166,15 @@ final class Recorder implements Channel.Sink, AutoCloseable {
     long uniqueAll = 0;
     List<Integer> missing = new ArrayList<>();
     long missingCount = 0;
+    long deadLetteredOnly = 0;
     for (int s = 0; s < size; s++) {
       if (deliveries[s] > 0) {
         uniqueAll++;
         dup += deliveries[s] - 1;
       }
-      if (expected.get(s) && deliveries[s] == 0) {
+      if (expected.get(s) && deliveries[s] == 0 && deadLettered.get(s)) {
+        deadLetteredOnly++;
+      } else if (expected.get(s) && deliveries[s] == 0) {
         missingCount++;
         if (missing.size() < 50) {
           missing.add(s);
@@ -158,6 +187,8 @@ final class Recorder implements Channel.Sink, AutoCloseable {
     m.put("expected", expectedProduced);
     m.put("filtered_out", produced.cardinality() - expectedProduced);
     m.put("delivered_unique", deliveredExpected);
+    m.put("dead_lettered", deadLetteredOnly);
+    m.put("dead_letters", deadLettered.cardinality());
     m.put("missing", missingCount);
     m.put("unexpected", unexpected);
     m.put("duplicates", dup);
@@ -182,7 +213,8 @@ final class Recorder implements Channel.Sink, AutoCloseable {
     List<Object[]> batch = new ArrayList<>();
     try (PreparedStatement p = db.prepareStatement("INSERT INTO produced VALUES (?,?,?,?,?,?,?)");
         PreparedStatement d = db.prepareStatement(
-            "INSERT INTO delivery (seq, topic, partition, kafka_offset, produced_ms, received_ms, batch_id) VALUES (?,?,?,?,?,?,?)")) {
+            "INSERT INTO delivery (seq, topic, partition, kafka_offset, produced_ms, received_ms, batch_id) VALUES (?,?,?,?,?,?,?)");
+        PreparedStatement x = db.prepareStatement("INSERT OR IGNORE INTO dead_letter VALUES (?)")) {
       while (!closing || !queue.isEmpty()) {
         Object[] first = queue.poll(100, TimeUnit.MILLISECONDS);
         if (first == null) {
@@ -191,7 +223,7 @@ final class Recorder implements Channel.Sink, AutoCloseable {
         batch.add(first);
         queue.drainTo(batch, 20_000);
         for (Object[] r : batch) {
-          PreparedStatement st = r[0].equals("p") ? p : d;
+          PreparedStatement st = r[0].equals("p") ? p : r[0].equals("x") ? x : d;
           for (int i = 1; i < r.length; i++) {
             st.setObject(i, r[i]);
           }
@@ -199,6 +231,7 @@ final class Recorder implements Channel.Sink, AutoCloseable {
         }
         p.executeBatch();
         d.executeBatch();
+        x.executeBatch();
         db.commit();
         batch.clear();
       }
@@ -222,7 +255,10 @@ final class Recorder implements Channel.Sink, AutoCloseable {
       m.put("produced", one(s, "SELECT count(*) FROM produced"));
       m.put("expected", one(s, "SELECT count(*) FROM produced WHERE expected = 1"));
       m.put("delivered_unique", one(s, "SELECT count(DISTINCT d.seq) FROM delivery d JOIN produced p ON p.seq = d.seq WHERE p.expected = 1"));
-      m.put("missing", one(s, "SELECT count(*) FROM produced p WHERE p.expected = 1 AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.seq = p.seq)"));
+      m.put("dead_lettered", one(s, "SELECT count(*) FROM produced p WHERE p.expected = 1 AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.seq = p.seq)"
+          + " AND EXISTS (SELECT 1 FROM dead_letter x WHERE x.seq = p.seq)"));
+      m.put("missing", one(s, "SELECT count(*) FROM produced p WHERE p.expected = 1 AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.seq = p.seq)"
+          + " AND NOT EXISTS (SELECT 1 FROM dead_letter x WHERE x.seq = p.seq)"));
       m.put("unexpected", one(s, "SELECT count(DISTINCT d.seq) FROM delivery d LEFT JOIN produced p ON p.seq = d.seq WHERE p.seq IS NULL OR p.expected = 0"));
       m.put("duplicates", one(s, "SELECT count(*) - count(DISTINCT seq) FROM delivery"));
       m.put("offset_mismatches", one(s, "SELECT count(*) FROM delivery d JOIN produced p ON p.seq = d.seq"

@@ -99,6 +99,9 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--max-retries", description = "max_retries (default ${DEFAULT-VALUE}).", defaultValue = "3")
   int maxRetries;
 
+  @Option(names = "--on-exhausted", description = "on_exhausted: keep_retrying or dead_letter (default ${DEFAULT-VALUE}; http-400 needs dead_letter).", defaultValue = "keep_retrying")
+  String onExhausted;
+
   @Option(names = "--retry-initial", description = "First retry delay (default ${DEFAULT-VALUE}).", defaultValue = "250ms", converter = DurationConverter.class)
   Duration retryInitial;
 
@@ -146,6 +149,10 @@ final class RunCommand implements Callable<Integer> {
       if ((f.kind() == Fault.Kind.BROKER_RESTART || f.kind() == Fault.Kind.KAFKA_SCALE) && bootstrap != null) {
         throw new IllegalArgumentException(f.kind().label + " needs the in-process cluster (no --bootstrap)");
       }
+      if (f.kind() == Fault.Kind.HTTP_400 && (server != null || !onExhausted.equals("dead_letter"))) {
+        throw new IllegalArgumentException("http-400 needs --on-exhausted dead_letter (the poison messages are never accepted)"
+            + " and the in-process engine (no --server), whose dead letters the report counts");
+      }
       if (f.kind() == Fault.Kind.ENGINE_CRASH && server != null) {
         throw new IllegalArgumentException("engine-crash needs the in-process engine (no --server); restart the server by hand instead");
       }
@@ -189,7 +196,11 @@ final class RunCommand implements Callable<Integer> {
     setup.put("filters", filters);
     setup.put("batch_size", batchSize);
     setup.put("batch_interval", Durations.format(batchInterval));
-    setup.put("retry", maxRetries + " retries, " + Durations.format(retryInitial) + " .. " + Durations.format(retryMax));
+    setup.put("retry", maxRetries + " retries, " + Durations.format(retryInitial) + " .. " + Durations.format(retryMax)
+        + ", on exhausted: " + onExhausted);
+    if (io.webhookd.OnExhausted.fromWireName(onExhausted) == null) {
+      throw new IllegalArgumentException("--on-exhausted must be keep_retrying or dead_letter, was " + onExhausted);
+    }
     setup.put("faults", faults.stream().map(Fault::toString).toList());
     setup.put("cores", Runtime.getRuntime().availableProcessors());
     setup.put("java", System.getProperty("java.version"));
@@ -222,7 +233,8 @@ final class RunCommand implements Callable<Integer> {
             .maxBatchInterval(batchInterval)
             .maxRetries(maxRetries)
             .retryInitialDelay(retryInitial)
-            .retryMaxDelay(retryMax);
+            .retryMaxDelay(retryMax)
+            .onExhausted(io.webhookd.OnExhausted.fromWireName(onExhausted));
         for (String t : topicNames) {
           sb.source(t, filters);
         }
@@ -276,8 +288,13 @@ final class RunCommand implements Callable<Integer> {
           publishEndMs = System.currentTimeMillis();
           event("publishing ends");
           long until = System.currentTimeMillis() + deadline.toMillis();
+          long nextDeadLetterRead = 0;
           while (System.currentTimeMillis() < until
-              && (recorder.deliveredExpected() < recorder.expectedProduced() || faultRuns.stream().anyMatch(x -> !x.isDone()))) {
+              && (recorder.settled() < recorder.expectedProduced() || faultRuns.stream().anyMatch(x -> !x.isDone()))) {
+            if (client == null && System.currentTimeMillis() >= nextDeadLetterRead) {
+              readDeadLetters(store, subscriptionId, recorder);
+              nextDeadLetterRead = System.currentTimeMillis() + 1000;
+            }
             Thread.sleep(100);
           }
           Thread.sleep(1000); // late duplicates
@@ -293,6 +310,9 @@ final class RunCommand implements Callable<Integer> {
         }
         faultPool.shutdownNow();
         lastDeliveryMs = channel.lastNewMs();
+        if (client == null) {
+          readDeadLetters(store, subscriptionId, recorder);
+        }
         if (client != null) {
           client.delete(subscriptionId);
         } else if (engine.get() != null) {
@@ -334,7 +354,11 @@ final class RunCommand implements Callable<Integer> {
     long badBody = ((Number) receiverStats.get("bad_body")).longValue();
     boolean passed = missing == 0 && unexpected == 0 && badSig == 0 && badBody == 0;
     String verdict = passed
-        ? "every expected message arrived (" + delivered + "), " + counts.get("duplicates") + " duplicates"
+        ? "every expected message arrived (" + delivered + ")"
+            + (((Number) counts.get("dead_lettered")).longValue() == 0 ? ""
+                : " or is in the dead letters (" + counts.get("dead_lettered") + "): expected " + counts.get("expected")
+                    + " = delivered " + delivered + " + dead-lettered " + counts.get("dead_lettered"))
+            + ", " + counts.get("duplicates") + " duplicates"
         : "PROBLEMS: missing " + missing + ", unexpected " + unexpected + ", bad signatures " + badSig + ", bad bodies " + badBody;
 
     Map<String, Object> res = new LinkedHashMap<>();
@@ -361,8 +385,8 @@ final class RunCommand implements Callable<Integer> {
 
     console.println();
     console.println((passed ? "PASSED: " : "FAILED: ") + verdict);
-    console.printf("produced %s, expected %s, delivered unique %s, missing %s, unexpected %s, duplicates %s%n",
-        counts.get("produced"), counts.get("expected"), delivered, missing, unexpected, counts.get("duplicates"));
+    console.printf("produced %s, expected %s, delivered unique %s, dead-lettered %s, missing %s, unexpected %s, duplicates %s%n",
+        counts.get("produced"), counts.get("expected"), delivered, counts.get("dead_lettered"), missing, unexpected, counts.get("duplicates"));
     console.println("latency ms " + latency);
     console.println("latency ms of messages produced after " + Durations.format(steadyAfter) + " " + latencySteady);
     console.println("throughput " + throughput);
@@ -394,6 +418,23 @@ final class RunCommand implements Callable<Integer> {
       }
       producer.flush();
     }
+  }
+
+  private static final java.util.regex.Pattern SEQ = java.util.regex.Pattern.compile("\"seq\":(\\d+)");
+
+  /** Tells the recorder which messages are in the subscription's dead letters (by the payload's seq). */
+  private static void readDeadLetters(SubscriptionStore store, String subscriptionId, Recorder recorder) {
+    String after = null;
+    do {
+      io.webhookd.DeadLetter.Page page = store.deadLetters(subscriptionId, after, 1000);
+      for (io.webhookd.DeadLetter d : page.deadLetters()) {
+        java.util.regex.Matcher m = SEQ.matcher(d.message());
+        if (m.find()) {
+          recorder.deadLettered(Integer.parseInt(m.group(1)));
+        }
+      }
+      after = page.next();
+    } while (after != null);
   }
 
   private void runFault(Fault f, long publishMs, Kafka kafka, HttpFaults http, AtomicReference<Engine> engine,
@@ -442,6 +483,10 @@ final class RunCommand implements Callable<Integer> {
         http.hold(0);
         engine.set(Engines.startCrashable(kafka.bootstrap(), store));
         event("new engine started");
+      }
+      case HTTP_400 -> {
+        http.poison(f.fraction());
+        event("the webhook refuses " + f.fraction() * 100 + "% of the messages for ever (400): on for the whole run");
       }
       case HTTP_5XX -> {
         http.fraction5xx(f.fraction());

@@ -2,7 +2,7 @@ package io.webhookd.loadtest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.webhookd.SubscriptionJson;
+import io.webhookd.json.SubscriptionJson;
 import io.webhookd.SubscriptionSpec;
 import java.io.IOException;
 import java.net.URI;

@@ -1,7 +1,6 @@
 package io.webhookd.internal;
 
 import io.webhookd.ActivityEvent;
-import io.webhookd.Secrets;
 import io.webhookd.spi.DeliveryRequest;
 import io.webhookd.spi.DeliveryResult;
 import java.time.Instant;

@@ -7,7 +7,6 @@ import io.webhookd.Health;
 import io.webhookd.EngineClosedException;
 import io.webhookd.HealthDetails;
 import io.webhookd.Problem;
-import io.webhookd.Secrets;
 import io.webhookd.Subscription;
 import io.webhookd.SubscriptionNotFoundException;
 import io.webhookd.SubscriptionSpec;

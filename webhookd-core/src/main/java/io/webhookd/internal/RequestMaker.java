@@ -1,6 +1,5 @@
 package io.webhookd.internal;
 
-import io.webhookd.Secrets;
 import io.webhookd.SubscriptionSpec;
 import io.webhookd.spi.DeliveryRequest;
 import java.time.Duration;

@@ -17,7 +17,7 @@ import io.webhookd.Position;
 import io.webhookd.Problem;
 import io.webhookd.ReplayFrom;
 import io.webhookd.Subscription;
-import io.webhookd.SubscriptionJson;
+import io.webhookd.json.SubscriptionJson;
 import io.webhookd.SubscriptionNotFoundException;
 import io.webhookd.SubscriptionSpec;
 import io.webhookd.SubscriptionStatus;

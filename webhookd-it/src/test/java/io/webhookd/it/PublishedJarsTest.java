@@ -7,6 +7,7 @@ import io.webhookd.alert.smtp.SmtpAlertChannel;
 import io.webhookd.http.JdkHttpDestination;
 import io.webhookd.http.apache.ApacheHttpDestination;
 import io.webhookd.http.common.SsrfGuard;
+import io.webhookd.json.SubscriptionJson;
 import io.webhookd.store.jdbc.JdbcSubscriptionStore;
 import io.webhookd.testkit.KafkaCluster;
 import java.lang.module.Configuration;
@@ -34,6 +35,7 @@ class PublishedJarsTest {
 
   static {
     MODULES.put(Webhookd.class, "io.webhookd.core");
+    MODULES.put(SubscriptionJson.class, "io.webhookd.json");
     MODULES.put(SsrfGuard.class, "io.webhookd.http.common");
     MODULES.put(JdkHttpDestination.class, "io.webhookd.http.jdk");
     MODULES.put(ApacheHttpDestination.class, "io.webhookd.http.apache");

@@ -1,6 +1,6 @@
 package io.webhookd.testsupport;
 
-import io.webhookd.Secrets;
+import io.webhookd.Masking;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -90,9 +90,9 @@ public final class TestPostgres {
       return jdbcUrl;
     }
     try {
-      return "jdbc:" + Secrets.maskUrl(URI.create(jdbcUrl.substring("jdbc:".length())));
+      return "jdbc:" + Masking.maskUrl(URI.create(jdbcUrl.substring("jdbc:".length())));
     } catch (IllegalArgumentException e) {
-      return "jdbc:" + Secrets.MASK;
+      return "jdbc:" + Masking.MASK;
     }
   }
 

@@ -2,7 +2,7 @@ package io.webhookd.alert.smtp;
 
 import static java.util.Objects.requireNonNull;
 
-import io.webhookd.Secrets;
+import io.webhookd.Masking;
 import io.webhookd.spi.Alert;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -23,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  * is failing: HTTP 503}, {@code [webhookd] orders-to-billing recovered}, {@code [webhookd]
  * orders-to-billing was disabled: HTTP 410} or {@code [webhookd] orders-to-billing is still
  * failing: no response (connection refused)}. Both bodies hold the same facts: subscription name
- * and id, webhook URL (masked again with {@link Secrets#maskUrl}, whatever the caller did), last
+ * and id, webhook URL (masked again with {@link Masking#maskUrl}, whatever the caller did), last
  * response code and body excerpt (at most {@value #MAX_EXCERPT_CHARS} characters; HTML-escaped in
  * the HTML part), the time since the last success ("3 h 12 min ago" or "never"), the messages
  * waiting when known, what webhookd does next, and when it happened (UTC).
@@ -234,9 +234,9 @@ public final class AlertMessageFormatter {
   /** The URL masked again; an unparseable one is not shown at all, as it may hold a secret. */
   static String maskAgain(String url) {
     try {
-      return Secrets.maskUrl(new URI(url));
+      return Masking.maskUrl(new URI(url));
     } catch (URISyntaxException | RuntimeException e) {
-      return Secrets.MASK + " (unparseable URL)";
+      return Masking.MASK + " (unparseable URL)";
     }
   }
 

@@ -5,27 +5,18 @@ import static java.util.Objects.requireNonNull;
 import io.webhookd.Problem;
 import io.webhookd.spi.Alert;
 import io.webhookd.spi.AlertChannel;
-import jakarta.mail.AuthenticationFailedException;
-import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
-import jakarta.mail.Transport;
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
-import jakarta.mail.internet.MimeBodyPart;
-import jakarta.mail.internet.MimeMessage;
-import jakarta.mail.internet.MimeMultipart;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Date;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -34,9 +25,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLSocketFactory;
-import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
-import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
-import org.eclipse.angus.mail.smtp.SMTPSenderFailedException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,9 +98,7 @@ public final class SmtpAlertChannel implements AlertChannel {
   private final Duration connectTimeout;
   private final Duration timeout;
   private final boolean trustAll;
-  private final Session session;
-  private final AlertMessageFormatter formatter;
-  private final Clock clock;
+  private final MailTransport transport;
   private final ThreadPoolExecutor sender;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile @Nullable SendTask inFlight;
@@ -128,9 +114,10 @@ public final class SmtpAlertChannel implements AlertChannel {
     this.connectTimeout = b.connectTimeout;
     this.timeout = b.timeout;
     this.trustAll = b.trustAllCertificatesForTesting;
-    this.clock = b.clock;
-    this.formatter = AlertMessageFormatter.create(b.clock);
-    this.session = Session.getInstance(sessionProperties(b, this.host, port));
+    this.transport =
+        new MailTransport(
+            Session.getInstance(sessionProperties(b, this.host, port)), this.host, port, username, password, from,
+            AlertMessageFormatter.create(b.clock), b.clock);
     this.sender =
         new ThreadPoolExecutor(
             1,
@@ -295,11 +282,11 @@ public final class SmtpAlertChannel implements AlertChannel {
     if (closed.get()) {
       return CompletableFuture.failedFuture(
           new SmtpAlertException(
-              what(alert) + ": the SMTP alert channel is closed", false));
+              SmtpAlertException.couldNotMail(alert) + ": the SMTP alert channel is closed", false));
     }
     InternetAddress[] to;
     try {
-      to = recipients(alert);
+      to = Recipients.of(alert);
     } catch (SmtpAlertException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -310,7 +297,7 @@ public final class SmtpAlertChannel implements AlertChannel {
       boolean isClosed = closed.get();
       task.future.completeExceptionally(
           new SmtpAlertException(
-              what(alert)
+              SmtpAlertException.couldNotMail(alert)
                   + (isClosed
                       ? ": the SMTP alert channel is closed"
                       : ": " + QUEUE_CAPACITY + " alerts are already waiting for the SMTP server"),
@@ -318,37 +305,6 @@ public final class SmtpAlertChannel implements AlertChannel {
               e));
     }
     return task.future;
-  }
-
-  private static InternetAddress[] recipients(Alert alert) {
-    Set<String> unique = new LinkedHashSet<>(alert.recipients());
-    if (unique.isEmpty()) {
-      throw new SmtpAlertException(what(alert) + ": the alert has no recipients", false);
-    }
-    List<InternetAddress> to = new ArrayList<>();
-    List<String> invalid = new ArrayList<>();
-    for (String r : unique) {
-      try {
-        to.add(parseAddress(r));
-      } catch (AddressException e) {
-        invalid.add("'" + r + "' (" + e.getMessage() + ")");
-      }
-    }
-    if (!invalid.isEmpty()) {
-      throw new SmtpAlertException(
-          what(alert) + ": invalid recipient address " + String.join(", ", invalid), false);
-    }
-    return to.toArray(new InternetAddress[0]);
-  }
-
-  /** One strict address, without a display name's line breaks. */
-  private static InternetAddress parseAddress(String text) throws AddressException {
-    if (text.chars().anyMatch(c -> c == '\r' || c == '\n')) {
-      throw new AddressException("contains a line break");
-    }
-    InternetAddress address = new InternetAddress(text, true);
-    address.validate();
-    return address;
   }
 
   private final class SendTask implements Runnable {
@@ -368,7 +324,7 @@ public final class SmtpAlertChannel implements AlertChannel {
       }
       inFlight = this;
       try {
-        deliver(alert, to);
+        transport.deliver(alert, to);
         log.debug(
             "mailed the {} alert of subscription {} to {} recipient(s) via {}:{}",
             alert.kind().wireName(),
@@ -378,7 +334,7 @@ public final class SmtpAlertChannel implements AlertChannel {
             port);
         future.complete(null);
       } catch (MessagingException | RuntimeException e) {
-        SmtpAlertException failure = failure(alert, e);
+        SmtpAlertException failure = transport.failure(alert, e);
         log.warn("{}", failure.getMessage());
         future.completeExceptionally(failure);
       } catch (Error e) {
@@ -391,97 +347,8 @@ public final class SmtpAlertChannel implements AlertChannel {
 
     void failClosed(String detail) {
       future.completeExceptionally(
-          new SmtpAlertException(what(alert) + ": the SMTP alert channel was closed " + detail, true));
+          new SmtpAlertException(SmtpAlertException.couldNotMail(alert) + ": the SMTP alert channel was closed " + detail, true));
     }
-  }
-
-  private void deliver(Alert alert, InternetAddress[] to) throws MessagingException {
-    AlertMessageFormatter.AlertMessage m = formatter.format(alert);
-    MimeMessage message = new MimeMessage(session);
-    message.setFrom(from);
-    message.setRecipients(Message.RecipientType.TO, to);
-    message.setSubject(m.subject(), "UTF-8");
-    message.setSentDate(Date.from(clock.instant()));
-    message.setHeader("Auto-Submitted", "auto-generated");
-    message.setHeader("X-Webhookd-Alert", alert.kind().wireName());
-    MimeBodyPart text = new MimeBodyPart();
-    text.setText(m.text(), "UTF-8", "plain");
-    MimeBodyPart html = new MimeBodyPart();
-    html.setText(m.html(), "UTF-8", "html");
-    MimeMultipart alternative = new MimeMultipart("alternative");
-    alternative.addBodyPart(text); // the plainest first, as RFC 2046 asks
-    alternative.addBodyPart(html);
-    message.setContent(alternative);
-    message.saveChanges();
-    try (Transport transport = session.getTransport("smtp")) {
-      transport.connect(host, port, username, password);
-      transport.sendMessage(message, to);
-    }
-  }
-
-  private SmtpAlertException failure(Alert alert, Exception e) {
-    String where = what(alert) + " via " + host + ":" + port + ": ";
-    if (e instanceof AuthenticationFailedException) {
-      return new SmtpAlertException(
-          where + "SMTP authentication failed for user '" + username + "'" + reply(e), false, e);
-    }
-    Integer code = replyCode(e);
-    if (code != null) {
-      return new SmtpAlertException(
-          where + "the SMTP server refused the mail" + reply(e), code < 500, e);
-    }
-    return new SmtpAlertException(where + chain(e), true, e);
-  }
-
-  /** The SMTP reply code of a refusal, looking through the chained exceptions. */
-  private static @Nullable Integer replyCode(Exception e) {
-    Exception next = e;
-    Integer code = null;
-    for (int depth = 0; next != null && depth < 10; depth++) {
-      int c = -1;
-      if (next instanceof SMTPSendFailedException) {
-        c = ((SMTPSendFailedException) next).getReturnCode();
-      } else if (next instanceof SMTPAddressFailedException) {
-        c = ((SMTPAddressFailedException) next).getReturnCode();
-      } else if (next instanceof SMTPSenderFailedException) {
-        c = ((SMTPSenderFailedException) next).getReturnCode();
-      }
-      if (c > 0 && (code == null || c > code)) {
-        code = c; // a permanent (5xx) refusal anywhere makes the whole one permanent
-      }
-      next = next instanceof MessagingException ? ((MessagingException) next).getNextException() : null;
-    }
-    return code;
-  }
-
-  private static String reply(Exception e) {
-    String msg = e.getMessage();
-    return msg == null || msg.isBlank() ? "" : " (" + msg.strip() + ")";
-  }
-
-  /** The messages of an exception and its causes, for example "Couldn't connect …: Connection refused". */
-  private static String chain(Throwable e) {
-    StringBuilder sb = new StringBuilder();
-    Throwable t = e;
-    for (int depth = 0; t != null && depth < 5; depth++) {
-      String msg = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage().strip();
-      if (sb.indexOf(msg) < 0) {
-        if (sb.length() > 0) {
-          sb.append(": ");
-        }
-        sb.append(msg);
-      }
-      t = t.getCause() != t ? t.getCause() : null;
-    }
-    return sb.toString();
-  }
-
-  private static String what(Alert alert) {
-    return "could not mail the "
-        + alert.kind().wireName()
-        + " alert of subscription '"
-        + alert.subscriptionId()
-        + "'";
   }
 
   /**
@@ -662,7 +529,7 @@ public final class SmtpAlertChannel implements AlertChannel {
         throw new IllegalArgumentException(describe(problems));
       }
       try {
-        return new SmtpAlertChannel(this, parseAddress(requireNonNull(from)), effectivePort());
+        return new SmtpAlertChannel(this, Recipients.parseAddress(requireNonNull(from)), effectivePort());
       } catch (AddressException e) {
         throw new IllegalStateException("from was validated", e);
       }
@@ -700,7 +567,7 @@ public final class SmtpAlertChannel implements AlertChannel {
             new Problem("from", "must be set: the sender address, such as webhookd@example.com"));
       } else {
         try {
-          parseAddress(from);
+          Recipients.parseAddress(from);
         } catch (AddressException e) {
           problems.add(
               new Problem(

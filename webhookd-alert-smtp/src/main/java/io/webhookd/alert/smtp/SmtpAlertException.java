@@ -26,6 +26,15 @@ public final class SmtpAlertException extends WebhookdException {
     this.retryable = retryable;
   }
 
+  /** The start of every message about this alert: "could not mail the unhealthy alert of subscription 'id'". */
+  static String couldNotMail(io.webhookd.spi.Alert alert) {
+    return "could not mail the "
+        + alert.kind().wireName()
+        + " alert of subscription '"
+        + alert.subscriptionId()
+        + "'";
+  }
+
   /** Whether a later attempt with the same configuration may succeed. */
   public boolean retryable() {
     return retryable;

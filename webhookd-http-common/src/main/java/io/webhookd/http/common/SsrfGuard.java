@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
-import io.webhookd.Secrets;
+import io.webhookd.Masking;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -96,10 +96,10 @@ public final class SsrfGuard {
   public static @Nullable String urlSyntaxProblem(URI url) {
     String scheme = url.getScheme();
     if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
-      return "url must be an absolute http or https URL, was " + Secrets.maskUrl(url);
+      return "url must be an absolute http or https URL, was " + Masking.maskUrl(url);
     }
     if (url.getHost() == null || url.getHost().isEmpty()) {
-      return "url must have a host, was " + Secrets.maskUrl(url);
+      return "url must have a host, was " + Masking.maskUrl(url);
     }
     if (url.getRawUserInfo() != null) {
       return "url must not contain user info";

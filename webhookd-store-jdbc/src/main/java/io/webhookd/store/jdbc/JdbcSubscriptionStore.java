@@ -2,47 +2,27 @@ package io.webhookd.store.jdbc;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.webhookd.ActivityEvent;
-import io.webhookd.OnlineState;
-import io.webhookd.ConflictException;
 import io.webhookd.HealthDetails;
+import io.webhookd.OnlineState;
 import io.webhookd.Subscription;
-import io.webhookd.SubscriptionJson;
-import io.webhookd.SubscriptionNotFoundException;
-import io.webhookd.SubscriptionSpec;
 import io.webhookd.WebhookdException;
 import io.webhookd.spi.SubscriptionStore;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
-import org.flywaydb.core.api.MigrationInfo;
-import org.flywaydb.core.api.MigrationState;
-import org.flywaydb.core.api.MigrationVersion;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,25 +80,18 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
   private static final Pattern URL_SECRET =
       Pattern.compile("(?i)((?:password|passwd|pwd|sslpassword|secret|token|key)=)([^&;]*)");
   private static final Pattern URL_USERINFO = Pattern.compile("(//[^/:@]*:)([^@/]*)(@)");
-  private static final int PRUNE_EVERY = 64;
-
-  private enum Dialect {
-    H2,
-    POSTGRESQL,
-    OTHER
-  }
 
   private final DataSource dataSource;
   /** The pool this store made and closes; null when the application handed its own DataSource. */
   private final @Nullable HikariDataSource ownPool;
   private final SecretCipher cipher;
-  private final Dialect dialect;
   private final boolean shared;
-  private final Clock clock;
-  private final Duration attemptRetention;
-  private final int maxAttemptsPerSubscription;
   private final String maskedUrl;
-  private final ConcurrentHashMap<String, AtomicInteger> attemptWrites = new ConcurrentHashMap<>();
+  private final SubscriptionRows subscriptions;
+  private final OnlineStateRow onlineState;
+  private final HealthRows health;
+  private final ActivityRows activity;
+  private final AlertClaims alertClaims;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private JdbcSubscriptionStore(
@@ -134,12 +107,14 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
     this.dataSource = dataSource;
     this.ownPool = ownPool;
     this.cipher = cipher;
-    this.dialect = dialect;
     this.shared = shared;
-    this.clock = clock;
-    this.attemptRetention = attemptRetention;
-    this.maxAttemptsPerSubscription = maxAttemptsPerSubscription;
     this.maskedUrl = maskedUrl;
+    Database db = new Database(dataSource, dialect, maskedUrl);
+    this.subscriptions = new SubscriptionRows(db, new EncryptedSpecs(cipher));
+    this.onlineState = new OnlineStateRow(db);
+    this.health = new HealthRows(db, clock);
+    this.activity = new ActivityRows(db, clock, attemptRetention, maxAttemptsPerSubscription);
+    this.alertClaims = new AlertClaims(db);
   }
 
   /** A builder; {@link Builder#jdbcUrl(String)} or {@link Builder#dataSource(DataSource)} is required. */
@@ -192,134 +167,29 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
 
   @Override
   public Subscription create(Subscription s) {
-    requireNonNull(s, "subscription");
-    if (s.version() != 1) {
-      throw new IllegalArgumentException("a new subscription's version must be 1, was " + s.version());
-    }
-    String sql =
-        "INSERT INTO subscriptions (id, spec, owner, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)";
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setString(1, s.id());
-      ps.setString(2, encode(s));
-      ps.setString(3, s.owner());
-      ps.setLong(4, s.version());
-      ps.setObject(5, odt(s.createdAt()));
-      ps.setObject(6, odt(s.updatedAt()));
-      ps.executeUpdate();
-      return s;
-    } catch (SQLException e) {
-      if (isUniqueViolation(e)) {
-        throw new WebhookdException("a subscription with id " + s.id() + " already exists");
-      }
-      throw failure("create subscription " + s.id(), e);
-    }
+    return subscriptions.create(s);
   }
 
   @Override
   public Subscription update(Subscription s, long expectedVersion) {
-    requireNonNull(s, "subscription");
-    if (s.version() == expectedVersion + 1) {
-      String sql =
-          "UPDATE subscriptions SET spec = ?, owner = ?, version = ?, created_at = ?, updated_at = ?"
-              + " WHERE id = ? AND version = ?";
-      try (Connection c = dataSource.getConnection();
-          PreparedStatement ps = c.prepareStatement(sql)) {
-        ps.setString(1, encode(s));
-        ps.setString(2, s.owner());
-        ps.setLong(3, s.version());
-        ps.setObject(4, odt(s.createdAt()));
-        ps.setObject(5, odt(s.updatedAt()));
-        ps.setString(6, s.id());
-        ps.setLong(7, expectedVersion);
-        if (ps.executeUpdate() == 1) {
-          return s;
-        }
-      } catch (SQLException e) {
-        throw failure("update subscription " + s.id(), e);
-      }
-    }
-    Long current = currentVersion(s.id());
-    if (current == null) {
-      throw new SubscriptionNotFoundException(s.id());
-    }
-    if (current != expectedVersion) {
-      throw new ConflictException(s.id(), expectedVersion, current);
-    }
-    throw new IllegalArgumentException(
-        "the updated version must be " + (expectedVersion + 1) + ", was " + s.version());
-  }
-
-  private @Nullable Long currentVersion(String id) {
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement("SELECT version FROM subscriptions WHERE id = ?")) {
-      ps.setString(1, id);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? rs.getLong(1) : null;
-      }
-    } catch (SQLException e) {
-      throw failure("read the version of subscription " + id, e);
-    }
+    return subscriptions.update(s, expectedVersion);
   }
 
   @Override
   public boolean delete(String id) {
-    try (Connection c = dataSource.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        // Health, activity and attempts go by ON DELETE CASCADE; claims have no foreign key.
-        int n;
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM subscriptions WHERE id = ?")) {
-          ps.setString(1, id);
-          n = ps.executeUpdate();
-        }
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM alert_claims WHERE subscription_id = ?")) {
-          ps.setString(1, id);
-          ps.executeUpdate();
-        }
-        c.commit();
-        attemptWrites.remove(id);
-        return n > 0;
-      } catch (SQLException e) {
-        c.rollback();
-        throw e;
-      }
-    } catch (SQLException e) {
-      throw failure("delete subscription " + id, e);
-    }
+    boolean deleted = subscriptions.delete(id);
+    activity.forget(id);
+    return deleted;
   }
 
   @Override
   public Optional<Subscription> get(String id) {
-    String sql = "SELECT id, spec, owner, version FROM subscriptions WHERE id = ?";
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setString(1, id);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(decode(rs)) : Optional.empty();
-      }
-    } catch (SQLException e) {
-      throw failure("read subscription " + id, e);
-    }
+    return subscriptions.get(id);
   }
 
   @Override
   public List<Subscription> list() {
-    String sql = "SELECT id, spec, owner, version FROM subscriptions ORDER BY created_at, id";
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql);
-        ResultSet rs = ps.executeQuery()) {
-      List<Subscription> out = new ArrayList<>();
-      while (rs.next()) {
-        out.add(decode(rs));
-      }
-      // created_at is stored to the microsecond; the exact instants come from the JSON.
-      out.sort(
-          java.util.Comparator.comparing(Subscription::createdAt).thenComparing(Subscription::id));
-      return out;
-    } catch (SQLException e) {
-      throw failure("list subscriptions", e);
-    }
+    return subscriptions.list();
   }
 
   /**
@@ -329,76 +199,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
    * @return how many subscriptions were rewritten
    */
   public int reencryptAll() {
-    int n = 0;
-    for (Subscription s : list()) {
-      String sql = "UPDATE subscriptions SET spec = ? WHERE id = ? AND version = ?";
-      try (Connection c = dataSource.getConnection();
-          PreparedStatement ps = c.prepareStatement(sql)) {
-        ps.setString(1, encode(s));
-        ps.setString(2, s.id());
-        ps.setLong(3, s.version());
-        n += ps.executeUpdate();
-      } catch (SQLException e) {
-        throw failure("re-encrypt subscription " + s.id(), e);
-      }
-    }
-    return n;
-  }
-
-  /** The full JSON form with the URL, every header value and the signing secret encrypted. */
-  private String encode(Subscription s) {
-    ObjectNode json = SubscriptionJson.toJson(s, false);
-    ObjectNode webhook = (ObjectNode) json.path("destination").path("webhook");
-    webhook.put("url", cipher.encrypt(webhook.path("url").asText(), s.id()));
-    ArrayNode headers = (ArrayNode) webhook.path("headers");
-    for (int i = 0; i < headers.size(); i++) {
-      String h = headers.get(i).asText();
-      int colon = h.indexOf(':');
-      headers.set(i, h.substring(0, colon) + ": " + cipher.encrypt(h.substring(colon + 2), s.id()));
-    }
-    JsonNode secret = webhook.get("signing_secret");
-    if (secret != null && secret.isTextual()) {
-      webhook.put("signing_secret", cipher.encrypt(secret.asText(), s.id()));
-    }
-    return json.toString();
-  }
-
-  private Subscription decode(ResultSet rs) throws SQLException {
-    String id = rs.getString("id");
-    JsonNode json = SubscriptionJson.readTree(rs.getString("spec").getBytes(StandardCharsets.UTF_8));
-    ObjectNode webhook = (ObjectNode) json.path("destination").path("webhook");
-    JsonNode url = webhook.get("url");
-    if (url != null && url.isTextual()) {
-      // a URL written before URLs were encrypted is plain: decrypt() returns it as it is
-      webhook.put("url", cipher.decrypt(url.asText(), id));
-    }
-    JsonNode headers = webhook.get("headers");
-    if (headers instanceof ArrayNode a) {
-      for (int i = 0; i < a.size(); i++) {
-        String h = a.get(i).asText();
-        int colon = h.indexOf(':');
-        if (colon > 0) {
-          a.set(i, h.substring(0, colon) + ": " + cipher.decrypt(h.substring(colon + 1).strip(), id));
-        }
-      }
-    }
-    JsonNode secret = webhook.get("signing_secret");
-    if (secret != null && secret.isTextual()) {
-      webhook.put("signing_secret", cipher.decrypt(secret.asText(), id));
-    }
-    SubscriptionSpec spec;
-    try {
-      spec = SubscriptionJson.parse(json);
-    } catch (io.webhookd.ValidationException e) {
-      throw new WebhookdException("stored subscription " + id + " is no longer valid: " + e.getMessage(), e);
-    }
-    return new Subscription(
-        id,
-        spec,
-        rs.getString("owner"),
-        rs.getLong("version"),
-        Instant.parse(json.path("created_at").asText()),
-        Instant.parse(json.path("updated_at").asText()));
+    return subscriptions.reencryptAll();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -406,122 +207,22 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
 
   @Override
   public OnlineState onlineState() {
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement("SELECT state FROM admin_state WHERE id = 1");
-        ResultSet rs = ps.executeQuery()) {
-      if (!rs.next()) {
-        return OnlineState.initial();
-      }
-      JsonNode j = SubscriptionJson.readTree(rs.getString(1).getBytes(StandardCharsets.UTF_8));
-      return new OnlineState(
-          "online".equals(j.path("status").asText()),
-          j.path("offline_message").asText(""),
-          Instant.parse(j.path("updated_at").asText()));
-    } catch (SQLException e) {
-      throw failure("read the admin state", e);
-    }
+    return onlineState.read();
   }
 
   @Override
   public void saveOnlineState(OnlineState state) {
-    requireNonNull(state, "state");
-    String sql = "UPDATE admin_state SET online = ?, state = ?, updated_at = ? WHERE id = 1";
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setBoolean(1, state.online());
-      ps.setString(2, SubscriptionJson.toJson(state).toString());
-      ps.setObject(3, odt(state.updatedAt()));
-      if (ps.executeUpdate() == 0) {
-        throw new WebhookdException("the admin_state row is missing; the schema was changed by hand");
-      }
-    } catch (SQLException e) {
-      throw failure("save the admin state", e);
-    }
+    onlineState.save(state);
   }
 
   @Override
   public void saveHealth(String id, HealthDetails health) {
-    requireNonNull(health, "health");
-    String json = SubscriptionJson.toJson(health).toString();
-    String sql =
-        switch (dialect) {
-          case POSTGRESQL ->
-              "INSERT INTO subscription_health (subscription_id, health, snapshot, updated_at)"
-                  + " SELECT id, ?, ?, ? FROM subscriptions WHERE id = ?"
-                  + " ON CONFLICT (subscription_id) DO UPDATE SET health = EXCLUDED.health,"
-                  + " snapshot = EXCLUDED.snapshot, updated_at = EXCLUDED.updated_at";
-          case H2 ->
-              "MERGE INTO subscription_health (health, snapshot, updated_at, subscription_id)"
-                  + " KEY (subscription_id) SELECT ?, ?, ?, id FROM subscriptions WHERE id = ?";
-          case OTHER -> null;
-        };
-    try (Connection c = dataSource.getConnection()) {
-      if (sql == null) {
-        saveHealthPortable(c, id, health, json);
-        return;
-      }
-      try (PreparedStatement ps = c.prepareStatement(sql)) {
-        ps.setString(1, health.deliveryHealth().wireName());
-        ps.setString(2, json);
-        ps.setObject(3, odt(clock.instant()));
-        ps.setString(4, id);
-        ps.executeUpdate();
-      }
-    } catch (SQLException e) {
-      if (isForeignKeyViolation(e)) {
-        return; // deleted meanwhile: like the in-memory store, health of unknown ids is dropped
-      }
-      throw failure("save the health of subscription " + id, e);
-    }
-  }
-
-  private void saveHealthPortable(Connection c, String id, HealthDetails health, String json)
-      throws SQLException {
-    try (PreparedStatement up =
-        c.prepareStatement(
-            "UPDATE subscription_health SET health = ?, snapshot = ?, updated_at = ? WHERE subscription_id = ?")) {
-      up.setString(1, health.deliveryHealth().wireName());
-      up.setString(2, json);
-      up.setObject(3, odt(clock.instant()));
-      up.setString(4, id);
-      if (up.executeUpdate() > 0) {
-        return;
-      }
-    }
-    try (PreparedStatement in =
-        c.prepareStatement(
-            "INSERT INTO subscription_health (health, snapshot, updated_at, subscription_id)"
-                + " SELECT ?, ?, ?, id FROM subscriptions WHERE id = ?")) {
-      in.setString(1, health.deliveryHealth().wireName());
-      in.setString(2, json);
-      in.setObject(3, odt(clock.instant()));
-      in.setString(4, id);
-      in.executeUpdate();
-    } catch (SQLException e) {
-      if (!isUniqueViolation(e)) {
-        throw e;
-      }
-      saveHealthPortable(c, id, health, json); // a concurrent insert won: update it
-    }
+    this.health.save(id, health);
   }
 
   @Override
   public Optional<HealthDetails> health(String id) {
-    String sql = "SELECT snapshot FROM subscription_health WHERE subscription_id = ?";
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setString(1, id);
-      try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          return Optional.empty();
-        }
-        return Optional.of(
-            SubscriptionJson.parseHealth(
-                SubscriptionJson.readTree(rs.getString(1).getBytes(StandardCharsets.UTF_8))));
-      }
-    } catch (SQLException e) {
-      throw failure("read the health of subscription " + id, e);
-    }
+    return health.read(id);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -529,125 +230,12 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
 
   @Override
   public void appendActivity(String id, List<ActivityEvent> events, int keep) {
-    if (keep < 0) {
-      throw new IllegalArgumentException("keep must be at least 0, was " + keep);
-    }
-    if (events.isEmpty()) {
-      return;
-    }
-    String insertActivity =
-        "INSERT INTO activity (subscription_id, event_type, event_at, event)"
-            + " SELECT id, ?, ?, ? FROM subscriptions WHERE id = ?";
-    String insertAttempt =
-        "INSERT INTO delivery_attempts (subscription_id, attempted_at, response_code, batch_size, duration_ms, event)"
-            + " SELECT id, ?, ?, ?, ?, ? FROM subscriptions WHERE id = ?";
-    int attempts = 0;
-    try (Connection c = dataSource.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        try (PreparedStatement ps = c.prepareStatement(insertActivity);
-            PreparedStatement pa = c.prepareStatement(insertAttempt)) {
-          for (ActivityEvent e : events) {
-            String json = SubscriptionJson.toJson(e).toString();
-            ps.setString(1, e.type().wireName());
-            ps.setObject(2, odt(e.timestamp()));
-            ps.setString(3, json);
-            ps.setString(4, id);
-            ps.addBatch();
-            if (e.type() == ActivityEvent.Type.API_CALL) {
-              attempts++;
-              pa.setObject(1, odt(e.timestamp()));
-              setInt(pa, 2, e.responseCode());
-              setInt(pa, 3, e.batchSize());
-              if (e.durationMillis() == null) {
-                pa.setNull(4, Types.BIGINT);
-              } else {
-                pa.setLong(4, e.durationMillis());
-              }
-              pa.setString(5, json);
-              pa.setString(6, id);
-              pa.addBatch();
-            }
-          }
-          ps.executeBatch();
-          if (attempts > 0) {
-            pa.executeBatch();
-          }
-        }
-        pruneNewest(c, "activity", id, keep);
-        if (attempts > 0) {
-          AtomicInteger count = attemptWrites.computeIfAbsent(id, k -> new AtomicInteger());
-          // Pruning attempts is cheap but not free: do it every PRUNE_EVERY writes.
-          int before = count.getAndAdd(attempts);
-          if (before == 0 || before / PRUNE_EVERY != (before + attempts) / PRUNE_EVERY) {
-            pruneAttempts(c, id);
-          }
-        }
-        c.commit();
-      } catch (SQLException e) {
-        c.rollback();
-        throw e;
-      }
-    } catch (SQLException e) {
-      if (isForeignKeyViolation(e)) {
-        return; // deleted meanwhile
-      }
-      throw failure("append activity of subscription " + id, e);
-    }
-  }
-
-  private static void setInt(PreparedStatement ps, int index, @Nullable Integer value)
-      throws SQLException {
-    if (value == null) {
-      ps.setNull(index, Types.INTEGER);
-    } else {
-      ps.setInt(index, value);
-    }
-  }
-
-  /** Deletes all but the newest {@code keep} rows of a subscription in {@code table}. */
-  private static void pruneNewest(Connection c, String table, String id, int keep)
-      throws SQLException {
-    Long boundary = null;
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT id FROM " + table + " WHERE subscription_id = ? ORDER BY id DESC"
-                + " OFFSET ? ROWS FETCH NEXT 1 ROWS ONLY")) {
-      ps.setString(1, id);
-      ps.setInt(2, keep);
-      try (ResultSet rs = ps.executeQuery()) {
-        if (rs.next()) {
-          boundary = rs.getLong(1);
-        }
-      }
-    }
-    if (boundary != null) {
-      try (PreparedStatement ps =
-          c.prepareStatement("DELETE FROM " + table + " WHERE subscription_id = ? AND id <= ?")) {
-        ps.setString(1, id);
-        ps.setLong(2, boundary);
-        ps.executeUpdate();
-      }
-    }
-  }
-
-  private void pruneAttempts(Connection c, String id) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement("DELETE FROM delivery_attempts WHERE subscription_id = ? AND attempted_at < ?")) {
-      ps.setString(1, id);
-      ps.setObject(2, odt(clock.instant().minus(attemptRetention)));
-      ps.executeUpdate();
-    }
-    pruneNewest(c, "delivery_attempts", id, maxAttemptsPerSubscription);
+    activity.append(id, events, keep);
   }
 
   @Override
   public List<ActivityEvent> recentActivity(String id, int limit) {
-    return events(
-        "SELECT event FROM activity WHERE subscription_id = ? ORDER BY id DESC FETCH FIRST ? ROWS ONLY",
-        id,
-        null,
-        limit);
+    return activity.recent(id, limit);
   }
 
   /**
@@ -657,38 +245,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
    * subscription; pruning runs every few writes, so a few more may be returned for a while.
    */
   public List<ActivityEvent> deliveryAttempts(String id, Instant since, int limit) {
-    return events(
-        "SELECT event FROM delivery_attempts WHERE subscription_id = ? AND attempted_at >= ?"
-            + " ORDER BY id DESC FETCH FIRST ? ROWS ONLY",
-        id,
-        since,
-        limit);
-  }
-
-  private List<ActivityEvent> events(String sql, String id, @Nullable Instant since, int limit) {
-    if (limit <= 0) {
-      return List.of();
-    }
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql)) {
-      int i = 1;
-      ps.setString(i++, id);
-      if (since != null) {
-        ps.setObject(i++, odt(since));
-      }
-      ps.setInt(i, limit);
-      List<ActivityEvent> out = new ArrayList<>();
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(
-              SubscriptionJson.parseActivity(
-                  SubscriptionJson.readTree(rs.getString(1).getBytes(StandardCharsets.UTF_8))));
-        }
-      }
-      return out;
-    } catch (SQLException e) {
-      throw failure("read the activity of subscription " + id, e);
-    }
+    return activity.attempts(id, since, limit);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -696,54 +253,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
 
   @Override
   public boolean claimAlert(String id, String key, Instant now, Duration minInterval) {
-    OffsetDateTime at = odt(now);
-    OffsetDateTime threshold = odt(now.minus(minInterval));
-    try (Connection c = dataSource.getConnection()) {
-      if (dialect == Dialect.POSTGRESQL) {
-        try (PreparedStatement ps =
-            c.prepareStatement(
-                "INSERT INTO alert_claims (subscription_id, claim_key, claimed_at) VALUES (?, ?, ?)"
-                    + " ON CONFLICT (subscription_id, claim_key) DO UPDATE SET claimed_at = EXCLUDED.claimed_at"
-                    + " WHERE alert_claims.claimed_at <= ?")) {
-          ps.setString(1, id);
-          ps.setString(2, key);
-          ps.setObject(3, at);
-          ps.setObject(4, threshold);
-          return ps.executeUpdate() == 1;
-        }
-      }
-      // An UPDATE re-checks its condition on the latest committed row (row lock), so of two
-      // concurrent claimers only one sees the old claim; a missing row is claimed by the one
-      // INSERT that does not hit the primary key.
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "UPDATE alert_claims SET claimed_at = ? WHERE subscription_id = ? AND claim_key = ?"
-                  + " AND claimed_at <= ?")) {
-        ps.setObject(1, at);
-        ps.setString(2, id);
-        ps.setString(3, key);
-        ps.setObject(4, threshold);
-        if (ps.executeUpdate() == 1) {
-          return true;
-        }
-      }
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "INSERT INTO alert_claims (subscription_id, claim_key, claimed_at) VALUES (?, ?, ?)")) {
-        ps.setString(1, id);
-        ps.setString(2, key);
-        ps.setObject(3, at);
-        ps.executeUpdate();
-        return true;
-      } catch (SQLException e) {
-        if (isUniqueViolation(e)) {
-          return false;
-        }
-        throw e;
-      }
-    } catch (SQLException e) {
-      throw failure("claim alert " + key + " of subscription " + id, e);
-    }
+    return alertClaims.claim(id, key, now, minInterval);
   }
 
   @Override
@@ -765,26 +275,6 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
   @Override
   public String toString() {
     return "JdbcSubscriptionStore[" + maskedUrl + "]";
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Helpers
-
-  private static OffsetDateTime odt(Instant i) {
-    return OffsetDateTime.ofInstant(i, ZoneOffset.UTC);
-  }
-
-  private static boolean isUniqueViolation(SQLException e) {
-    return "23505".equals(e.getSQLState());
-  }
-
-  private static boolean isForeignKeyViolation(SQLException e) {
-    return "23503".equals(e.getSQLState()) || "23506".equals(e.getSQLState());
-  }
-
-  private WebhookdException failure(String what, SQLException e) {
-    return new WebhookdException(
-        "cannot " + what + " in " + maskedUrl + ": " + e.getMessage() + " (SQL state " + e.getSQLState() + ")", e);
   }
 
   /** The URL with password-like parameters and user-info passwords masked. */
@@ -966,10 +456,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
       }
       String url = givenDataSource != null ? urlOf(givenDataSource) : jdbcUrl;
       String lower = url.toLowerCase(Locale.ROOT);
-      Dialect dialect =
-          lower.startsWith("jdbc:h2:") ? Dialect.H2
-              : lower.startsWith("jdbc:postgresql:") ? Dialect.POSTGRESQL
-              : Dialect.OTHER;
+      Dialect dialect = Dialect.of(url);
       boolean embedded =
           dialect == Dialect.H2
               && !lower.startsWith("jdbc:h2:tcp:")
@@ -992,39 +479,14 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
       }
 
       if (givenDataSource != null) {
-        migrate(givenDataSource, masked, schemaHistoryTable, cipher);
+        SchemaMigration.migrate(givenDataSource, masked, schemaHistoryTable, cipher);
         LOG.info("subscription store at {} through the application's DataSource (schema migrated, key {})", masked, cipher.encryptionKeyId());
         return new JdbcSubscriptionStore(
             givenDataSource, null, cipher, dialect, !embedded, clock, attemptRetention, maxAttemptsPerSubscription, masked);
       }
-      HikariConfig config = new HikariConfig();
-      config.setJdbcUrl(url);
-      if (username != null) {
-        config.setUsername(username);
-      }
-      if (password != null) {
-        config.setPassword(password);
-      }
-      config.setMaximumPoolSize(maxPoolSize);
-      config.setMinimumIdle(Math.min(2, maxPoolSize));
-      config.setConnectionTimeout(connectionTimeout.toMillis());
-      config.setValidationTimeout(Math.min(connectionTimeout.toMillis(), 5000));
-      config.setInitializationFailTimeout(connectionTimeout.toMillis());
-      config.setPoolName("webhookd-store");
-      config.setExceptionOverrideClassName(EvictBrokenConnections.class.getName());
-      if (dialect == Dialect.POSTGRESQL) {
-        config.addDataSourceProperty("connectTimeout", Math.max(1, connectionTimeout.toSeconds()));
-        config.addDataSourceProperty("ApplicationName", "webhookd");
-      }
-      HikariDataSource ds;
+      HikariDataSource ds = OwnPool.open(url, username, password, maxPoolSize, connectionTimeout, dialect, masked);
       try {
-        ds = new HikariDataSource(config);
-      } catch (RuntimeException e) {
-        throw new WebhookdException(
-            "cannot connect to the database " + masked + ": " + rootMessage(e, password), sanitized(e, password));
-      }
-      try {
-        migrate(ds, masked, schemaHistoryTable, cipher);
+        SchemaMigration.migrate(ds, masked, schemaHistoryTable, cipher);
       } catch (RuntimeException e) {
         ds.close();
         throw e;
@@ -1047,74 +509,6 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
         throw new WebhookdException(
             "cannot connect to the database of the given DataSource: " + maskUrl(String.valueOf(e.getMessage())) + " (SQL state " + e.getSQLState() + ")", e);
       }
-    }
-
-    private static void migrate(DataSource ds, String maskedUrl, String historyTable, SecretCipher cipher) {
-      Flyway flyway =
-          Flyway.configure()
-              .dataSource(ds)
-              // not db/migration: an application's own Flyway scans that (and its subfolders)
-              .locations("classpath:io/webhookd/store/jdbc/migration")
-              .javaMigrations(new V2__Encrypt_webhook_urls(cipher))
-              .table(historyTable)
-              // a schema that already holds an application's tables (but no history of webhookd's)
-              // starts from version 0: every webhookd script runs, beside what is there
-              .baselineOnMigrate(true)
-              .baselineVersion("0")
-              .load();
-      MigrationVersion newestKnown = null;
-      MigrationVersion newestApplied = null;
-      for (MigrationInfo m : flyway.info().all()) {
-        if (m.getVersion() == null) {
-          continue;
-        }
-        if (m.getState() == MigrationState.FUTURE_SUCCESS || m.getState() == MigrationState.FUTURE_FAILED) {
-          if (newestApplied == null || m.getVersion().compareTo(newestApplied) > 0) {
-            newestApplied = m.getVersion();
-          }
-        } else {
-          if (newestKnown == null || m.getVersion().compareTo(newestKnown) > 0) {
-            newestKnown = m.getVersion();
-          }
-        }
-      }
-      if (newestApplied != null) {
-        throw new WebhookdException(
-            "the database schema of "
-                + maskedUrl
-                + " is at version "
-                + newestApplied
-                + ", newer than this webhookd knows (up to "
-                + newestKnown
-                + "): upgrade webhookd, or point it at another database");
-      }
-      try {
-        flyway.migrate();
-      } catch (RuntimeException e) {
-        throw new WebhookdException("cannot migrate the database schema of " + maskedUrl + ": " + e.getMessage(), e);
-      }
-    }
-
-    private static String rootMessage(Throwable e, @Nullable String password) {
-      Throwable t = e;
-      while (t.getCause() != null && t.getCause() != t) {
-        t = t.getCause();
-      }
-      String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-      return scrub(maskUrl(m), password);
-    }
-
-    private static String scrub(String s, @Nullable String password) {
-      return password == null || password.isEmpty() ? s : s.replace(password, "****");
-    }
-
-    /** A cause that carries no password: the type and scrubbed message of the root cause. */
-    private static Throwable sanitized(Throwable e, @Nullable String password) {
-      Throwable t = e;
-      while (t.getCause() != null && t.getCause() != t) {
-        t = t.getCause();
-      }
-      return new WebhookdException(t.getClass().getName() + ": " + rootMessage(t, password));
     }
   }
 }

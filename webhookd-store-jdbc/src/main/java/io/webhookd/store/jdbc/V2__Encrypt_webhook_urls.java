@@ -2,7 +2,7 @@ package io.webhookd.store.jdbc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.webhookd.SubscriptionJson;
+import io.webhookd.json.SubscriptionJson;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

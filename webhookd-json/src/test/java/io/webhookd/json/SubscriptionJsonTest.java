@@ -1,4 +1,4 @@
-package io.webhookd;
+package io.webhookd.json;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,6 +6,17 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.webhookd.ActivityEvent;
+import io.webhookd.AdminStatus;
+import io.webhookd.Health;
+import io.webhookd.HealthDetails;
+import io.webhookd.OnlineState;
+import io.webhookd.Problem;
+import io.webhookd.RetryAlgorithm;
+import io.webhookd.Subscription;
+import io.webhookd.SubscriptionSpec;
+import io.webhookd.SubscriptionStatus;
+import io.webhookd.ValidationException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;

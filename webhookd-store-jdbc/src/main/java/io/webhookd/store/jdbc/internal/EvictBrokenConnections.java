@@ -1,4 +1,4 @@
-package io.webhookd.store.jdbc;
+package io.webhookd.store.jdbc.internal;
 
 import com.zaxxer.hikari.SQLExceptionOverride;
 import java.sql.SQLException;
@@ -8,7 +8,8 @@ import java.util.Set;
  * Tells HikariCP to drop a connection after errors that mean the database side of it is gone.
  * PostgreSQL reports those with SQL states of class 08, which Hikari recognises by itself; H2's
  * client reports them with its own codes, which Hikari would not, so a pool would keep handing out
- * dead connections after the database came back.
+ * dead connections after the database came back. Public only because Hikari makes it by its
+ * class name.
  */
 public final class EvictBrokenConnections implements SQLExceptionOverride {
   /** H2: connection broken, database closed (twice), server not reachable, IO error. */

@@ -1,4 +1,4 @@
-package io.webhookd;
+package io.webhookd.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,9 +22,6 @@ class SecretsTest {
     assertThat(Secrets.maskHeaderValue("user-agent", "webhookd/1")).isEqualTo("webhookd/1");
     assertThat(Secrets.maskHeaderValue("RETRY-AFTER", "5")).isEqualTo("5");
     assertThat(Secrets.maskHeaderValue("webhook-id", "b1")).isEqualTo("b1");
-    assertThat(Secrets.maskHeaderLine("X-Webhook-Pass: hunter2")).isEqualTo("X-Webhook-Pass: ****");
-    assertThat(Secrets.maskHeaderLine("Authorization: Bearer ****")).isEqualTo("Authorization: ****");
-    assertThat(Secrets.maskHeaderLine("no colon secret")).isEqualTo("****");
   }
 
   @Test
@@ -49,37 +46,5 @@ class SecretsTest {
     assertThat(Secrets.maskUrlText("http://user:pass word@h/x")).isEqualTo("http://****@h/x");
     assertThat(Secrets.maskUrlText("ftp://u:pw@h/x?k=v")).isEqualTo("ftp://****@h/x?k=****");
     assertThat(Secrets.maskUrlText("not a url")).isEqualTo("not a url");
-    assertThat(Secrets.maskRequestLine("POST http://h/x?token=abc")).isEqualTo("POST http://h/x?token=****");
-  }
-
-  @Test
-  @DisplayName("a masked URL maps back part by part, only on the same scheme, host and port")
-  void unmasksUrlsByPlace() {
-    URI stored = URI.create("https://u:pw@h.example.com/hook?token=T&region=eu");
-    URI masked = URI.create(Secrets.maskUrl(stored));
-    assertThat(Secrets.unmaskUrl(masked, stored)).isEqualTo(stored);
-    // a changed non-secret part is taken, the masked one is kept
-    assertThat(Secrets.unmaskUrl(URI.create("https://****@h.example.com/v2?token=****&region=us"), stored))
-        .isEqualTo(URI.create("https://u:pw@h.example.com/v2?token=T&region=us"));
-    // refused: another host, another parameter at that place, a parameter the stored URL lacks
-    assertThat(Secrets.unmaskUrl(URI.create("https://****@evil.example.com/hook?token=****&region=****"), stored)).isNull();
-    assertThat(Secrets.unmaskUrl(URI.create("https://h.example.com/hook?region=****&token=****"), stored)).isNull();
-    assertThat(Secrets.unmaskUrl(URI.create("https://h.example.com/hook?token=****&region=****&extra=****"), stored)).isNull();
-    assertThat(Secrets.unmaskUrl(URI.create("https://h.example.com:444/hook?token=****"), stored)).isNull();
-    // nothing masked: as sent
-    URI plain = URI.create("https://other.example.com/x?token=new");
-    assertThat(Secrets.unmaskUrl(plain, stored)).isSameAs(plain);
-  }
-
-  @Test
-  @DisplayName("masked header values map back to a stored value; the old scheme form only to that scheme")
-  void unmasksHeaderValues() {
-    assertThat(Secrets.isMaskedHeaderValue("X-Api-Key", "****")).isTrue();
-    assertThat(Secrets.isMaskedHeaderValue("Authorization", "Bearer ****")).isTrue();
-    assertThat(Secrets.isMaskedHeaderValue("Accept", "****")).isFalse();
-    assertThat(Secrets.isMaskedHeaderValue("X-Api-Key", "real")).isFalse();
-    assertThat(Secrets.unmaskHeaderValue("****", "Basic TWO")).isEqualTo("Basic TWO");
-    assertThat(Secrets.unmaskHeaderValue("Bearer ****", "bearer ONE")).isEqualTo("bearer ONE");
-    assertThat(Secrets.unmaskHeaderValue("Bearer ****", "Basic TWO")).isNull();
   }
 }

@@ -1,4 +1,4 @@
-package io.webhookd;
+package io.webhookd.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
@@ -14,6 +14,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.webhookd.ActivityEvent;
+import io.webhookd.AdminStatus;
+import io.webhookd.Health;
+import io.webhookd.HealthDetails;
+import io.webhookd.Masking;
+import io.webhookd.OnExhausted;
+import io.webhookd.OnlineState;
+import io.webhookd.Ordering;
+import io.webhookd.Problem;
+import io.webhookd.RetryAlgorithm;
+import io.webhookd.Subscription;
+import io.webhookd.SubscriptionSpec;
+import io.webhookd.SubscriptionStatus;
+import io.webhookd.ValidationException;
+import io.webhookd.WebhookdException;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,7 +80,7 @@ import org.jspecify.annotations.Nullable;
  * back what it got from a {@code GET}. Masked secrets ({@code "Authorization: ****"}, {@code
  * "whsec_****"}, {@code https://example.com/hook?token=****}) are refused unless a previous spec
  * is given to {@link #parse(JsonNode, SubscriptionSpec)}, which maps each back to that spec's value
- * as {@link Secrets} describes (a header by its position and name, a URL's parts by their place)
+ * as {@link Masking} describes (a header by its position and name, a URL's parts by their place)
  * and refuses what cannot be mapped.
  *
  * <p>{@code max_batch_interval_seconds} is a whole number of seconds. The library accepts finer
@@ -80,7 +95,7 @@ public final class SubscriptionJson {
   public static final int MAX_NESTING_DEPTH = 32;
 
   /** What a masked signing secret reads as. */
-  public static final String MASKED_SIGNING_SECRET = "whsec_" + Secrets.MASK;
+  public static final String MASKED_SIGNING_SECRET = "whsec_" + Masking.MASK;
 
   /** Top-level fields of a response that a request may carry and that are ignored. */
   public static final Set<String> READ_ONLY_FIELDS =
@@ -350,7 +365,7 @@ public final class SubscriptionJson {
           r.object(configuration, "rate_limit", "configuration.rate_limit", false, RATE_LIMIT);
       if (rate != null) {
         String path = "configuration.rate_limit.max_requests_per_second";
-        Double perSecond = r.number(rate, "max_requests_per_second", path, SpecValidator.rateRule());
+        Double perSecond = r.number(rate, "max_requests_per_second", path, TextRules.rateRule());
         if (perSecond == null && !r.isReported(path)) {
           r.problem(path, "is required when rate_limit is given (leave rate_limit out for no limit)");
         }
@@ -402,14 +417,14 @@ public final class SubscriptionJson {
       }
       String name = text.substring(0, colon).strip();
       String value = text.substring(colon + 1).strip();
-      if (Secrets.isMaskedHeaderValue(name, value)) {
+      if (MaskedValues.isMaskedHeaderValue(name, value)) {
         // A masked value stands for the stored header at the same position with the same name,
         // never for the first header of that name: two headers may share a name.
         List<SubscriptionSpec.Header> stored =
             previous == null ? List.of() : previous.destination().headers();
         SubscriptionSpec.Header old = i < stored.size() ? stored.get(i) : null;
         String restored =
-            old != null && old.name().equalsIgnoreCase(name) ? Secrets.unmaskHeaderValue(value, old.value()) : null;
+            old != null && old.name().equalsIgnoreCase(name) ? MaskedValues.unmaskHeaderValue(value, old.value()) : null;
         if (restored == null) {
           String why =
               previous == null ? "there is no stored subscription to take it from"
@@ -432,7 +447,7 @@ public final class SubscriptionJson {
 
   /**
    * The URL of a document; a masked URL sent back stands for the stored one ({@link
-   * Secrets#unmaskUrl}), and one that cannot be mapped back is a problem, never a guess.
+   * MaskedValues#unmaskUrl}), and one that cannot be mapped back is a problem, never a guess.
    */
   private static @Nullable String readUrl(Reader r, ObjectNode webhook, @Nullable SubscriptionSpec previous) {
     String path = "destination.webhook.url";
@@ -446,19 +461,19 @@ public final class SubscriptionJson {
     } catch (java.net.URISyntaxException e) {
       return text; // the spec's rules describe what is wrong with it
     }
-    if (!Secrets.hasMaskedParts(sent)) {
+    if (!MaskedValues.hasMaskedParts(sent)) {
       return text;
     }
-    java.net.URI restored = previous == null ? null : Secrets.unmaskUrl(sent, previous.destination().url());
+    java.net.URI restored = previous == null ? null : MaskedValues.unmaskUrl(sent, previous.destination().url());
     if (restored == null) {
       r.problem(
           path,
           previous == null
-              ? "is masked (" + Secrets.MASK + " in its user info or query); send the URL itself"
-              : "is masked (" + Secrets.MASK + ") but cannot be mapped back to the stored URL: a masked"
+              ? "is masked (" + Masking.MASK + " in its user info or query); send the URL itself"
+              : "is masked (" + Masking.MASK + ") but cannot be mapped back to the stored URL: a masked"
                   + " query value stands only for the stored parameter at the same position with the"
                   + " same name, and masked parts only while scheme, host and port are unchanged;"
-                  + " send the URL itself, was " + quote(Secrets.maskUrl(sent)));
+                  + " send the URL itself, was " + quote(Masking.maskUrl(sent)));
       return null;
     }
     return restored.toString();
@@ -469,7 +484,7 @@ public final class SubscriptionJson {
    * field of the subscription document, {@code version}, {@code created_at} and {@code updated_at}
    * (ISO-8601, UTC). The owner is left out.
    *
-   * @param maskSecrets true for responses: secrets masked as {@link Secrets} says (header values
+   * @param maskSecrets true for responses: secrets masked as {@link Masking} says (header values
    *     but for a few never-secret headers, the URL's user info and query values) and the signing
    *     secret {@value #MASKED_SIGNING_SECRET}; false for storage: everything in full
    */
@@ -497,7 +512,7 @@ public final class SubscriptionJson {
     ObjectNode destination = o.putObject("destination");
     destination.put("kind", "webhook");
     ObjectNode webhook = destination.putObject("webhook");
-    webhook.put("url", mask ? Secrets.maskUrl(spec.destination().url()) : spec.destination().url().toString());
+    webhook.put("url", mask ? Masking.maskUrl(spec.destination().url()) : spec.destination().url().toString());
     ArrayNode headers = webhook.putArray("headers");
     for (SubscriptionSpec.Header h : spec.destination().headers()) {
       headers.add(mask ? h.masked() : h.name() + ": " + h.value());
@@ -666,7 +681,7 @@ public final class SubscriptionJson {
     o.put("kind", "WebhookStatus");
     o.put("name", status.name());
     o.put("active", status.active() ? "yes" : "no");
-    o.put("payload_url", Secrets.maskUrlText(status.payloadUrl()));
+    o.put("payload_url", Masking.maskUrlText(status.payloadUrl()));
     o.put("timestamp", status.timestamp().toString());
     writeHealth(o, status.details(), status.health());
     if (status.consumerLag() != null) {
@@ -681,12 +696,12 @@ public final class SubscriptionJson {
   private static ObjectNode masked(ObjectNode event) {
     JsonNode request = event.get("request");
     if (request != null && request.isTextual()) {
-      event.put("request", Secrets.maskRequestLine(request.textValue()));
+      event.put("request", MaskedValues.maskRequestLine(request.textValue()));
     }
     for (String field : List.of("request_headers", "response_headers")) {
       if (event.get(field) instanceof ArrayNode a) {
         for (int i = 0; i < a.size(); i++) {
-          a.set(i, Secrets.maskHeaderLine(a.get(i).asText()));
+          a.set(i, MaskedValues.maskHeaderLine(a.get(i).asText()));
         }
       }
     }
@@ -1112,7 +1127,7 @@ public final class SubscriptionJson {
         return null;
       }
       // JSON may escape half a surrogate pair ("\ud800"); no encoding can store or send it
-      String surrogate = SpecValidator.loneSurrogate(n.textValue());
+      String surrogate = TextRules.loneSurrogate(n.textValue());
       if (surrogate != null) {
         problem(path, "must not contain " + surrogate);
         return null;
@@ -1129,7 +1144,7 @@ public final class SubscriptionJson {
       }
       for (int i = 0; i < a.size(); i++) {
         JsonNode e = a.get(i);
-        String surrogate = e.isTextual() ? SpecValidator.loneSurrogate(e.textValue()) : null;
+        String surrogate = e.isTextual() ? TextRules.loneSurrogate(e.textValue()) : null;
         if (surrogate != null) {
           problem(path + "[" + i + "]", "must not contain " + surrogate);
           out.add(placeholder);
