@@ -8,10 +8,10 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.webhookd.DeadLetter;
 import io.webhookd.FilterPreview;
+import io.webhookd.Masking;
 import io.webhookd.Position;
 import io.webhookd.Problem;
 import io.webhookd.ReplayFrom;
-import io.webhookd.Secrets;
 import io.webhookd.SubscriptionSpec;
 import io.webhookd.TestDelivery;
 import io.webhookd.ValidationException;
@@ -34,7 +34,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Reading is strict like the subscription document's: every problem at once, in a {@link
  * ValidationException} (field path, rule, value): unknown fields, wrong types, missing fields.
  * Writing masks what could carry a secret: error texts may hold a URL, whose user info and query
- * values are masked ({@link Secrets#maskUrlText}).
+ * values are masked ({@link Masking#maskUrlText}).
  */
 final class DayTwoJson {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -410,7 +410,7 @@ final class DayTwoJson {
     Matcher m = URL_IN_TEXT.matcher(text);
     StringBuilder sb = new StringBuilder();
     while (m.find()) {
-      m.appendReplacement(sb, Matcher.quoteReplacement(Secrets.maskUrlText(m.group())));
+      m.appendReplacement(sb, Matcher.quoteReplacement(Masking.maskUrlText(m.group())));
     }
     m.appendTail(sb);
     return sb.toString();
