@@ -1,8 +1,10 @@
-// The operator page: sign-in, hash routes (#/, #/subscriptions/{id}, #/system), and a refresh
+// The operator page: sign-in, hash routes (#/, #/new, #/subscriptions/{id}, #/subscriptions/{id}/edit,
+// #/system), and a refresh
 // every few seconds of whatever view is shown, without reloading the page.
 
 import {call, clearSession, errorBox, saveSession, session, ApiError} from './api.js';
 import {absoluteTime, h, replace} from './dom.js';
+import {formView} from './form.js';
 import {listView} from './list.js';
 import {subscriptionView} from './subscription.js';
 import {systemView} from './system.js';
@@ -129,7 +131,11 @@ function route() {
   const ctx = {role: s.role, refresh: tick, confirm, signOut};
   stopView();
   let match;
-  if ((match = /^#\/subscriptions\/([^/?#]+)$/.exec(hash))) {
+  if (hash === '#/new') {
+    view = formView(null, ctx);
+  } else if ((match = /^#\/subscriptions\/([^/?#]+)\/edit$/.exec(hash))) {
+    view = formView(decodeURIComponent(match[1]), ctx);
+  } else if ((match = /^#\/subscriptions\/([^/?#]+)$/.exec(hash))) {
     view = subscriptionView(decodeURIComponent(match[1]), ctx);
   } else if (hash === '#/system') {
     view = systemView(ctx);

@@ -24,7 +24,8 @@ export function listView(ctx) {
         .map((c) => h('th', {scope: 'col'}, c)))),
     body);
   const element = h('section', {class: 'view list-view', 'aria-labelledby': 'list-title'},
-    h('h1', {id: 'list-title'}, 'Subscriptions'),
+    h('div', {class: 'title-row'}, h('h1', {id: 'list-title'}, 'Subscriptions'),
+      h('a', {class: 'button', id: 'new-subscription', href: '#/new'}, 'New subscription')),
     summary,
     h('div', {class: 'toolbar'},
       h('div', {class: 'field'}, h('label', {for: 'search'}, 'Search by name'), search),

@@ -1,9 +1,12 @@
 // One subscription: health and counts, a chart of recent deliveries, the recent_activity
-// timeline, its configuration, and pause / resume.
+// timeline, its configuration, pause / resume, edit, and the day-2 operations (dead letters,
+// skip of a failing batch, replay, test message).
 
 import {call, errorBox, ApiError} from './api.js';
 import {deliveryCharts} from './chart.js';
 import {absoluteTime, excerpt, h, healthBadge, maskHeader, maskUrl, num, relativeTime, replace, timeAgo} from './dom.js';
+import {takeCreatedSecret} from './form.js';
+import {deadLettersCard, replayCard, sendTest, skipBatch} from './operations.js';
 
 const BODY_EXCERPT = 400;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -27,6 +30,9 @@ export function subscriptionView(id, ctx) {
   const timeline = h('ol', {class: 'timeline', id: 'activity'});
   const more = h('div', {});
   const config = h('div', {id: 'configuration'});
+  const dead = deadLettersCard(id, ctx);
+  const replay = replayCard(id, ctx);
+  const created = takeCreatedSecret(id);
   const body = h('div', {class: 'subscription-body'},
     h('section', {class: 'card', 'aria-labelledby': 'delivery-title'},
       h('h2', {id: 'delivery-title'}, 'Delivery'), facts),
@@ -36,11 +42,16 @@ export function subscriptionView(id, ctx) {
       chart),
     h('section', {class: 'card wide', 'aria-labelledby': 'activity-title'},
       h('h2', {id: 'activity-title'}, 'Recent activity'), timeline, more),
+    dead.element,
+    replay.element,
     h('section', {class: 'card wide', 'aria-labelledby': 'config-title'},
       h('h2', {id: 'config-title'}, 'Configuration'), config));
   const element = h('section', {class: 'view subscription-view', 'aria-labelledby': 'subscription-title'},
     h('p', {class: 'back'}, h('a', {href: '#/'}, '← All subscriptions')),
     h('div', {class: 'title-row'}, title, badge),
+    created ? h('div', {class: 'notice', role: 'status', id: 'created-secret'},
+      h('p', {}, h('strong', {}, 'Created. '), 'Its signing secret, shown only this once (keep it to verify signatures):'),
+      h('p', {}, h('code', {}, created))) : null,
     actions, notice, problem, body);
 
   async function refresh() {
@@ -73,6 +84,7 @@ export function subscriptionView(id, ctx) {
     replace(problem);
     last = {doc: sub.json, etag: sub.etag, status: status.json};
     draw(last.doc, last.status);
+    await dead.refresh();
   }
 
   function notFound(e) {
@@ -90,7 +102,7 @@ export function subscriptionView(id, ctx) {
   function draw(doc, st) {
     replace(title, doc.name ? doc.name : '(no name)');
     replace(badge, healthBadge(st.status));
-    drawActions(doc);
+    drawActions(doc, failingBatch(Array.isArray(st.recent_activity) ? st.recent_activity : []));
     replace(facts, ...fact('Health', [healthBadge(st.status), ' since ', timeAgo(st.status_since)]),
       ...fact('Consumer lag', num(st.consumer_lag)),
       ...fact('Last successful delivery', timeAgo(st.last_success_at)),
@@ -120,15 +132,24 @@ export function subscriptionView(id, ctx) {
     drawConfig(doc, st);
   }
 
-  function drawActions(doc) {
+  function drawActions(doc, failing) {
     const active = doc.active !== 'no';
     const button = h('button', {type: 'button', class: 'button', id: 'toggle-active'},
       active ? 'Pause deliveries' : 'Resume deliveries');
     button.addEventListener('click', () => toggle(!active, button));
-    const hadFocus = actions.contains(document.activeElement);
-    replace(actions, button);
-    if (hadFocus) {
-      button.focus();
+    const test = h('button', {type: 'button', class: 'button secondary', id: 'send-test'}, 'Send test message');
+    test.addEventListener('click', () => sendTest(id, ctx, notice, test));
+    const edit = h('a', {class: 'button secondary', id: 'edit', href: '#/subscriptions/' + encodeURIComponent(id) + '/edit'}, 'Edit');
+    let skip = null;
+    if (failing) {
+      skip = h('button', {type: 'button', class: 'button danger', id: 'skip-batch', 'data-batch': failing},
+        'Skip failing batch…');
+      skip.addEventListener('click', () => skipBatch(id, failing, ctx, notice));
+    }
+    const focusedId = actions.contains(document.activeElement) ? document.activeElement.id : null;
+    replace(actions, button, test, edit, skip);
+    if (focusedId) {
+      document.getElementById(focusedId)?.focus();
     }
   }
 
@@ -187,16 +208,20 @@ export function subscriptionView(id, ctx) {
 
   function entry(e, key) {
     const code = typeof e.response_code === 'number' ? e.response_code : null;
-    const kind = e.event === 'api_call' ? (code !== null && code >= 200 && code < 300 ? 'ok' : 'failed') : 'state';
+    const call = e.event === 'api_call' || (e.event === 'test' && code !== null);
+    const kind = call ? (code !== null && code >= 200 && code < 300 ? 'ok' : 'failed')
+      : (e.event === 'dead_lettered' ? 'failed' : 'state');
     const head = h('div', {class: 'entry-head'},
       h('time', {datetime: e.timestamp, title: relativeTime(e.timestamp)}, absoluteTime(e.timestamp)),
-      e.event === 'api_call'
+      e.event === 'api_call' ? null : h('span', {class: 'event event-' + String(e.event)}, String(e.event)),
+      call
         // 0: no response came (the seed's shape; the error is the response body)
         ? [h('span', {class: 'code code-' + kind}, code === null || code === 0 ? 'no response' : String(code)),
             h('span', {class: 'request'}, maskRequest(e.request || 'api call'))]
-        : h('span', {class: 'event event-' + String(e.event)}, String(e.event)),
+        : null,
       typeof e.batch_size === 'number' ? h('span', {class: 'muted'}, `${e.batch_size} message${e.batch_size === 1 ? '' : 's'}`) : null,
-      typeof e.duration_ms === 'number' ? h('span', {class: 'muted'}, `${e.duration_ms} ms`) : null);
+      typeof e.duration_ms === 'number' ? h('span', {class: 'muted'}, `${e.duration_ms} ms`) : null,
+      e.batch_id ? h('span', {class: 'muted batch-id'}, 'batch ', h('code', {}, String(e.batch_id))) : null);
     const parts = [head];
     if (e.message) {
       parts.push(h('p', {class: 'message'}, e.message));
@@ -233,8 +258,12 @@ export function subscriptionView(id, ctx) {
       ...fact('Batching', c.batching ? `up to ${c.batching.max_batch_size} messages or ${
         c.batching.max_batch_interval_seconds !== undefined ? c.batching.max_batch_interval_seconds + ' s' : c.batching.max_batch_interval_ms + ' ms'}` : '—'),
       ...fact('Retry', c.retry ? `${c.retry.retry_algorithm}, ${c.retry.max_retries} retries, ${c.retry.initial_delay_ms} ms to ${c.retry.max_delay_ms} ms` : '—'),
+      ...fact('When retries are exhausted', h('span', {id: 'on-exhausted'}, c.retry?.on_exhausted === 'dead_letter'
+        ? 'dead_letter: the batch goes to the dead letters and delivery goes on'
+        : 'keep_retrying: the batch is retried until the webhook accepts it')),
+      ...fact('Ordering', h('span', {id: 'ordering'}, `${c.ordering || 'partition'}: ${orderingText(c)}`)),
+      ...fact('Parallelism', c.parallelism ? `${c.parallelism} engine${c.parallelism === 1 ? '' : 's'}` : '1 engine'),
       ...fact('Rate limit', c.rate_limit ? `${c.rate_limit.max_requests_per_second} requests per second` : 'none'),
-      ...fact('Ordering', orderingText(c)),
       ...fact('Alerts', c.alerting ? [String(c.alerting.alert_channel || ''), ' ', (c.alerting.alert_emails || []).join(', ')] : 'none'),
       ...fact('Version', [String(doc.version), ', updated ', timeAgo(doc.updated_at), ', created ', timeAgo(doc.created_at)])));
   }
@@ -253,6 +282,23 @@ function orderingText(c) {
   const mode = c.ordering || 'partition';
   const limit = c.max_in_flight ?? 16;
   return `${ORDERING[mode] || mode}, up to ${limit} batch${limit === 1 ? '' : 'es'} in flight`;
+}
+
+/**
+ * The batch that is failing now: the newest api_call's, when it was refused and has not been
+ * dead-lettered since (activity is newest first).
+ */
+function failingBatch(activity) {
+  const lastCall = activity.find((e) => e.event === 'api_call');
+  if (!lastCall || !lastCall.batch_id) {
+    return null;
+  }
+  const code = typeof lastCall.response_code === 'number' ? lastCall.response_code : 0;
+  if (code >= 200 && code < 300) {
+    return null;
+  }
+  const settled = activity.some((e) => e.event === 'dead_lettered' && e.batch_id === lastCall.batch_id);
+  return settled ? null : lastCall.batch_id;
 }
 
 function fact(name, value) {

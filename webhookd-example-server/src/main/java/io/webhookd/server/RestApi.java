@@ -12,12 +12,16 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.webhookd.OnlineState;
 import io.webhookd.ConflictException;
+import io.webhookd.NotFailingException;
+import io.webhookd.Position;
 import io.webhookd.Problem;
+import io.webhookd.ReplayFrom;
 import io.webhookd.Subscription;
 import io.webhookd.json.SubscriptionJson;
 import io.webhookd.SubscriptionNotFoundException;
 import io.webhookd.SubscriptionSpec;
 import io.webhookd.SubscriptionStatus;
+import io.webhookd.TestDelivery;
 import io.webhookd.ValidationException;
 import io.webhookd.Webhookd;
 import io.webhookd.WebhookdException;
@@ -86,6 +90,13 @@ final class RestApi {
           "PUT /1/Subscription/{id}",
           "DELETE /1/Subscription/{id}",
           "GET /1/Subscription/{id}/Status",
+          "GET /1/Subscription/{id}/DeadLetters",
+          "POST /1/Subscription/{id}/DeadLetters/Redeliver",
+          "DELETE /1/Subscription/{id}/DeadLetters/{deadLetterId}",
+          "POST /1/Subscription/{id}/Skip",
+          "POST /1/Subscription/{id}/Replay",
+          "POST /1/Subscription/{id}/Test",
+          "POST /1/FilterPreview",
           "POST /1/EventNotificationAdmin",
           "GET /1/EventNotificationAdmin",
           "GET /health",
@@ -100,6 +111,7 @@ final class RestApi {
   private final Supplier<String> scrape;
   private final String instanceId;
   private final int maxBodyBytes;
+  private final boolean deadLettersKept;
   private final byte @Nullable [] metricsKeyHash;
   /** One lock per client, so that two creates of one client cannot both pass its quota. */
   private final Map<String, Object> quotaLocks = new java.util.concurrent.ConcurrentHashMap<>();
@@ -122,8 +134,10 @@ final class RestApi {
       Supplier<String> scrape,
       String instanceId,
       int maxBodyBytes,
-      @Nullable String metricsApiKey) {
+      @Nullable String metricsApiKey,
+      boolean deadLettersKept) {
     this.deliveries = deliveries;
+    this.deadLettersKept = deadLettersKept;
     this.metricsKeyHash = metricsApiKey == null ? null : ApiKeys.hash(metricsApiKey);
     this.policy = policy;
     this.health = health;
@@ -199,6 +213,13 @@ final class RestApi {
     routes.put("/1/Subscription/{id}", this::replace);
     routes.delete("/1/Subscription/{id}", this::delete);
     routes.get("/1/Subscription/{id}/Status", this::status);
+    routes.get("/1/Subscription/{id}/DeadLetters", this::deadLetters);
+    routes.post("/1/Subscription/{id}/DeadLetters/Redeliver", this::redeliver);
+    routes.delete("/1/Subscription/{id}/DeadLetters/{deadLetterId}", this::discard);
+    routes.post("/1/Subscription/{id}/Skip", this::skip);
+    routes.post("/1/Subscription/{id}/Replay", this::replay);
+    routes.post("/1/Subscription/{id}/Test", this::sendTest);
+    routes.post("/1/FilterPreview", this::previewFilters);
     routes.post("/1/EventNotificationAdmin", this::setAdmin);
     routes.get("/1/EventNotificationAdmin", this::getAdmin);
     routes.get("/health", this::readiness);
@@ -369,6 +390,123 @@ final class RestApi {
     write(ctx, 200, SubscriptionJson.toJson(status));
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // Day-2 operations (issue 15): the subscription's owner or the admin, like the other
+  // subscription endpoints; another client's subscription is a 404 as for one that does not exist.
+
+  private void deadLetters(Context ctx) {
+    AccessPolicy.Caller caller = authenticate(ctx);
+    Subscription s = visible(caller, ctx.pathParam("id"));
+    List<Problem> problems = new ArrayList<>();
+    int limit = 100;
+    String rawLimit = ctx.queryParam("limit");
+    if (rawLimit != null) {
+      try {
+        limit = Integer.parseInt(rawLimit.trim());
+        if (limit < 1 || limit > 1000) {
+          problems.add(new Problem("limit", "must be between 1 and 1000, was " + limit));
+        }
+      } catch (NumberFormatException e) {
+        problems.add(new Problem("limit", "must be an integer between 1 and 1000, was \"" + printable(shorten(rawLimit)) + "\""));
+      }
+    }
+    String after = ctx.queryParam("after");
+    if (after != null && (after.isEmpty() || after.length() > DayTwoJson.MAX_ID_LENGTH || after.chars().anyMatch(c -> c < 0x20 || c == 0x7f))) {
+      problems.add(new Problem("after", "must be the next cursor of the previous page (at most " + DayTwoJson.MAX_ID_LENGTH
+          + " printable characters), was \"" + printable(shorten(after)) + "\""));
+    }
+    if (!problems.isEmpty()) {
+      throw new ValidationException(problems);
+    }
+    requireDeadLetters();
+    write(ctx, 200, DayTwoJson.toJson(deliveries.deadLetters(s.id(), after, limit)));
+  }
+
+  private void redeliver(Context ctx) {
+    AccessPolicy.Caller caller = authenticate(ctx);
+    Subscription s = visible(caller, ctx.pathParam("id"));
+    List<String> ids = DayTwoJson.parseRedeliver(SubscriptionJson.readTree(jsonBody(ctx)));
+    requireDeadLetters();
+    int n = deliveries.redeliver(s.id(), ids, who(caller));
+    log.info("{} asked to redeliver {} dead letter(s) of subscription {}", caller, n, s.id());
+    write(ctx, 202, DayTwoJson.redelivering(n));
+  }
+
+  private void discard(Context ctx) {
+    AccessPolicy.Caller caller = authenticate(ctx);
+    Subscription s = visible(caller, ctx.pathParam("id"));
+    String deadLetterId = ctx.pathParam("deadLetterId");
+    if (deadLetterId.length() > DayTwoJson.MAX_ID_LENGTH) {
+      throw ApiError.notFound("no dead letter with id " + printable(shorten(deadLetterId)) + " in subscription " + s.id());
+    }
+    requireDeadLetters();
+    if (!deliveries.discardDeadLetter(s.id(), deadLetterId, who(caller))) {
+      throw ApiError.notFound("no dead letter with id " + printable(deadLetterId) + " in subscription " + s.id());
+    }
+    log.info("{} discarded dead letter {} of subscription {}", caller, printable(deadLetterId), s.id());
+    ctx.status(204);
+  }
+
+  private void skip(Context ctx) {
+    AccessPolicy.Caller caller = authenticate(ctx);
+    Subscription s = visible(caller, ctx.pathParam("id"));
+    String batchId = DayTwoJson.parseSkip(SubscriptionJson.readTree(jsonBody(ctx)));
+    requireDeadLetters();
+    try {
+      deliveries.skip(s.id(), batchId, who(caller));
+    } catch (NotFailingException e) {
+      throw new ApiError(
+          409,
+          "batch " + printable(batchId) + " is not failing now: it was delivered, is not known, or no engine holds it;"
+              + " read the batch_id of the latest failing api_call in the Status's recent_activity",
+          List.of(new Problem("batch_id", "is not a failing batch of subscription " + s.id() + ", was \"" + printable(batchId) + "\"")),
+          Map.of());
+    }
+    log.info("{} skipped batch {} of subscription {}", caller, printable(batchId), s.id());
+    write(ctx, 200, DayTwoJson.skipped(batchId));
+  }
+
+  private void replay(Context ctx) {
+    AccessPolicy.Caller caller = authenticate(ctx);
+    Subscription s = visible(caller, ctx.pathParam("id"));
+    ReplayFrom from = DayTwoJson.parseReplay(SubscriptionJson.readTree(jsonBody(ctx)));
+    List<Position> positions = deliveries.replay(s.id(), from, who(caller));
+    log.info("{} replayed subscription {}: {}", caller, s.id(), positions);
+    write(ctx, 202, DayTwoJson.positions(positions));
+  }
+
+  private void sendTest(Context ctx) {
+    AccessPolicy.Caller caller = authenticate(ctx);
+    Subscription s = visible(caller, ctx.pathParam("id"));
+    TestDelivery result = deliveries.sendTest(s.id(), who(caller));
+    log.info("{} sent a test message to subscription {}: {}", caller, s.id(),
+        result.statusCode() == null ? "no response" : "HTTP " + result.statusCode());
+    write(ctx, 200, DayTwoJson.toJson(result));
+  }
+
+  private void previewFilters(Context ctx) {
+    AccessPolicy.Caller caller = authenticate(ctx);
+    DayTwoJson.PreviewRequest request = DayTwoJson.parsePreview(SubscriptionJson.readTree(jsonBody(ctx)));
+    authorizeTopics(caller, request.sources());
+    // the caller's row filters are ANDed in by the engine: a preview shows only what it could receive
+    write(ctx, 200, DayTwoJson.toJson(deliveries.previewFilters(request.sources(), request.limit(), caller.owner())));
+  }
+
+  /** Who asked, as the activity records it: the client's name, or "admin". */
+  private static String who(AccessPolicy.Caller caller) {
+    return caller.isAdmin() ? "admin" : caller.client().name();
+  }
+
+  private void requireDeadLetters() {
+    if (!deadLettersKept) {
+      throw new ApiError(
+          501,
+          "this server's store keeps no dead letters: dead letters and skip need a store that keeps them",
+          List.of(),
+          Map.of());
+    }
+  }
+
   private void setAdmin(Context ctx) {
     requireAdmin(authenticate(ctx));
     byte[] body = jsonBody(ctx);
@@ -449,11 +587,15 @@ final class RestApi {
   }
 
   private static void authorizeTopics(AccessPolicy.Caller caller, SubscriptionSpec spec) {
+    authorizeTopics(caller, spec.sources());
+  }
+
+  /** 403 naming every topic of these sources that the client's policy does not allow. */
+  private static void authorizeTopics(AccessPolicy.Caller caller, List<SubscriptionSpec.Source> sources) {
     if (caller.isAdmin()) {
       return;
     }
     List<Problem> denied = new ArrayList<>();
-    List<SubscriptionSpec.Source> sources = spec.sources();
     Set<String> seen = new LinkedHashSet<>();
     for (int i = 0; i < sources.size(); i++) {
       String topic = sources.get(i).topic();

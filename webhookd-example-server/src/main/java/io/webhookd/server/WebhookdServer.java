@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -64,9 +65,22 @@ final class WebhookdServer implements AutoCloseable {
 
   /** As {@link #start(ServerConfig, PrintStream)}, with another transport (tests). */
   static WebhookdServer start(ServerConfig config, PrintStream out, @Nullable WebhookDestination destination) {
+    return start(config, out, destination, UnaryOperator.identity());
+  }
+
+  /**
+   * As {@link #start(ServerConfig, PrintStream, WebhookDestination)}; {@code storeChoice} is given
+   * the store the configuration names and returns the store to use (tests: another store, when
+   * the configured one lacks a feature under test; it closes the one it does not use).
+   */
+  static WebhookdServer start(
+      ServerConfig config,
+      PrintStream out,
+      @Nullable WebhookDestination destination,
+      UnaryOperator<SubscriptionStore> storeChoice) {
     WebhookdServer s = new WebhookdServer();
     try {
-      s.startAll(config, out, destination);
+      s.startAll(config, out, destination, storeChoice);
       return s;
     } catch (RuntimeException | Error e) {
       s.close();
@@ -74,7 +88,11 @@ final class WebhookdServer implements AutoCloseable {
     }
   }
 
-  private void startAll(ServerConfig config, PrintStream out, @Nullable WebhookDestination destination) {
+  private void startAll(
+      ServerConfig config,
+      PrintStream out,
+      @Nullable WebhookDestination destination,
+      UnaryOperator<SubscriptionStore> storeChoice) {
     Path dataDir = config.dataDir().toAbsolutePath().normalize();
     DataDir.prepare(dataDir);
     adminKey = AdminKey.load(config.adminApiKey(), dataDir);
@@ -114,7 +132,7 @@ final class WebhookdServer implements AutoCloseable {
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
 
-    SubscriptionStore store = Adapters.store(config, dataDir);
+    SubscriptionStore store = storeChoice.apply(Adapters.store(config, dataDir));
     Webhookd.Builder builder =
         Webhookd.builder()
             .bootstrapServers(bootstrapServers)
@@ -182,7 +200,8 @@ final class WebhookdServer implements AutoCloseable {
             registry::scrape,
             instanceId(dataDir),
             config.maxBodyBytes(),
-            config.metricsApiKey());
+            config.metricsApiKey(),
+            store.supportsDeadLetters());
     closeInOrder.add(0, api::stop);
     // the H2 file, the broker's log and the key files exist now: owner-only, like the directory
     DataDir.restrict(dataDir);

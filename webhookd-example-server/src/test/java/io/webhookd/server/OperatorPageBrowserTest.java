@@ -79,6 +79,9 @@ class OperatorPageBrowserTest {
   static TestServer server;
   static WebhookReceiver ok;
   static WebhookReceiver failing;
+  /** Answers 400 to a batch with a message {"poison": true} until poisonFixed. */
+  static WebhookReceiver poison;
+  static final java.util.concurrent.atomic.AtomicBoolean poisonFixed = new java.util.concurrent.atomic.AtomicBoolean();
   static ChromeDriver browser;
   static String healthyId;
   static String unhealthyId;
@@ -92,8 +95,13 @@ class OperatorPageBrowserTest {
   @BeforeAll
   static void start(Chromium chromium) throws IOException {
     kafka = KafkaExtension.shared(1);
-    server = TestServer.start(kafka, dir.resolve("data"), RestApiTest.clientsFile(dir));
+    server = TestServer.startKeepingDeadLetters(kafka, dir.resolve("data"), RestApiTest.clientsFile(dir));
     ok = WebhookReceiver.start();
+    poison = WebhookReceiver.start();
+    poison.respondWith(
+        (n, request) -> !poisonFixed.get() && request.messages().stream().anyMatch(m -> m.value().path("poison").asBoolean())
+            ? WebhookReceiver.Response.status(400).withBody("amount is not a number")
+            : WebhookReceiver.Response.ok());
     failing = WebhookReceiver.start();
     failing.respondWith(
         (n, request) -> WebhookReceiver.Response.status(503).withBody("ledger is down for maintenance"));
@@ -159,6 +167,9 @@ class OperatorPageBrowserTest {
     }
     if (failing != null) {
       failing.close();
+    }
+    if (poison != null) {
+      poison.close();
     }
   }
 
@@ -403,6 +414,157 @@ class OperatorPageBrowserTest {
     }
   }
 
+
+  @Test
+  @Order(9)
+  @DisplayName("dead letters on the subscription's page: listed with their record and failure; redeliver one, discard one after a confirmation, redeliver all")
+  void deadLettersView() throws IOException {
+    poisonFixed.set(false);
+    String topic = topic("orders-");
+    String id = create(ServerKeys.ADMIN, oneAtATime(doc("poisoned feed", poison.url().toString(), topic), "dead_letter"));
+    produce(topic, "{\"n\":1,\"poison\":true}", "{\"n\":2,\"poison\":true}", "{\"n\":3,\"poison\":true}");
+    signIn(ServerKeys.ADMIN);
+    browser.get(server.base + "/ui/#/subscriptions/" + id);
+    waitFor(d -> deadLetterIds().size() == 3);
+    String table = browser.findElement(By.id("dead-letters")).getText();
+    assertThat(table).contains(topic + "/0/0").contains("\"poison\":true").contains("HTTP 400").contains("amount is not a number");
+    assertThat(browser.findElement(By.id("on-exhausted")).getText()).startsWith("dead_letter");
+    assertThat(browser.findElement(By.id("ordering")).getText()).startsWith("partition");
+    waitFor(d -> browser.findElement(By.id("activity")).getText().contains("dead_lettered"));
+    fullPageScreenshot("dead-letters.png");
+
+    poisonFixed.set(true);
+    List<String> letters = deadLetterIds();
+    click("redeliver-" + letters.get(0));
+    waitFor(d -> deadLetterIds().equals(letters.subList(1, 3)));
+    await().atMost(WAIT).until(() -> delivered(poison, topic).contains(0L));
+
+    click("discard-" + letters.get(1));
+    WebElement dialog = browser.findElement(By.id("confirm"));
+    waitFor(d -> dialog.isDisplayed());
+    browser.findElement(By.id("confirm-ok")).click();
+    waitFor(d -> deadLetterIds().equals(List.of(letters.get(2))));
+    assertThat(server.get("/1/Subscription/" + id + "/DeadLetters", ServerKeys.ADMIN).json().get("dead_letters")).hasSize(1);
+
+    click("redeliver-all");
+    waitFor(d -> deadLetterIds().isEmpty() && browser.findElement(By.id("dead-letters-summary")).getText().equals("None."));
+    await().atMost(WAIT).until(() -> delivered(poison, topic).contains(2L));
+    assertThat(delivered(poison, topic)).doesNotContain(1L);
+    waitFor(d -> browser.findElement(By.id("activity")).getText().contains("redelivered"));
+  }
+
+  @Test
+  @Order(10)
+  @DisplayName("a failing batch: Skip (after a confirmation) moves it to the dead letters and delivery goes on; Send test shows the answer; Replay from a date and time delivers again")
+  void skipTestAndReplay() throws IOException {
+    poisonFixed.set(false);
+    String topic = topic("orders-");
+    String id = create(ServerKeys.ADMIN, oneAtATime(doc("stuck feed", poison.url().toString(), topic), "keep_retrying"));
+    produce(topic, "{\"n\":1,\"poison\":true}");
+    signIn(ServerKeys.ADMIN);
+    browser.get(server.base + "/ui/#/subscriptions/" + id);
+    waitFor(d -> d.findElement(By.id("on-exhausted")).getText().startsWith("keep_retrying"));
+    waitFor(d -> !d.findElements(By.id("skip-batch")).isEmpty());
+    String batch = browser.findElement(By.id("skip-batch")).getDomAttribute("data-batch");
+    // the replay below starts at a whole second after the stuck message and before the next one
+    long from = (System.currentTimeMillis() / 1000 + 1) * 1000;
+    await().atMost(WAIT).until(() -> System.currentTimeMillis() > from);
+    produce(topic, "{\"n\":2}");
+    screenshot("failing-batch.png");
+
+    click("skip-batch");
+    WebElement dialog = browser.findElement(By.id("confirm"));
+    waitFor(d -> dialog.isDisplayed());
+    assertThat(browser.findElement(By.id("confirm-text")).getText()).contains(batch);
+    browser.findElement(By.id("confirm-ok")).click();
+    await().atMost(WAIT).until(() -> delivered(poison, topic).contains(1L));
+    JsonNode letters = server.get("/1/Subscription/" + id + "/DeadLetters", ServerKeys.ADMIN).json().get("dead_letters");
+    assertThat(letters).hasSize(1);
+    assertThat(letters.get(0).get("batch_id").asText()).isEqualTo(batch);
+    assertThat(letters.get(0).get("reason").asText()).isEqualTo("skipped");
+    waitFor(d -> deadLetterIds().size() == 1 && d.findElements(By.id("skip-batch")).isEmpty());
+
+    click("send-test");
+    waitFor(d -> !d.findElements(By.id("test-result")).isEmpty());
+    assertThat(browser.findElement(By.id("test-result")).getText()).contains("Test message delivered").contains("HTTP 200");
+    await().atMost(WAIT).until(() -> poison.requests().stream()
+        .anyMatch(r -> r.messages().stream().anyMatch(m -> m.topic().equals("webhookd.test"))));
+    waitFor(d -> browser.findElement(By.id("activity")).getText().contains("test"));
+
+    browser.executeScript(
+        "const d = new Date(arguments[0]); const p = (x) => String(x).padStart(2, '0');"
+            + "document.getElementById('replay-time').value = d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate())"
+            + " + 'T' + p(d.getHours()) + ':' + p(d.getMinutes()) + ':' + p(d.getSeconds());",
+        from);
+    click("replay-submit");
+    waitFor(d -> dialog.isDisplayed());
+    browser.findElement(By.id("confirm-ok")).click();
+    waitFor(d -> !d.findElements(By.id("replay-positions")).isEmpty());
+    assertThat(browser.findElement(By.id("replay-positions")).getText()).contains(topic + "/0 offset 1");
+    await().atMost(WAIT).until(() -> delivered(poison, topic).stream().filter(o -> o == 1L).count() == 2);
+    assertThat(delivered(poison, topic)).doesNotContain(0L);
+  }
+
+  @Test
+  @Order(11)
+  @DisplayName("create and edit from the page: the filter shows its preview as you type, under the client's row filter, with a hint for a filter that can never match")
+  void createAndEditWithAFilterPreview() {
+    String topic = topic("orders-");
+    produce(topic, "{\"region\":\"eu\",\"amount\":500}", "{\"region\":\"eu\",\"amount\":50}", "{\"region\":\"us\",\"amount\":900}");
+    signIn(RestApiTest.BILLING);
+    click("new-subscription");
+    waitForElement("form-name").sendKeys("made in the page");
+    browser.findElement(By.id("form-url")).sendKeys(ok.url().toString());
+    browser.findElement(By.id("source-topic-0")).sendKeys(topic);
+    browser.findElement(By.id("source-filters-0")).sendKeys("value.amount > `100`");
+    // the client's row filter (region eu) is ANDed in: the us order of 900 is not shown
+    waitFor(d -> d.findElement(By.id("filter-preview")).getText().contains("1 of 3 recent messages match"));
+    browser.findElement(By.cssSelector("#filter-preview summary")).click();
+    assertThat(browser.findElement(By.id("filter-preview")).getText()).contains("500").doesNotContain("900");
+
+    WebElement filters = browser.findElement(By.id("source-filters-0"));
+    filters.clear();
+    filters.sendKeys("amount > `100`");
+    waitFor(d -> d.findElement(By.id("filter-preview")).getText().contains("did you mean value.amount?"));
+    assertThat(browser.findElement(By.id("filter-preview")).getText()).contains("0 of 3");
+
+    WebElement topicField = browser.findElement(By.id("source-topic-0"));
+    topicField.clear();
+    topicField.sendKeys("shipments-x");
+    waitFor(d -> d.findElement(By.id("filter-preview")).getText().contains("403"));
+
+    topicField.clear();
+    topicField.sendKeys(topic);
+    filters.clear();
+    filters.sendKeys("value.amount > `100`");
+    waitFor(d -> d.findElement(By.id("filter-preview")).getText().contains("1 of 3"));
+    new Select(browser.findElement(By.id("form-on-exhausted"))).selectByValue("dead_letter");
+    new Select(browser.findElement(By.id("form-ordering"))).selectByValue("key");
+    click("form-save");
+    waitFor(d -> !d.findElements(By.id("created-secret")).isEmpty());
+    assertThat(browser.findElement(By.id("created-secret")).getText()).contains("whsec_");
+    String id = browser.getCurrentUrl().replaceAll(".*#/subscriptions/", "");
+    JsonNode made = server.get("/1/Subscription/" + id, RestApiTest.BILLING).json();
+    assertThat(made.get("name").asText()).isEqualTo("made in the page");
+    assertThat(made.at("/source/0/jmes_filters/0").asText()).isEqualTo("value.amount > `100`");
+    assertThat(made.at("/configuration/retry/on_exhausted").asText()).isEqualTo("dead_letter");
+    assertThat(made.at("/configuration/ordering").asText()).isEqualTo("key");
+    waitFor(d -> d.findElement(By.id("ordering")).getText().startsWith("key"));
+
+    click("edit");
+    waitFor(d -> d.findElement(By.id("form-name")).getDomProperty("value").equals("made in the page"));
+    waitFor(d -> d.findElement(By.id("filter-preview")).getText().contains("1 of 3"));
+    WebElement name = browser.findElement(By.id("form-name"));
+    name.clear();
+    name.sendKeys("renamed in the page");
+    click("form-save");
+    waitFor(d -> d.findElement(By.id("subscription-title")).getText().equals("renamed in the page"));
+    JsonNode renamed = server.get("/1/Subscription/" + id, RestApiTest.BILLING).json();
+    assertThat(renamed.get("version").asInt()).isEqualTo(2);
+    assertThat(renamed.at("/configuration/ordering").asText()).isEqualTo("key");
+    // the secret was shown once, at creation only
+    assertThat(browser.findElements(By.id("created-secret"))).isEmpty();
+  }
   // ---------------------------------------------------------------------------------------------
 
   static String topic(String prefix) {
@@ -413,6 +575,28 @@ class OperatorPageBrowserTest {
 
   static ObjectNode doc(String name, String url, String topic) {
     return Docs.subscription(name, url, topic);
+  }
+
+  /** One message a batch, no retries, then onExhausted. */
+  static ObjectNode oneAtATime(ObjectNode doc, String onExhausted) {
+    ((ObjectNode) doc.at("/configuration/batching")).put("max_batch_size", 1);
+    ((ObjectNode) doc.at("/configuration/retry"))
+        .put("max_retries", 0).put("initial_delay_ms", 200).put("max_delay_ms", 500).put("on_exhausted", onExhausted);
+    return doc;
+  }
+
+  /** The offsets of the messages of this topic the receiver accepted, duplicates included. */
+  static List<Long> delivered(WebhookReceiver receiver, String topic) {
+    return receiver.deliveredMessages().stream().filter(m -> m.topic().equals(topic)).map(m -> m.offset()).toList();
+  }
+
+  /** The ids of the dead letters the page shows, in its order. */
+  static List<String> deadLetterIds() {
+    List<String> ids = new ArrayList<>();
+    for (WebElement tr : browser.findElements(By.cssSelector("#dead-letters tr[data-id]"))) {
+      ids.add(tr.getDomAttribute("data-id"));
+    }
+    return ids;
   }
 
   static String create(String key, ObjectNode doc) {

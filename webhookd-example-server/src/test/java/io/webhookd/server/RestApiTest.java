@@ -241,6 +241,13 @@ class RestApiTest {
             new String[] {"PUT", "/1/Subscription/" + id},
             new String[] {"DELETE", "/1/Subscription/" + id},
             new String[] {"GET", "/1/Subscription/" + id + "/Status"},
+            new String[] {"GET", "/1/Subscription/" + id + "/DeadLetters"},
+            new String[] {"POST", "/1/Subscription/" + id + "/DeadLetters/Redeliver"},
+            new String[] {"DELETE", "/1/Subscription/" + id + "/DeadLetters/" + id},
+            new String[] {"POST", "/1/Subscription/" + id + "/Skip"},
+            new String[] {"POST", "/1/Subscription/" + id + "/Replay"},
+            new String[] {"POST", "/1/Subscription/" + id + "/Test"},
+            new String[] {"POST", "/1/FilterPreview"},
             new String[] {"POST", "/1/EventNotificationAdmin"},
             new String[] {"GET", "/1/EventNotificationAdmin"});
     for (String[] e : endpoints) {
@@ -389,6 +396,23 @@ class RestApiTest {
   }
 
   @Test
+  @DisplayName("a filter whose root is not a field of the message object can never match: 400 naming it, with a hint")
+  void neverMatchingFilterIsRefused() {
+    String topic = topic("orders-");
+    Answer a = server.post("/1/Subscription", BILLING, Docs.subscription("never", hook, topic, "value.region == 'eu'", "amount > `100`"));
+    assertThat(a.status()).as(a.toString()).isEqualTo(400);
+    assertThat(fields(a)).containsExactly("source[0].jmes_filters[1]");
+    assertThat(a.json().at("/details/0/message").asText()).contains("can never match").contains("did you mean value.amount?");
+    assertThat(server.get("/1/Subscription", BILLING).body()).doesNotContain("\"never\"");
+    // on a PUT too, and the subscription stays as it was
+    String id = create(BILLING, Docs.subscription("kept", hook, topic)).get("id").asText();
+    Answer put = server.call("PUT", "/1/Subscription/" + id, BILLING, Docs.subscription("kept", hook, topic, "Value.amount > `1`"));
+    assertThat(put.status()).isEqualTo(400);
+    assertThat(put.json().at("/details/0/message").asText()).contains("did you mean value.amount?");
+    assertThat(server.get("/1/Subscription/" + id, BILLING).json().at("/source/0/jmes_filters")).isEmpty();
+  }
+
+  @Test
   @DisplayName("415 for a body that is not application/json, 413 for one that is too large, 405 for a wrong method")
   void protocolErrors() {
     Answer text = server.call("POST", "/1/Subscription", ServerKeys.ADMIN, "{}", "Content-Type", "text/plain");
@@ -476,7 +500,7 @@ class RestApiTest {
     // every documented operation answers something other than "no such route"
     for (String op : documented) {
       String method = op.substring(0, op.indexOf(' '));
-      String path = op.substring(op.indexOf(' ') + 1).replace("{id}", UUID.randomUUID().toString());
+      String path = op.substring(op.indexOf(' ') + 1).replaceAll("\\{[^}]+}", UUID.randomUUID().toString());
       Answer r = server.call(method, path, ServerKeys.ADMIN, method.equals("GET") || method.equals("DELETE") ? null : "{}");
       assertThat(r.status()).as(op).isNotEqualTo(405);
       if (r.status() == 404) {

@@ -2,6 +2,7 @@ package io.webhookd.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.webhookd.spi.SubscriptionStore;
 import io.webhookd.testkit.KafkaCluster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,6 +22,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 
 /** A real server started in-process on a free port, and an HTTP client for it. */
@@ -46,6 +48,29 @@ final class TestServer implements AutoCloseable {
 
   static TestServer start(
       @Nullable String bootstrap, Path dataDir, @Nullable Path clientsFile, Map<String, String> extra) {
+    return start(bootstrap, dataDir, clientsFile, extra, UnaryOperator.identity());
+  }
+
+  /**
+   * A server whose store keeps dead letters: the configured one (H2) when it does, else the
+   * in-memory store (the JDBC store keeps none before issue 15's JDBC part lands).
+   */
+  static TestServer startKeepingDeadLetters(KafkaCluster kafka, Path dataDir, @Nullable Path clientsFile) {
+    return start(kafka.bootstrapServers(), dataDir, clientsFile, Map.of(), configured -> {
+      if (configured.supportsDeadLetters()) {
+        return configured;
+      }
+      configured.close();
+      return SubscriptionStore.inMemory();
+    });
+  }
+
+  static TestServer start(
+      @Nullable String bootstrap,
+      Path dataDir,
+      @Nullable Path clientsFile,
+      Map<String, String> extra,
+      UnaryOperator<SubscriptionStore> storeChoice) {
     Map<String, String> env = new HashMap<>();
     env.put("WEBHOOKD_HTTP_HOST", "127.0.0.1");
     env.put("WEBHOOKD_HTTP_PORT", "0");
@@ -63,7 +88,7 @@ final class TestServer implements AutoCloseable {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     WebhookdServer s =
         WebhookdServer.start(
-            ServerConfig.from(env, List.of()), new PrintStream(out, true, StandardCharsets.UTF_8));
+            ServerConfig.from(env, List.of()), new PrintStream(out, true, StandardCharsets.UTF_8), null, storeChoice);
     return new TestServer(s, out);
   }
 

@@ -21,16 +21,18 @@ import org.junit.jupiter.api.io.TempDir;
 /** The operator page's files over HTTP: where they are, their headers, and what they may not contain. */
 class WebUiTest {
   static final Map<String, String> FILES =
-      Map.of(
-          "app.js", "text/javascript",
-          "api.js", "text/javascript",
-          "dom.js", "text/javascript",
-          "list.js", "text/javascript",
-          "subscription.js", "text/javascript",
-          "system.js", "text/javascript",
-          "chart.js", "text/javascript",
-          "style.css", "text/css",
-          "favicon.svg", "image/svg+xml");
+      Map.ofEntries(
+          Map.entry("app.js", "text/javascript"),
+          Map.entry("api.js", "text/javascript"),
+          Map.entry("dom.js", "text/javascript"),
+          Map.entry("list.js", "text/javascript"),
+          Map.entry("subscription.js", "text/javascript"),
+          Map.entry("operations.js", "text/javascript"),
+          Map.entry("form.js", "text/javascript"),
+          Map.entry("system.js", "text/javascript"),
+          Map.entry("chart.js", "text/javascript"),
+          Map.entry("style.css", "text/css"),
+          Map.entry("favicon.svg", "image/svg+xml"));
 
   @TempDir static Path dir;
   static TestServer server;
