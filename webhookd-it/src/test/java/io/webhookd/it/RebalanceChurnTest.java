@@ -109,6 +109,10 @@ class RebalanceChurnTest extends ReceiverTestBase {
         e.close();
       }
     }
+    // the run's figures, for the record (BENCHMARKS.md and the closing note quote them)
+    System.out.printf("churn %s: %d messages, %d delivered unique, %d duplicates, %d requests, %d commit samples,"
+            + " %d commits ahead, %d overlaps%n", mode, MESSAGES, receiver.uniqueDeliveredIds().size(),
+        receiver.duplicateCount(), receiver.requestCount(), samples.get(), ahead.size(), receiver.overlaps().size());
     assertThat(ahead).as("committed offsets ahead of what the receiver accepted").isEmpty();
     assertThat(receiver.overlaps()).as("requests of one partition open at once").isEmpty();
     assertThat(receiver.uniqueDeliveredIds()).hasSize(MESSAGES);
@@ -142,9 +146,12 @@ class RebalanceChurnTest extends ReceiverTestBase {
   }
 
   /** Every offset below a committed one must have been accepted (2xx) by the receiver: commits happen after deliveries, so reading them first makes the check sound. */
+  private final java.util.concurrent.atomic.AtomicInteger samples = new java.util.concurrent.atomic.AtomicInteger();
+
   private void checkCommitsBehindDeliveries(String group, List<String> ahead) {
     try {
       Map<TopicPartition, Long> committed = kafka.committedOffsets(group);
+      samples.incrementAndGet();
       Set<String> delivered = receiver.uniqueDeliveredIds();
       for (Map.Entry<TopicPartition, Long> e : committed.entrySet()) {
         for (long o = 0; o < e.getValue(); o++) {
