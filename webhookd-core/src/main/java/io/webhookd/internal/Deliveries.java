@@ -361,7 +361,9 @@ final class Deliveries {
     for (Batch.Slice s : b.slices) {
       PartitionState ps = partitions.get(s.tp());
       if (ps != null && ps.batches.remove(b)) {
-        ps.settle(b, s.from(), s.to(), false);
+        // messages that waited for its keys go back to the buffer (and count as buffered) before
+        // the partition is rewound or forgotten, which drops the buffer and uncounts them
+        partitions.buffered(ps.settle(b, s.from(), s.to(), false));
         if (!gone.contains(s.tp())) {
           partitions.rewind(ps);
         }

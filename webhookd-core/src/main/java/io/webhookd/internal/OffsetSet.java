@@ -1,80 +1,92 @@
 package io.webhookd.internal;
 
-import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * A set of offsets of one partition, a bit per offset from the lowest set one up. The partition's
- * undelivered offsets live in one ({@link PartitionState#undelivered}): with several batches of a
- * partition in flight their answers come back in any order, and the commit point is the lowest
- * offset still set there (or the next offset to read when none is), so a commit never passes an
- * undelivered message, however the answers are ordered.
+ * A set of offsets of one partition: a bit per offset, in chunks of 4096 offsets that exist only
+ * where something is set. The partition's undelivered offsets live in one ({@link
+ * PartitionState#undelivered}): with several batches of a partition in flight their answers come
+ * back in any order, and the commit point is the lowest offset still set there (or the next offset
+ * to read when none is), so a commit never passes an undelivered message, however the answers are
+ * ordered.
  *
- * <p>A set costs a bit per offset of the span between the commit point and the last offset read
- * (at most a few KiB: fetching pauses when the span grows past its limit); setting and clearing
- * are O(1), {@link #first()} is amortized O(1) (it drops the empty words it passes for good).
+ * <p>Costs: 512 bytes per chunk in use (the span from the commit point to the last offset read is
+ * bounded: fetching pauses when it grows past its limit; a gap in the log, as compaction leaves,
+ * costs nothing). Setting and clearing are a bit operation on the chunk used last (a map lookup
+ * once per chunk); {@link #first()} scans from the lowest chunk and drops the empty ones it passes.
  * Gaps in the log (compaction, transaction markers, aborted transactions) and filtered-out
  * messages are never set, so they never hold the commit point back.
  *
  * <p>Not thread-safe: used on the subscription's consumer thread only.
  */
 final class OffsetSet {
-  /** Offset of the first bit of {@code words[0]}; a multiple of 64 once anything was set. */
-  private long base;
-  private long[] words = new long[4];
-  /** Words in use from {@code words[0]}. */
-  private int used;
-  /** Set bits. */
+  private static final int CHUNK_SHIFT = 12;
+  private static final int CHUNK_WORDS = 1 << (CHUNK_SHIFT - 6);
+  private static final long IN_CHUNK = (1L << CHUNK_SHIFT) - 1;
+  private static final long NONE = Long.MIN_VALUE;
+
+  private final TreeMap<Long, long[]> chunks = new TreeMap<>();
+  /** The chunk {@link #add} used last, and its key: consecutive offsets share one. */
+  private long addKey = NONE;
+  private long[] addChunk = new long[0];
+  /** The chunk {@link #remove} used last, and its key. */
+  private long removeKey = NONE;
+  private long[] removeChunk = new long[0];
   private int count;
 
   /** Adds {@code offset}. */
   void add(long offset) {
-    if (used == 0) {
-      base = offset & ~63L;
-    } else if (offset < base) {
-      growFront(offset);
+    long key = offset >>> CHUNK_SHIFT;
+    long[] c;
+    if (key == addKey) {
+      c = addChunk;
+    } else {
+      c = chunks.computeIfAbsent(key, k -> new long[CHUNK_WORDS]);
+      addKey = key;
+      addChunk = c;
     }
-    int w = (int) ((offset - base) >>> 6);
-    if (w >= used) {
-      if (w >= words.length) {
-        compactOrGrow(w);
-        w = (int) ((offset - base) >>> 6);
-      }
-      used = w + 1;
-    }
-    long bit = 1L << (offset & 63);
-    if ((words[w] & bit) == 0) {
-      words[w] |= bit;
+    int i = (int) (offset & IN_CHUNK);
+    long bit = 1L << i;
+    if ((c[i >>> 6] & bit) == 0) {
+      c[i >>> 6] |= bit;
       count++;
     }
   }
 
   /** Removes {@code offset} (a no-op when it is not set). */
   void remove(long offset) {
-    if (offset < base || count == 0) {
+    if (count == 0) {
       return;
     }
-    long w = (offset - base) >>> 6;
-    if (w >= used) {
-      return;
+    long key = offset >>> CHUNK_SHIFT;
+    long[] c;
+    if (key == removeKey) {
+      c = removeChunk;
+    } else {
+      c = chunks.get(key);
+      if (c == null) {
+        return;
+      }
+      removeKey = key;
+      removeChunk = c;
     }
-    long bit = 1L << (offset & 63);
-    if ((words[(int) w] & bit) != 0) {
-      words[(int) w] &= ~bit;
-      count--;
-      if (count == 0) {
-        Arrays.fill(words, 0, used, 0L);
-        used = 0;
+    int i = (int) (offset & IN_CHUNK);
+    long bit = 1L << i;
+    if ((c[i >>> 6] & bit) != 0) {
+      c[i >>> 6] &= ~bit;
+      if (--count == 0) {
+        clear();
       }
     }
   }
 
   /** Whether {@code offset} is set. */
   boolean contains(long offset) {
-    if (offset < base || count == 0) {
-      return false;
-    }
-    long w = (offset - base) >>> 6;
-    return w < used && (words[(int) w] & (1L << (offset & 63))) != 0;
+    long[] c = chunks.get(offset >>> CHUNK_SHIFT);
+    int i = (int) (offset & IN_CHUNK);
+    return c != null && (c[i >>> 6] & (1L << i)) != 0;
   }
 
   /** The lowest offset in the set, or -1 when it is empty. */
@@ -82,80 +94,82 @@ final class OffsetSet {
     if (count == 0) {
       return -1;
     }
-    int w = 0;
-    while (words[w] == 0) {
-      w++;
+    for (Iterator<Map.Entry<Long, long[]>> it = chunks.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Long, long[]> e = it.next();
+      long[] c = e.getValue();
+      for (int w = 0; w < CHUNK_WORDS; w++) {
+        if (c[w] != 0) {
+          return (e.getKey() << CHUNK_SHIFT) + 64L * w + Long.numberOfTrailingZeros(c[w]);
+        }
+      }
+      it.remove(); // empty: the offsets below the first set one are done with for good
+      forget(e.getKey());
     }
-    if (w > 0) {
-      // the words before the first set bit are done with for good: drop them
-      System.arraycopy(words, w, words, 0, used - w);
-      Arrays.fill(words, used - w, used, 0L);
-      used -= w;
-      base += 64L * w;
-    }
-    return base + Long.numberOfTrailingZeros(words[0]);
-  }
-
-  /** Forgets every offset from {@code offset} on (they will be read again). */
-  void removeFrom(long offset) {
-    if (count == 0) {
-      return;
-    }
-    if (offset <= base) {
-      clear();
-      return;
-    }
-    long w = (offset - base) >>> 6;
-    if (w >= used) {
-      return;
-    }
-    int wi = (int) w;
-    long keep = words[wi] & ((1L << (offset & 63)) - 1);
-    count -= Long.bitCount(words[wi] & ~keep);
-    words[wi] = keep;
-    for (int i = wi + 1; i < used; i++) {
-      count -= Long.bitCount(words[i]);
-      words[i] = 0;
-    }
-    used = wi + 1;
-    if (count == 0) {
-      clear();
-    }
+    return -1;
   }
 
   /** Removes every offset below {@code offset}. */
   void removeBelow(long offset) {
-    if (count == 0 || offset <= base) {
+    if (count == 0 || offset <= 0) {
       return;
     }
-    long w = (offset - base) >>> 6;
-    int whole = (int) Math.min(w, used);
-    for (int i = 0; i < whole; i++) {
-      count -= Long.bitCount(words[i]);
+    long key = offset >>> CHUNK_SHIFT;
+    for (Iterator<Map.Entry<Long, long[]>> it = chunks.headMap(key, false).entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Long, long[]> e = it.next();
+      count -= bits(e.getValue(), 0, CHUNK_WORDS);
+      it.remove();
+      forget(e.getKey());
+    }
+    long[] c = chunks.get(key);
+    if (c != null) {
+      int i = (int) (offset & IN_CHUNK);
+      count -= bits(c, 0, i >>> 6);
+      java.util.Arrays.fill(c, 0, i >>> 6, 0L);
+      long below = c[i >>> 6] & ((1L << i) - 1);
+      count -= Long.bitCount(below);
+      c[i >>> 6] &= ~below;
     }
     if (count == 0) {
       clear();
+    }
+  }
+
+  /** Removes every offset from {@code offset} on (they will be read again). */
+  void removeFrom(long offset) {
+    if (count == 0) {
       return;
     }
-    System.arraycopy(words, whole, words, 0, used - whole);
-    Arrays.fill(words, used - whole, used, 0L);
-    used -= whole;
-    base += 64L * whole;
-    if (w < used + whole && used > 0) {
-      long drop = words[0] & ((1L << (offset & 63)) - 1);
-      count -= Long.bitCount(drop);
-      words[0] &= ~drop;
-      if (count == 0) {
-        clear();
-      }
+    if (offset <= 0) {
+      clear();
+      return;
+    }
+    long key = offset >>> CHUNK_SHIFT;
+    for (Iterator<Map.Entry<Long, long[]>> it = chunks.tailMap(key, false).entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Long, long[]> e = it.next();
+      count -= bits(e.getValue(), 0, CHUNK_WORDS);
+      it.remove();
+      forget(e.getKey());
+    }
+    long[] c = chunks.get(key);
+    if (c != null) {
+      int i = (int) (offset & IN_CHUNK);
+      long from = c[i >>> 6] & -(1L << i);
+      count -= Long.bitCount(from);
+      c[i >>> 6] &= ~from;
+      count -= bits(c, (i >>> 6) + 1, CHUNK_WORDS);
+      java.util.Arrays.fill(c, (i >>> 6) + 1, CHUNK_WORDS, 0L);
+    }
+    if (count == 0) {
+      clear();
     }
   }
 
   /** Removes everything. */
   void clear() {
-    Arrays.fill(words, 0, used, 0L);
-    used = 0;
+    chunks.clear();
     count = 0;
+    addKey = NONE;
+    removeKey = NONE;
   }
 
   /** How many offsets are set. */
@@ -163,31 +177,20 @@ final class OffsetSet {
     return count;
   }
 
-  private void compactOrGrow(int neededWord) {
-    int lead = 0;
-    while (lead < used && words[lead] == 0) {
-      lead++;
+  private void forget(long key) {
+    if (key == addKey) {
+      addKey = NONE;
     }
-    if (lead > 0) {
-      System.arraycopy(words, lead, words, 0, used - lead);
-      Arrays.fill(words, used - lead, used, 0L);
-      used -= lead;
-      base += 64L * lead;
-      neededWord -= lead;
-    }
-    if (neededWord >= words.length) {
-      words = Arrays.copyOf(words, Math.max(words.length * 2, neededWord + 1));
+    if (key == removeKey) {
+      removeKey = NONE;
     }
   }
 
-  /** Moves the set so that it starts at {@code offset}'s word (offsets read again below the base). */
-  private void growFront(long offset) {
-    long newBase = offset & ~63L;
-    int shift = (int) ((base - newBase) >>> 6);
-    long[] n = new long[Math.max(words.length, used + shift)];
-    System.arraycopy(words, 0, n, shift, used);
-    words = n;
-    used += shift;
-    base = newBase;
+  private static int bits(long[] c, int from, int to) {
+    int n = 0;
+    for (int w = from; w < to; w++) {
+      n += Long.bitCount(c[w]);
+    }
+    return n;
   }
 }

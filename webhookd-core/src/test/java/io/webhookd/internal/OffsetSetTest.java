@@ -19,7 +19,7 @@ class OffsetSetTest {
       for (int step = 0; step < 2000; step++) {
         int a = rnd.nextInt(20);
         if (a < 8) {
-          next += 1 + (rnd.nextInt(10) == 0 ? rnd.nextInt(500) : 0);
+          next += 1 + (rnd.nextInt(10) == 0 ? rnd.nextInt(rnd.nextBoolean() ? 500 : 20_000) : 0);
           set.add(next);
           model.add(next);
         } else if (a < 15 && !model.isEmpty()) {
@@ -46,5 +46,23 @@ class OffsetSetTest {
         assertThat(set.contains(probe)).as("seed %d step %d: %d", seed, step, probe).isEqualTo(model.contains(probe));
       }
     }
+  }
+
+  @Test
+  @DisplayName("a gap of billions of offsets (a compacted log) costs two chunks, and the lowest offset stays first")
+  void hugeGapsCostNothing() {
+    OffsetSet set = new OffsetSet();
+    set.add(100);
+    set.add(5_000_000_123L);
+    set.add(5_000_000_124L);
+    assertThat(set.first()).isEqualTo(100);
+    assertThat(set.size()).isEqualTo(3);
+    set.remove(100);
+    assertThat(set.first()).isEqualTo(5_000_000_123L);
+    set.removeBelow(5_000_000_124L);
+    assertThat(set.first()).isEqualTo(5_000_000_124L);
+    set.removeFrom(5_000_000_124L);
+    assertThat(set.size()).isZero();
+    assertThat(set.first()).isEqualTo(-1);
   }
 }
