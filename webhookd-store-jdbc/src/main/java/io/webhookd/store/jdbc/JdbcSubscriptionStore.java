@@ -10,12 +10,14 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.webhookd.ActivityEvent;
 import io.webhookd.OnlineState;
 import io.webhookd.ConflictException;
+import io.webhookd.DeadLetter;
 import io.webhookd.HealthDetails;
 import io.webhookd.Subscription;
 import io.webhookd.SubscriptionJson;
 import io.webhookd.SubscriptionNotFoundException;
 import io.webhookd.SubscriptionSpec;
 import io.webhookd.WebhookdException;
+import io.webhookd.spi.EngineCommand;
 import io.webhookd.spi.SubscriptionStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,9 +33,11 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -65,8 +69,11 @@ import org.slf4j.LoggerFactory;
  * subscription document as JSON in full form, secrets encrypted), {@code admin_state} (one row),
  * {@code subscription_health}, {@code activity} (bounded by the {@code keep} of {@link
  * #appendActivity}), {@code delivery_attempts} (every {@code api_call} event, bounded by {@link
- * Builder#attemptRetention(Duration)} and {@link Builder#maxAttemptsPerSubscription(int)}) and
- * {@code alert_claims}.
+ * Builder#attemptRetention(Duration)} and {@link Builder#maxAttemptsPerSubscription(int)}), {@code
+ * alert_claims}, {@code dead_letters} (migration 4; listed through an index on {@code
+ * (subscription_id, id)}, removed with their subscription, bounded by the engine's retention
+ * through {@link #pruneDeadLetters}) and {@code engine_commands} (migration 4; the operations one
+ * engine asks of the others, {@link #completeCommand} a conditional update).
  *
  * <h2>Secrets at rest</h2>
  *
@@ -84,6 +91,10 @@ import org.slf4j.LoggerFactory;
  * new one whenever their subscription is updated. Call {@link #reencryptAll()} to rewrite every
  * subscription at once; after that the old key may be removed. A value whose key is not configured
  * fails to read with a message naming the missing key id.
+ *
+ * <p>A dead letter's message (the Kafka record's key, value and headers as the webhook receives
+ * them) is encrypted the same way, with the subscription and dead letter ids as associated data:
+ * it is a customer's data, kept in the database after Kafka's own retention has removed it.
  *
  * <p>Databases written before URLs were encrypted are upgraded by migration 2, which encrypts
  * every plain URL with the configured key; a plain URL is read as it is all the same.
@@ -323,12 +334,13 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
   }
 
   /**
-   * Rewrites every subscription with the current encryption key (same version), so that old keys
-   * may be dropped afterwards.
+   * Rewrites every subscription with the current encryption key (same version), and every dead
+   * letter whose message another key encrypted, so that old keys may be dropped afterwards.
    *
    * @return how many subscriptions were rewritten
    */
   public int reencryptAll() {
+    reencryptDeadLetters();
     int n = 0;
     for (Subscription s : list()) {
       String sql = "UPDATE subscriptions SET spec = ? WHERE id = ? AND version = ?";
@@ -343,6 +355,49 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
       }
     }
     return n;
+  }
+
+  /** Dead letters page by page (by id), each message not under the current key re-encrypted. */
+  private void reencryptDeadLetters() {
+    String current = SecretCipher.PREFIX + cipher.encryptionKeyId() + ":";
+    String after = "";
+    while (true) {
+      List<String[]> stale = new ArrayList<>();
+      String last = null;
+      try (Connection c = dataSource.getConnection()) {
+        try (PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT id, subscription_id, message FROM dead_letters WHERE id > ? ORDER BY id FETCH FIRST 500 ROWS ONLY")) {
+          ps.setString(1, after);
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              last = rs.getString(1);
+              String message = rs.getString(3);
+              if (!message.startsWith(current)) {
+                stale.add(new String[] {last, rs.getString(2), message});
+              }
+            }
+          }
+        }
+        if (!stale.isEmpty()) {
+          try (PreparedStatement ps = c.prepareStatement("UPDATE dead_letters SET message = ? WHERE id = ?")) {
+            for (String[] row : stale) {
+              String context = messageContext(row[1], row[0]);
+              ps.setString(1, cipher.encrypt(cipher.decrypt(row[2], context), context));
+              ps.setString(2, row[0]);
+              ps.addBatch();
+            }
+            ps.executeBatch();
+          }
+        }
+      } catch (SQLException e) {
+        throw failure("re-encrypt dead letters", e);
+      }
+      if (last == null) {
+        return;
+      }
+      after = last;
+    }
   }
 
   /** The full JSON form with the URL, every header value and the signing secret encrypted. */
@@ -746,6 +801,351 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
     }
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // Dead letters
+
+  private static final String DEAD_LETTER_COLUMNS =
+      "id, subscription_id, topic, kafka_partition, kafka_offset, kafka_timestamp, message,"
+          + " status_code, error, attempts, batch_id, reason, dead_lettered_at";
+  private static final int IDS_PER_QUERY = 500;
+
+  /** True: dead letters are kept in the {@code dead_letters} table. */
+  @Override
+  public boolean supportsDeadLetters() {
+    return true;
+  }
+
+  /**
+   * Inserts the letters in one transaction, committed before this returns; a letter whose id is
+   * stored already is left as it is. Letters of a subscription that is not (or no longer) stored
+   * are dropped, as its dead letters would be by {@link #delete}.
+   */
+  @Override
+  public void addDeadLetters(List<DeadLetter> letters) {
+    requireNonNull(letters, "letters");
+    if (letters.isEmpty()) {
+      return;
+    }
+    // PostgreSQL skips an existing id atomically; elsewhere NOT EXISTS does, and two transactions
+    // inserting the same new id at once make one of them fail on the primary key: it is retried,
+    // and then sees the other's row.
+    String select =
+        " SELECT ?, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM subscriptions WHERE id = ?";
+    String sql =
+        dialect == Dialect.POSTGRESQL
+            ? "INSERT INTO dead_letters (" + DEAD_LETTER_COLUMNS + ")" + select + " ON CONFLICT (id) DO NOTHING"
+            : "INSERT INTO dead_letters (" + DEAD_LETTER_COLUMNS + ")" + select
+                + " AND NOT EXISTS (SELECT 1 FROM dead_letters WHERE id = ?)";
+    for (int attempt = 1; ; attempt++) {
+      try (Connection c = dataSource.getConnection()) {
+        c.setAutoCommit(false);
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+          for (DeadLetter d : letters) {
+            int i = 1;
+            ps.setString(i++, d.id());
+            ps.setString(i++, d.topic());
+            ps.setInt(i++, d.partition());
+            ps.setLong(i++, d.offset());
+            ps.setObject(i++, odt(d.timestamp()));
+            ps.setString(i++, cipher.encrypt(d.message(), messageContext(d.subscriptionId(), d.id())));
+            setInt(ps, i++, d.statusCode());
+            ps.setString(i++, d.error());
+            ps.setInt(i++, d.attempts());
+            ps.setString(i++, d.batchId());
+            ps.setString(i++, d.reason());
+            ps.setObject(i++, odt(d.deadLetteredAt()));
+            ps.setString(i++, d.subscriptionId());
+            if (dialect != Dialect.POSTGRESQL) {
+              ps.setString(i, d.id());
+            }
+            ps.addBatch();
+          }
+          ps.executeBatch();
+          c.commit();
+          return;
+        } catch (SQLException e) {
+          c.rollback();
+          throw e;
+        }
+      } catch (SQLException e) {
+        if (isUniqueViolation(e) && attempt < 3) {
+          continue;
+        }
+        if (isForeignKeyViolation(e)) {
+          return; // its subscription was deleted meanwhile: so are its dead letters
+        }
+        throw failure("add " + letters.size() + " dead letter(s)", e);
+      }
+    }
+  }
+
+  /** Associated data of a stored message: it cannot be moved to another row or subscription. */
+  private static String messageContext(String subscriptionId, String id) {
+    return "dead_letters/" + subscriptionId + "/" + id;
+  }
+
+  /** A range scan of the index on {@code (subscription_id, id)}; no other subscription is read. */
+  @Override
+  public DeadLetter.Page deadLetters(String subscriptionId, @Nullable String after, int limit) {
+    requireNonNull(subscriptionId, "subscriptionId");
+    if (limit <= 0) {
+      return new DeadLetter.Page(List.of(), null);
+    }
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(deadLetterPageSql(after != null))) {
+      int i = 1;
+      ps.setString(i++, subscriptionId);
+      if (after != null) {
+        ps.setString(i++, after);
+      }
+      ps.setInt(i, limit + 1); // one more tells whether there is a next page
+      List<DeadLetter> page = readDeadLetters(ps);
+      if (page.size() <= limit) {
+        return new DeadLetter.Page(page, null);
+      }
+      page = page.subList(0, limit);
+      return new DeadLetter.Page(page, page.get(limit - 1).id());
+    } catch (SQLException e) {
+      throw failure("list the dead letters of subscription " + subscriptionId, e);
+    }
+  }
+
+  /** The query of a page of {@link #deadLetters(String, String, int)} (tests EXPLAIN it). */
+  static String deadLetterPageSql(boolean after) {
+    return "SELECT " + DEAD_LETTER_COLUMNS + " FROM dead_letters WHERE subscription_id = ?"
+        + (after ? " AND id > ?" : "") + " ORDER BY id FETCH FIRST ? ROWS ONLY";
+  }
+
+  @Override
+  public List<DeadLetter> deadLetters(String subscriptionId, Collection<String> ids) {
+    requireNonNull(subscriptionId, "subscriptionId");
+    List<String> wanted = new ArrayList<>(new TreeSet<>(ids));
+    List<DeadLetter> out = new ArrayList<>();
+    try (Connection c = dataSource.getConnection()) {
+      for (int from = 0; from < wanted.size(); from += IDS_PER_QUERY) {
+        List<String> chunk = wanted.subList(from, Math.min(wanted.size(), from + IDS_PER_QUERY));
+        String sql = "SELECT " + DEAD_LETTER_COLUMNS + " FROM dead_letters WHERE subscription_id = ? AND id IN ("
+            + String.join(", ", java.util.Collections.nCopies(chunk.size(), "?")) + ")";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+          ps.setString(1, subscriptionId);
+          for (int i = 0; i < chunk.size(); i++) {
+            ps.setString(i + 2, chunk.get(i));
+          }
+          out.addAll(readDeadLetters(ps));
+        }
+      }
+    } catch (SQLException e) {
+      throw failure("read dead letters of subscription " + subscriptionId, e);
+    }
+    out.sort(java.util.Comparator.comparing(DeadLetter::id));
+    return out;
+  }
+
+  private List<DeadLetter> readDeadLetters(PreparedStatement ps) throws SQLException {
+    List<DeadLetter> out = new ArrayList<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        String id = rs.getString("id");
+        String subscriptionId = rs.getString("subscription_id");
+        int status = rs.getInt("status_code");
+        Integer statusCode = rs.wasNull() ? null : status;
+        out.add(new DeadLetter(
+            id,
+            subscriptionId,
+            rs.getString("topic"),
+            rs.getInt("kafka_partition"),
+            rs.getLong("kafka_offset"),
+            instant(rs, "kafka_timestamp"),
+            cipher.decrypt(rs.getString("message"), messageContext(subscriptionId, id)),
+            statusCode,
+            rs.getString("error"),
+            rs.getInt("attempts"),
+            rs.getString("batch_id"),
+            rs.getString("reason"),
+            instant(rs, "dead_lettered_at")));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public boolean removeDeadLetter(String subscriptionId, String id) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps =
+            c.prepareStatement("DELETE FROM dead_letters WHERE subscription_id = ? AND id = ?")) {
+      ps.setString(1, subscriptionId);
+      ps.setString(2, id);
+      return ps.executeUpdate() > 0;
+    } catch (SQLException e) {
+      throw failure("remove dead letter " + id + " of subscription " + subscriptionId, e);
+    }
+  }
+
+  /**
+   * Removes the letters written before {@code before} (the index on {@code dead_lettered_at}),
+   * then, subscription by subscription, those older than the newest {@code keepPerSubscription}
+   * (the index on {@code (subscription_id, id)}, one short transaction each).
+   */
+  @Override
+  public int pruneDeadLetters(Instant before, int keepPerSubscription) {
+    requireNonNull(before, "before");
+    if (keepPerSubscription < 0) {
+      throw new IllegalArgumentException("keepPerSubscription must be at least 0, was " + keepPerSubscription);
+    }
+    int removed = 0;
+    try (Connection c = dataSource.getConnection()) {
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM dead_letters WHERE dead_lettered_at < ?")) {
+        ps.setObject(1, odt(before));
+        removed += ps.executeUpdate();
+      }
+      List<String> ids = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT id FROM subscriptions");
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          ids.add(rs.getString(1));
+        }
+      }
+      for (String id : ids) {
+        removed += pruneNewestDeadLetters(c, id, keepPerSubscription);
+      }
+      return removed;
+    } catch (SQLException e) {
+      throw failure("prune dead letters", e);
+    }
+  }
+
+  private static int pruneNewestDeadLetters(Connection c, String subscriptionId, int keep) throws SQLException {
+    String boundary = null;
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT id FROM dead_letters WHERE subscription_id = ? ORDER BY id DESC"
+                + " OFFSET ? ROWS FETCH NEXT 1 ROWS ONLY")) {
+      ps.setString(1, subscriptionId);
+      ps.setInt(2, keep);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          boundary = rs.getString(1);
+        }
+      }
+    }
+    if (boundary == null) {
+      return 0;
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement("DELETE FROM dead_letters WHERE subscription_id = ? AND id <= ?")) {
+      ps.setString(1, subscriptionId);
+      ps.setString(2, boundary);
+      return ps.executeUpdate();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Commands between engines
+
+  private static final String COMMAND_COLUMNS = "id, subscription_id, kind, argument, created_at, expires_at, result";
+
+  /** Inserts the command; one whose id is stored already is left as it is. */
+  @Override
+  public void addCommand(EngineCommand command) {
+    requireNonNull(command, "command");
+    String sql = "INSERT INTO engine_commands (" + COMMAND_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)";
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, command.id());
+      ps.setString(2, command.subscriptionId());
+      ps.setString(3, command.kind().name());
+      ps.setString(4, command.argument());
+      ps.setObject(5, odt(command.createdAt()));
+      ps.setObject(6, odt(command.expiresAt()));
+      ps.setString(7, command.result());
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      if (isUniqueViolation(e)) {
+        return; // added before (a retry): as the in-memory store, the first one stays
+      }
+      throw failure("add command " + command.id(), e);
+    }
+  }
+
+  @Override
+  public List<EngineCommand> pendingCommands(Instant now) {
+    requireNonNull(now, "now");
+    String sql = "SELECT " + COMMAND_COLUMNS + " FROM engine_commands WHERE result IS NULL AND expires_at > ?"
+        + " ORDER BY created_at, id";
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setObject(1, odt(now));
+      return readCommands(ps);
+    } catch (SQLException e) {
+      throw failure("read the pending commands", e);
+    }
+  }
+
+  @Override
+  public Optional<EngineCommand> command(String id) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT " + COMMAND_COLUMNS + " FROM engine_commands WHERE id = ?")) {
+      ps.setString(1, id);
+      return readCommands(ps).stream().findFirst();
+    } catch (SQLException e) {
+      throw failure("read command " + id, e);
+    }
+  }
+
+  private static List<EngineCommand> readCommands(PreparedStatement ps) throws SQLException {
+    List<EngineCommand> out = new ArrayList<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        EngineCommand.Kind kind;
+        try {
+          kind = EngineCommand.Kind.valueOf(rs.getString("kind"));
+        } catch (IllegalArgumentException e) {
+          // added by a newer webhookd sharing the database: it is for the engines that know it
+          continue;
+        }
+        out.add(new EngineCommand(
+            rs.getString("id"),
+            rs.getString("subscription_id"),
+            kind,
+            rs.getString("argument"),
+            instant(rs, "created_at"),
+            instant(rs, "expires_at"),
+            rs.getString("result")));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * One conditional {@code UPDATE … WHERE id = ? AND result IS NULL}: the database lets exactly
+   * one of concurrent completers, in any process, update the row.
+   */
+  @Override
+  public boolean completeCommand(String id, String result) {
+    requireNonNull(result, "result");
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps =
+            c.prepareStatement("UPDATE engine_commands SET result = ? WHERE id = ? AND result IS NULL")) {
+      ps.setString(1, result);
+      ps.setString(2, id);
+      return ps.executeUpdate() == 1;
+    } catch (SQLException e) {
+      throw failure("complete command " + id, e);
+    }
+  }
+
+  @Override
+  public void removeCommands(Instant before) {
+    requireNonNull(before, "before");
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement("DELETE FROM engine_commands WHERE created_at < ?")) {
+      ps.setObject(1, odt(before));
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      throw failure("remove old commands", e);
+    }
+  }
+
   @Override
   public boolean isShared() {
     return shared;
@@ -772,6 +1172,10 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
 
   private static OffsetDateTime odt(Instant i) {
     return OffsetDateTime.ofInstant(i, ZoneOffset.UTC);
+  }
+
+  private static Instant instant(ResultSet rs, String column) throws SQLException {
+    return rs.getObject(column, OffsetDateTime.class).toInstant();
   }
 
   private static boolean isUniqueViolation(SQLException e) {
@@ -992,7 +1396,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
       }
 
       if (givenDataSource != null) {
-        migrate(givenDataSource, masked, schemaHistoryTable, cipher);
+        migrate(givenDataSource, masked, schemaHistoryTable, cipher, dialect);
         LOG.info("subscription store at {} through the application's DataSource (schema migrated, key {})", masked, cipher.encryptionKeyId());
         return new JdbcSubscriptionStore(
             givenDataSource, null, cipher, dialect, !embedded, clock, attemptRetention, maxAttemptsPerSubscription, masked);
@@ -1024,7 +1428,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
             "cannot connect to the database " + masked + ": " + rootMessage(e, password), sanitized(e, password));
       }
       try {
-        migrate(ds, masked, schemaHistoryTable, cipher);
+        migrate(ds, masked, schemaHistoryTable, cipher, dialect);
       } catch (RuntimeException e) {
         ds.close();
         throw e;
@@ -1049,13 +1453,16 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
       }
     }
 
-    private static void migrate(DataSource ds, String maskedUrl, String historyTable, SecretCipher cipher) {
+    private static void migrate(
+        DataSource ds, String maskedUrl, String historyTable, SecretCipher cipher, Dialect dialect) {
       Flyway flyway =
           Flyway.configure()
               .dataSource(ds)
               // not db/migration: an application's own Flyway scans that (and its subfolders)
               .locations("classpath:io/webhookd/store/jdbc/migration")
               .javaMigrations(new V2__Encrypt_webhook_urls(cipher))
+              // what one script needs to say differently per database (see V4)
+              .placeholders(placeholders(dialect))
               .table(historyTable)
               // a schema that already holds an application's tables (but no history of webhookd's)
               // starts from version 0: every webhookd script runs, beside what is there
@@ -1093,6 +1500,13 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
       } catch (RuntimeException e) {
         throw new WebhookdException("cannot migrate the database schema of " + maskedUrl + ": " + e.getMessage(), e);
       }
+    }
+
+    /** The values of the placeholders of the scripts: those of V4 (dead letters). */
+    private static java.util.Map<String, String> placeholders(Dialect dialect) {
+      return dialect == Dialect.POSTGRESQL
+          ? java.util.Map.of("webhookd_ids_collate", "COLLATE \"C\"", "webhookd_large_text", "TEXT")
+          : java.util.Map.of("webhookd_ids_collate", "", "webhookd_large_text", "CHARACTER LARGE OBJECT");
     }
 
     private static String rootMessage(Throwable e, @Nullable String password) {
