@@ -213,7 +213,11 @@ public final class InMemoryStore implements SubscriptionStore {
 
   @Override
   public synchronized List<EngineCommand> pendingCommands(Instant now) {
-    return commands.values().stream().filter(c -> c.pendingAt(now)).toList();
+    // oldest by createdAt (not by when added: engines add with their own clocks), as a SQL store
+    return commands.values().stream()
+        .filter(c -> c.pendingAt(now))
+        .sorted(Comparator.comparing(EngineCommand::createdAt).thenComparing(EngineCommand::id))
+        .toList();
   }
 
   @Override

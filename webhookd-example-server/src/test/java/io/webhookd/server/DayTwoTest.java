@@ -34,8 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The day-2 operations of issue 15 through the running server on a real broker: dead letters
  * (list, redeliver, discard), skip, replay, test message, filter preview, with the callers'
- * policies. The server's store is the configured one when it keeps dead letters, else the
- * in-memory store ({@link TestServer#startKeepingDeadLetters}).
+ * policies. The server's store is its default one, the H2 file of the JDBC store, which keeps the
+ * dead letters (NoDeadLettersTest covers a store that keeps none).
  */
 class DayTwoTest {
   static final Duration WAIT = Duration.ofSeconds(60);
@@ -50,7 +50,7 @@ class DayTwoTest {
   @BeforeAll
   static void start() throws Exception {
     kafka = KafkaExtension.shared(1);
-    server = TestServer.startKeepingDeadLetters(kafka, dir.resolve("data"), RestApiTest.clientsFile(dir));
+    server = TestServer.start(kafka, dir.resolve("data"), RestApiTest.clientsFile(dir));
   }
 
   @AfterAll

@@ -95,7 +95,7 @@ class OperatorPageBrowserTest {
   @BeforeAll
   static void start(Chromium chromium) throws IOException {
     kafka = KafkaExtension.shared(1);
-    server = TestServer.startKeepingDeadLetters(kafka, dir.resolve("data"), RestApiTest.clientsFile(dir));
+    server = TestServer.start(kafka, dir.resolve("data"), RestApiTest.clientsFile(dir));
     ok = WebhookReceiver.start();
     poison = WebhookReceiver.start();
     poison.respondWith(

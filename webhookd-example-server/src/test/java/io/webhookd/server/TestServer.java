@@ -51,20 +51,6 @@ final class TestServer implements AutoCloseable {
     return start(bootstrap, dataDir, clientsFile, extra, UnaryOperator.identity());
   }
 
-  /**
-   * A server whose store keeps dead letters: the configured one (H2) when it does, else the
-   * in-memory store (the JDBC store keeps none before issue 15's JDBC part lands).
-   */
-  static TestServer startKeepingDeadLetters(KafkaCluster kafka, Path dataDir, @Nullable Path clientsFile) {
-    return start(kafka.bootstrapServers(), dataDir, clientsFile, Map.of(), configured -> {
-      if (configured.supportsDeadLetters()) {
-        return configured;
-      }
-      configured.close();
-      return SubscriptionStore.inMemory();
-    });
-  }
-
   static TestServer start(
       @Nullable String bootstrap,
       Path dataDir,

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.webhookd.ActivityEvent;
 import io.webhookd.OnlineState;
 import io.webhookd.ConflictException;
+import io.webhookd.DeadLetter;
 import io.webhookd.Health;
 import io.webhookd.HealthDetails;
 import io.webhookd.RetryAlgorithm;
@@ -13,6 +14,7 @@ import io.webhookd.Subscription;
 import io.webhookd.SubscriptionNotFoundException;
 import io.webhookd.SubscriptionSpec;
 import io.webhookd.WebhookdException;
+import io.webhookd.spi.EngineCommand;
 import io.webhookd.spi.SubscriptionStore;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -28,7 +30,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -48,6 +52,11 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Times used are whole milliseconds, so a store may keep timestamps with millisecond
  * precision.
+ *
+ * <p>The clauses on dead letters and on commands between engines run only for a store whose
+ * {@link SubscriptionStore#supportsDeadLetters()} is true; for any other they are reported as
+ * skipped (a JUnit assumption), so a store that keeps no dead letters passes the contract as
+ * before. Dead letters are added only to stored subscriptions.
  */
 public abstract class SubscriptionStoreContract {
 
@@ -535,7 +544,339 @@ public abstract class SubscriptionStoreContract {
     }
   }
 
+  // ---- dead letters (skipped unless supportsDeadLetters()) ------------------------------------
+
+  @Test
+  @DisplayName("dead letters: every field round-trips, and a subscription's letters are listed by id whatever the order they were added in")
+  void deadLettersRoundTripInIdOrder() {
+    assumeDeadLetters();
+    Subscription s = store.create(subscription(UUID.randomUUID().toString(), T0));
+    DeadLetter first = deadLetter(s.id(), 1, T0);
+    DeadLetter second = deadLetter(s.id(), 2, T0.plusSeconds(1));
+    DeadLetter third = skipped(s.id(), 3, T0.plusSeconds(2));
+
+    store.addDeadLetters(List.of(third, first));
+    store.addDeadLetters(List.of(second));
+
+    DeadLetter.Page page = store.deadLetters(s.id(), null, 10);
+    assertThat(page.deadLetters()).containsExactly(first, second, third);
+    assertThat(page.next()).isNull();
+    assertThat(page.deadLetters().get(2).statusCode()).isNull();
+    assertThat(page.deadLetters().get(2).error()).isNull();
+  }
+
+  @Test
+  @DisplayName("dead letters: pages of 'limit' letters, 'next' the last id of a page and the cursor of the next, null on the last page")
+  void deadLettersArePagedWithACursor() {
+    assumeDeadLetters();
+    Subscription s = store.create(subscription(UUID.randomUUID().toString(), T0));
+    List<DeadLetter> letters = new ArrayList<>();
+    for (int i = 1; i <= 5; i++) {
+      letters.add(deadLetter(s.id(), i, T0.plusSeconds(i)));
+    }
+    store.addDeadLetters(letters);
+
+    DeadLetter.Page one = store.deadLetters(s.id(), null, 2);
+    assertThat(one.deadLetters()).containsExactly(letters.get(0), letters.get(1));
+    assertThat(one.next()).isEqualTo(letters.get(1).id());
+    DeadLetter.Page two = store.deadLetters(s.id(), one.next(), 2);
+    assertThat(two.deadLetters()).containsExactly(letters.get(2), letters.get(3));
+    assertThat(two.next()).isEqualTo(letters.get(3).id());
+    DeadLetter.Page three = store.deadLetters(s.id(), two.next(), 2);
+    assertThat(three.deadLetters()).containsExactly(letters.get(4));
+    assertThat(three.next()).isNull();
+    // a last page that is full has no next either
+    DeadLetter.Page full = store.deadLetters(s.id(), letters.get(2).id(), 2);
+    assertThat(full.deadLetters()).containsExactly(letters.get(3), letters.get(4));
+    assertThat(full.next()).isNull();
+    assertThat(store.deadLetters(s.id(), letters.get(4).id(), 2).deadLetters()).isEmpty();
+  }
+
+  @Test
+  @DisplayName("dead letters are kept per subscription: listing one never shows another's, and a subscription without letters lists none")
+  void deadLettersArePerSubscription() {
+    assumeDeadLetters();
+    Subscription a = store.create(subscription(UUID.randomUUID().toString(), T0));
+    Subscription b = store.create(subscription(UUID.randomUUID().toString(), T0.plusSeconds(1)));
+    Subscription none = store.create(subscription(UUID.randomUUID().toString(), T0.plusSeconds(2)));
+    DeadLetter a1 = deadLetter(a.id(), 1, T0);
+    DeadLetter b2 = deadLetter(b.id(), 2, T0);
+    DeadLetter a3 = deadLetter(a.id(), 3, T0);
+    DeadLetter b4 = deadLetter(b.id(), 4, T0);
+    store.addDeadLetters(List.of(a1, b2, a3, b4));
+
+    assertThat(store.deadLetters(a.id(), null, 10).deadLetters()).containsExactly(a1, a3);
+    DeadLetter.Page firstOfB = store.deadLetters(b.id(), null, 1);
+    assertThat(firstOfB.deadLetters()).containsExactly(b2);
+    assertThat(store.deadLetters(b.id(), firstOfB.next(), 10).deadLetters()).containsExactly(b4);
+    assertThat(store.deadLetters(none.id(), null, 10)).isEqualTo(new DeadLetter.Page(List.of(), null));
+  }
+
+  @Test
+  @DisplayName("addDeadLetters is idempotent on the id: a letter whose id exists is left as it was, the new ones of the same call are added")
+  void addingDeadLettersAgainAddsNothing() {
+    assumeDeadLetters();
+    Subscription s = store.create(subscription(UUID.randomUUID().toString(), T0));
+    DeadLetter first = deadLetter(s.id(), 1, T0);
+    DeadLetter second = deadLetter(s.id(), 2, T0);
+    store.addDeadLetters(List.of(first, second));
+    DeadLetter sameIdOtherContent = skipped(s.id(), 1, T0.plusSeconds(60));
+    DeadLetter third = deadLetter(s.id(), 3, T0.plusSeconds(60));
+
+    store.addDeadLetters(List.of(first, second)); // a retry of the same call
+    store.addDeadLetters(List.of(sameIdOtherContent, second, third));
+
+    assertThat(store.deadLetters(s.id(), null, 10).deadLetters()).containsExactly(first, second, third);
+  }
+
+  @Test
+  @DisplayName("dead letters by ids: those of the subscription that exist, ordered by id, whatever the order asked")
+  void deadLettersByIds() {
+    assumeDeadLetters();
+    Subscription s = store.create(subscription(UUID.randomUUID().toString(), T0));
+    Subscription other = store.create(subscription(UUID.randomUUID().toString(), T0.plusSeconds(1)));
+    DeadLetter one = deadLetter(s.id(), 1, T0);
+    DeadLetter two = deadLetter(s.id(), 2, T0);
+    DeadLetter three = deadLetter(s.id(), 3, T0);
+    DeadLetter others = deadLetter(other.id(), 4, T0);
+    store.addDeadLetters(List.of(one, two, three, others));
+
+    assertThat(store.deadLetters(s.id(), List.of(three.id(), "ffffffffffffffffffffffff", one.id(), others.id(), one.id())))
+        .containsExactly(one, three);
+    assertThat(store.deadLetters(s.id(), List.of())).isEmpty();
+  }
+
+  @Test
+  @DisplayName("removeDeadLetter removes one letter and returns true; false when it does not exist or is another subscription's")
+  void removeDeadLetter() {
+    assumeDeadLetters();
+    Subscription s = store.create(subscription(UUID.randomUUID().toString(), T0));
+    Subscription other = store.create(subscription(UUID.randomUUID().toString(), T0.plusSeconds(1)));
+    DeadLetter one = deadLetter(s.id(), 1, T0);
+    DeadLetter two = deadLetter(s.id(), 2, T0);
+    DeadLetter others = deadLetter(other.id(), 3, T0);
+    store.addDeadLetters(List.of(one, two, others));
+
+    assertThat(store.removeDeadLetter(s.id(), one.id())).isTrue();
+    assertThat(store.removeDeadLetter(s.id(), one.id())).isFalse();
+    assertThat(store.removeDeadLetter(s.id(), others.id())).isFalse();
+
+    assertThat(store.deadLetters(s.id(), null, 10).deadLetters()).containsExactly(two);
+    assertThat(store.deadLetters(other.id(), null, 10).deadLetters()).containsExactly(others);
+  }
+
+  @Test
+  @DisplayName("pruneDeadLetters by age removes, in every subscription, the letters written before 'before' and returns how many")
+  void pruneDeadLettersByAge() {
+    assumeDeadLetters();
+    Subscription a = store.create(subscription(UUID.randomUUID().toString(), T0));
+    Subscription b = store.create(subscription(UUID.randomUUID().toString(), T0.plusSeconds(1)));
+    DeadLetter oldA = deadLetter(a.id(), 1, T0);
+    DeadLetter oldB = deadLetter(b.id(), 2, T0.plusSeconds(59));
+    DeadLetter atBoundary = deadLetter(a.id(), 3, T0.plusSeconds(60));
+    DeadLetter recentB = deadLetter(b.id(), 4, T0.plusSeconds(120));
+    store.addDeadLetters(List.of(oldA, oldB, atBoundary, recentB));
+
+    assertThat(store.pruneDeadLetters(T0.plusSeconds(60), 100)).isEqualTo(2);
+
+    assertThat(store.deadLetters(a.id(), null, 10).deadLetters()).containsExactly(atBoundary);
+    assertThat(store.deadLetters(b.id(), null, 10).deadLetters()).containsExactly(recentB);
+    assertThat(store.pruneDeadLetters(T0.plusSeconds(60), 100)).isZero();
+  }
+
+  @Test
+  @DisplayName("pruneDeadLetters by count keeps the newest 'keepPerSubscription' letters of each subscription")
+  void pruneDeadLettersByCount() {
+    assumeDeadLetters();
+    Subscription a = store.create(subscription(UUID.randomUUID().toString(), T0));
+    Subscription b = store.create(subscription(UUID.randomUUID().toString(), T0.plusSeconds(1)));
+    List<DeadLetter> ofA = new ArrayList<>();
+    for (int i = 1; i <= 5; i++) {
+      ofA.add(deadLetter(a.id(), i * 2, T0.plusSeconds(i)));
+    }
+    DeadLetter b1 = deadLetter(b.id(), 3, T0);
+    DeadLetter b2 = deadLetter(b.id(), 5, T0);
+    store.addDeadLetters(ofA);
+    store.addDeadLetters(List.of(b1, b2));
+
+    assertThat(store.pruneDeadLetters(T0.minus(Duration.ofDays(1)), 3)).isEqualTo(2);
+
+    assertThat(store.deadLetters(a.id(), null, 10).deadLetters()).containsExactlyElementsOf(ofA.subList(2, 5));
+    assertThat(store.deadLetters(b.id(), null, 10).deadLetters()).containsExactly(b1, b2);
+  }
+
+  @Test
+  @DisplayName("delete removes the subscription's dead letters, leaves the others' alone, and the id created again starts with none")
+  void deleteRemovesDeadLetters() {
+    assumeDeadLetters();
+    Subscription doomed = store.create(subscription(UUID.randomUUID().toString(), T0));
+    Subscription kept = store.create(subscription(UUID.randomUUID().toString(), T0.plusSeconds(1)));
+    DeadLetter doomedLetter = deadLetter(doomed.id(), 1, T0);
+    DeadLetter keptLetter = deadLetter(kept.id(), 2, T0);
+    store.addDeadLetters(List.of(doomedLetter, keptLetter));
+
+    assertThat(store.delete(doomed.id())).isTrue();
+
+    assertThat(store.deadLetters(doomed.id(), null, 10).deadLetters()).isEmpty();
+    assertThat(store.deadLetters(doomed.id(), List.of(doomedLetter.id()))).isEmpty();
+    assertThat(store.deadLetters(kept.id(), null, 10).deadLetters()).containsExactly(keptLetter);
+    store.create(doomed);
+    assertThat(store.deadLetters(doomed.id(), null, 10).deadLetters()).isEmpty();
+  }
+
+  // ---- commands between engines (skipped unless supportsDeadLetters(); a shared store that
+  // ---- supports dead letters must keep commands) ---------------------------------------------
+
+  @Test
+  @DisplayName("commands: an added command is pending, oldest first, until it expires; command(id) returns it")
+  void commandsArePendingUntilTheyExpire() {
+    assumeDeadLetters();
+    EngineCommand later = command("c-later", T0.plusSeconds(2), T0.plusSeconds(62), EngineCommand.Kind.SKIP, "batch-7");
+    EngineCommand earlier = command("c-earlier", T0.plusSeconds(1), T0.plusSeconds(31), EngineCommand.Kind.HOLD, null);
+    store.addCommand(later);
+    store.addCommand(earlier);
+
+    assertThat(store.pendingCommands(T0.plusSeconds(3))).containsExactly(earlier, later);
+    assertThat(store.command(later.id())).contains(later);
+    // expiresAt is exclusive: at that instant it is no longer pending, though it still exists
+    assertThat(store.pendingCommands(T0.plusSeconds(31))).containsExactly(later);
+    assertThat(store.pendingCommands(T0.plusSeconds(62))).isEmpty();
+    assertThat(store.command(earlier.id())).contains(earlier);
+    assertThat(store.command("no-such-command")).isEmpty();
+  }
+
+  @Test
+  @DisplayName("commands: adding a command whose id exists leaves the stored one as it was")
+  void addingACommandAgainChangesNothing() {
+    assumeDeadLetters();
+    EngineCommand hold = command("c-1", T0, T0.plusSeconds(60), EngineCommand.Kind.HOLD, null);
+    store.addCommand(hold);
+
+    store.addCommand(command("c-1", T0.plusSeconds(5), T0.plusSeconds(600), EngineCommand.Kind.SKIP, "batch-1"));
+
+    assertThat(store.command("c-1")).contains(hold);
+    assertThat(store.pendingCommands(T0)).containsExactly(hold);
+  }
+
+  @Test
+  @DisplayName("completeCommand: true once, storing the result (no longer pending); then false; false for an unknown id")
+  void completeCommandOnce() {
+    assumeDeadLetters();
+    EngineCommand skip = command("c-skip", T0, T0.plusSeconds(60), EngineCommand.Kind.SKIP, "batch-1");
+    store.addCommand(skip);
+
+    assertThat(store.completeCommand(skip.id(), "skipped by engine a")).isTrue();
+    assertThat(store.completeCommand(skip.id(), "skipped by engine b")).isFalse();
+    assertThat(store.completeCommand("no-such-command", "done")).isFalse();
+
+    assertThat(store.command(skip.id()).orElseThrow().result()).isEqualTo("skipped by engine a");
+    assertThat(store.pendingCommands(T0)).isEmpty();
+  }
+
+  @Test
+  @DisplayName("completeCommand: of concurrent completers exactly one gets true, and its result is the one stored")
+  void concurrentCompletersHaveOneWinner() throws Exception {
+    assumeDeadLetters();
+    int completers = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(completers);
+    try {
+      for (int round = 0; round < 5; round++) {
+        EngineCommand c = command("c-race-" + round, T0, T0.plusSeconds(60), EngineCommand.Kind.SKIP, "batch-" + round);
+        store.addCommand(c);
+        CountDownLatch ready = new CountDownLatch(completers);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<Boolean>> results = new ArrayList<>();
+        for (int i = 0; i < completers; i++) {
+          String result = "engine " + i;
+          results.add(
+              pool.submit(
+                  () -> {
+                    ready.countDown();
+                    go.await();
+                    return store.completeCommand(c.id(), result);
+                  }));
+        }
+        assertThat(ready.await(30, TimeUnit.SECONDS)).as("every completer ready").isTrue();
+        go.countDown();
+        List<String> winners = new ArrayList<>();
+        for (int i = 0; i < completers; i++) {
+          if (results.get(i).get(60, TimeUnit.SECONDS)) {
+            winners.add("engine " + i);
+          }
+        }
+        assertThat(winners).as("round %s", round).hasSize(1);
+        assertThat(store.command(c.id()).orElseThrow().result()).isEqualTo(winners.get(0));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  @DisplayName("removeCommands removes the commands created before 'before', completed or not")
+  void removeCommandsByAge() {
+    assumeDeadLetters();
+    EngineCommand old = command("c-old", T0, T0.plus(Duration.ofDays(1)), EngineCommand.Kind.HOLD, null);
+    EngineCommand oldDone = command("c-old-done", T0.plusSeconds(1), T0.plus(Duration.ofDays(1)), EngineCommand.Kind.SKIP, "b");
+    EngineCommand recent = command("c-recent", T0.plusSeconds(60), T0.plus(Duration.ofDays(1)), EngineCommand.Kind.HOLD, null);
+    store.addCommand(old);
+    store.addCommand(oldDone);
+    store.addCommand(recent);
+    store.completeCommand(oldDone.id(), "done");
+
+    store.removeCommands(T0.plusSeconds(60));
+
+    assertThat(store.command(old.id())).isEmpty();
+    assertThat(store.command(oldDone.id())).isEmpty();
+    assertThat(store.command(recent.id())).contains(recent);
+    assertThat(store.pendingCommands(T0.plusSeconds(61))).containsExactly(recent);
+  }
+
   // ---- fixtures -------------------------------------------------------------------------------
+
+  /**
+   * Skips the calling test (a JUnit assumption, reported as skipped) when the store keeps no dead
+   * letters: a store may leave them out ({@link SubscriptionStore#supportsDeadLetters()} false),
+   * and then also the commands between engines, which only the operations on dead letters and
+   * replays use.
+   */
+  protected void assumeDeadLetters() {
+    Assumptions.assumeTrue(
+        store.supportsDeadLetters(), store.getClass().getName() + " keeps no dead letters (supportsDeadLetters() is false)");
+  }
+
+  /**
+   * A dead letter of a stored subscription, its id the {@code n}-th of 24 lowercase hex digits (as
+   * the engine makes them), written at {@code at}, with every field set.
+   */
+  protected static DeadLetter deadLetter(String subscriptionId, int n, Instant at) {
+    String message =
+        "{\"topic\":\"orders\",\"partition\":2,\"offset\":" + (1000 + n) + ",\"timestamp\":" + T0.toEpochMilli()
+            + ",\"key\":\"order-" + n + "\",\"value\":{\"amount\":120,\"note\":\"é ✓\"},\"headers\":{\"trace\":\"t-" + n + "\"}}";
+    return new DeadLetter(
+        letterId(n), subscriptionId, "orders", 2, 1000 + n, T0, message, 400,
+        "HTTP 400 Bad Request: {\"error\":\"amount\"}", 4, "batch-" + n, DeadLetter.RETRIES_EXHAUSTED, at);
+  }
+
+  /** A skipped dead letter: no status code and no error (the batch never got an answer). */
+  protected static DeadLetter skipped(String subscriptionId, int n, Instant at) {
+    return new DeadLetter(
+        letterId(n), subscriptionId, "refunds", 0, n, T0.minusSeconds(3600),
+        "{\"topic\":\"refunds\",\"partition\":0,\"offset\":" + n + ",\"timestamp\":0,\"key\":null,\"value\":\"x\",\"headers\":{}}",
+        null, null, 0, "batch-skipped-" + n, DeadLetter.SKIPPED, at);
+  }
+
+  /** The {@code n}-th dead letter id: ids order as their numbers do. */
+  protected static String letterId(int n) {
+    return String.format("%012x%06x%06x", T0.toEpochMilli(), n, 0xabcdef);
+  }
+
+  /** A command of a random subscription id (commands need no stored subscription). */
+  protected static EngineCommand command(
+      String id, Instant createdAt, Instant expiresAt, EngineCommand.Kind kind, @Nullable String argument) {
+    return new EngineCommand(id, "sub-" + id, kind, argument, createdAt, expiresAt, null);
+  }
+
 
   /** A subscription (version 1, created and updated at {@code createdAt}) of {@link #fullSpec}. */
   protected static Subscription subscription(String id, Instant createdAt) {

@@ -3,6 +3,7 @@ package io.webhookd.store.jdbc;
 import io.webhookd.WebhookdException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
@@ -27,6 +28,10 @@ record Database(DataSource dataSource, Dialect dialect, String maskedUrl) {
 
   static OffsetDateTime odt(Instant i) {
     return OffsetDateTime.ofInstant(i, ZoneOffset.UTC);
+  }
+
+  static Instant instant(ResultSet rs, String column) throws SQLException {
+    return rs.getObject(column, OffsetDateTime.class).toInstant();
   }
 
   static boolean isUniqueViolation(SQLException e) {

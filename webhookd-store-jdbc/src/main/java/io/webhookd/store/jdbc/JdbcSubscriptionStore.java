@@ -4,10 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.webhookd.ActivityEvent;
+import io.webhookd.DeadLetter;
 import io.webhookd.HealthDetails;
 import io.webhookd.OnlineState;
 import io.webhookd.Subscription;
 import io.webhookd.WebhookdException;
+import io.webhookd.spi.EngineCommand;
 import io.webhookd.spi.SubscriptionStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +19,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -45,8 +48,11 @@ import org.slf4j.LoggerFactory;
  * subscription document as JSON in full form, secrets encrypted), {@code admin_state} (one row),
  * {@code subscription_health}, {@code activity} (bounded by the {@code keep} of {@link
  * #appendActivity}), {@code delivery_attempts} (every {@code api_call} event, bounded by {@link
- * Builder#attemptRetention(Duration)} and {@link Builder#maxAttemptsPerSubscription(int)}) and
- * {@code alert_claims}.
+ * Builder#attemptRetention(Duration)} and {@link Builder#maxAttemptsPerSubscription(int)}), {@code
+ * alert_claims}, {@code dead_letters} (migration 4; listed through an index on {@code
+ * (subscription_id, id)}, removed with their subscription, bounded by the engine's retention
+ * through {@link #pruneDeadLetters}) and {@code engine_commands} (migration 4; the operations one
+ * engine asks of the others, {@link #completeCommand} a conditional update).
  *
  * <h2>Secrets at rest</h2>
  *
@@ -64,6 +70,10 @@ import org.slf4j.LoggerFactory;
  * new one whenever their subscription is updated. Call {@link #reencryptAll()} to rewrite every
  * subscription at once; after that the old key may be removed. A value whose key is not configured
  * fails to read with a message naming the missing key id.
+ *
+ * <p>A dead letter's message (the Kafka record's key, value and headers as the webhook receives
+ * them) is encrypted the same way, with the subscription and dead letter ids as associated data:
+ * it is a customer's data, kept in the database after Kafka's own retention has removed it.
  *
  * <p>Databases written before URLs were encrypted are upgraded by migration 2, which encrypts
  * every plain URL with the configured key; a plain URL is read as it is all the same.
@@ -92,6 +102,8 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
   private final HealthRows health;
   private final ActivityRows activity;
   private final AlertClaims alertClaims;
+  private final DeadLetterRows deadLetters;
+  private final EngineCommandRows commands;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private JdbcSubscriptionStore(
@@ -115,6 +127,8 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
     this.health = new HealthRows(db, clock);
     this.activity = new ActivityRows(db, clock, attemptRetention, maxAttemptsPerSubscription);
     this.alertClaims = new AlertClaims(db);
+    this.deadLetters = new DeadLetterRows(db, cipher);
+    this.commands = new EngineCommandRows(db);
   }
 
   /** A builder; {@link Builder#jdbcUrl(String)} or {@link Builder#dataSource(DataSource)} is required. */
@@ -193,12 +207,13 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
   }
 
   /**
-   * Rewrites every subscription with the current encryption key (same version), so that old keys
-   * may be dropped afterwards.
+   * Rewrites every subscription with the current encryption key (same version), and every dead
+   * letter whose message another key encrypted, so that old keys may be dropped afterwards.
    *
    * @return how many subscriptions were rewritten
    */
   public int reencryptAll() {
+    deadLetters.reencryptAll();
     return subscriptions.reencryptAll();
   }
 
@@ -254,6 +269,84 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
   @Override
   public boolean claimAlert(String id, String key, Instant now, Duration minInterval) {
     return alertClaims.claim(id, key, now, minInterval);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Dead letters
+
+  /** True: dead letters are kept in the {@code dead_letters} table. */
+  @Override
+  public boolean supportsDeadLetters() {
+    return true;
+  }
+
+  /**
+   * Inserts the letters in one transaction, committed before this returns; a letter whose id is
+   * stored already is left as it is. Letters of a subscription that is not (or no longer) stored
+   * are dropped, as its dead letters would be by {@link #delete}.
+   */
+  @Override
+  public void addDeadLetters(List<DeadLetter> letters) {
+    deadLetters.add(letters);
+  }
+
+  /** A range scan of the index on {@code (subscription_id, id)}; no other subscription is read. */
+  @Override
+  public DeadLetter.Page deadLetters(String subscriptionId, @Nullable String after, int limit) {
+    return deadLetters.page(subscriptionId, after, limit);
+  }
+
+  @Override
+  public List<DeadLetter> deadLetters(String subscriptionId, Collection<String> ids) {
+    return deadLetters.byIds(subscriptionId, ids);
+  }
+
+  @Override
+  public boolean removeDeadLetter(String subscriptionId, String id) {
+    return deadLetters.remove(subscriptionId, id);
+  }
+
+  /**
+   * Removes the letters written before {@code before} (the index on {@code dead_lettered_at}),
+   * then, subscription by subscription, those older than the newest {@code keepPerSubscription}
+   * (the index on {@code (subscription_id, id)}).
+   */
+  @Override
+  public int pruneDeadLetters(Instant before, int keepPerSubscription) {
+    return deadLetters.prune(before, keepPerSubscription);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Commands between engines
+
+  /** Inserts the command; one whose id is stored already is left as it is. */
+  @Override
+  public void addCommand(EngineCommand command) {
+    commands.add(command);
+  }
+
+  @Override
+  public List<EngineCommand> pendingCommands(Instant now) {
+    return commands.pending(now);
+  }
+
+  @Override
+  public Optional<EngineCommand> command(String id) {
+    return commands.get(id);
+  }
+
+  /**
+   * One conditional {@code UPDATE … WHERE id = ? AND result IS NULL}: the database lets exactly
+   * one of concurrent completers, in any process, update the row.
+   */
+  @Override
+  public boolean completeCommand(String id, String result) {
+    return commands.complete(id, result);
+  }
+
+  @Override
+  public void removeCommands(Instant before) {
+    commands.removeBefore(before);
   }
 
   @Override
@@ -479,14 +572,14 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
       }
 
       if (givenDataSource != null) {
-        SchemaMigration.migrate(givenDataSource, masked, schemaHistoryTable, cipher);
+        SchemaMigration.migrate(givenDataSource, masked, schemaHistoryTable, cipher, dialect);
         LOG.info("subscription store at {} through the application's DataSource (schema migrated, key {})", masked, cipher.encryptionKeyId());
         return new JdbcSubscriptionStore(
             givenDataSource, null, cipher, dialect, !embedded, clock, attemptRetention, maxAttemptsPerSubscription, masked);
       }
       HikariDataSource ds = OwnPool.open(url, username, password, maxPoolSize, connectionTimeout, dialect, masked);
       try {
-        SchemaMigration.migrate(ds, masked, schemaHistoryTable, cipher);
+        SchemaMigration.migrate(ds, masked, schemaHistoryTable, cipher, dialect);
       } catch (RuntimeException e) {
         ds.close();
         throw e;

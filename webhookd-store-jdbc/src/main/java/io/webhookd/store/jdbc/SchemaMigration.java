@@ -9,19 +9,22 @@ import org.flywaydb.core.api.MigrationVersion;
 
 /**
  * Migrates webhookd's schema with Flyway: the scripts under {@code io/webhookd/store/jdbc/migration}
- * and the Java migration that encrypts URLs, history in the table the builder names, baseline 0 in
+ * (their placeholders set per {@link Dialect}) and the Java migration that encrypts URLs, history in the table the builder names, baseline 0 in
  * a schema that already holds other tables; a schema newer than this webhookd knows is refused.
  */
 final class SchemaMigration {
   private SchemaMigration() {}
 
-  static void migrate(DataSource ds, String maskedUrl, String historyTable, SecretCipher cipher) {
+  static void migrate(
+      DataSource ds, String maskedUrl, String historyTable, SecretCipher cipher, Dialect dialect) {
     Flyway flyway =
         Flyway.configure()
             .dataSource(ds)
             // not db/migration: an application's own Flyway scans that (and its subfolders)
             .locations("classpath:io/webhookd/store/jdbc/migration")
             .javaMigrations(new V2__Encrypt_webhook_urls(cipher))
+            // what one script needs to say differently per database (see V4)
+            .placeholders(dialect.migrationPlaceholders())
             .table(historyTable)
             // a schema that already holds an application's tables (but no history of webhookd's)
             // starts from version 0: every webhookd script runs, beside what is there

@@ -104,7 +104,8 @@ final class SubscriptionRows {
     try (Connection c = db.connect()) {
       c.setAutoCommit(false);
       try {
-        // Health, activity and attempts go by ON DELETE CASCADE; claims have no foreign key.
+        // Health, activity, attempts and dead letters go by ON DELETE CASCADE; claims have no
+        // foreign key.
         int n;
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM subscriptions WHERE id = ?")) {
           ps.setString(1, id);

@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.webhookd.ActivityEvent;
+import io.webhookd.DeadLetter;
+import io.webhookd.spi.EngineCommand;
 import io.webhookd.OnlineState;
 import io.webhookd.Health;
 import io.webhookd.HealthDetails;
@@ -111,6 +113,17 @@ class JdbcSubscriptionStoreTest {
     store.appendActivity(s.id(), List.of(apiCall(T0, 200)), 10);
     store.claimAlert(s.id(), "unhealthy", T0, Duration.ofMinutes(5));
     store.saveOnlineState(new OnlineState(false, "maintenance", T0));
+    store.addDeadLetters(List.of(deadLetter(s.id(), "0000000000000001")));
+  }
+
+  /** The customer data in {@link #deadLetter}'s message, which the store encrypts. */
+  static final String MESSAGE_SECRET = "card-4111-" + UUID.randomUUID();
+
+  static DeadLetter deadLetter(String subscriptionId, String id) {
+    String message = "{\"topic\":\"orders\",\"partition\":0,\"offset\":7,\"timestamp\":1772359200123,"
+        + "\"key\":\"o-1\",\"value\":{\"card\":\"" + MESSAGE_SECRET + "\"},\"headers\":{}}";
+    return new DeadLetter(id, subscriptionId, "orders", 0, 7, T0, message, 400, "HTTP 400 Bad Request", 3,
+        "batch-1", DeadLetter.RETRIES_EXHAUSTED, T0.plusSeconds(30));
   }
 
   @Test
@@ -124,6 +137,8 @@ class JdbcSubscriptionStoreTest {
     ActivityEvent created = ActivityEvent.stateChange(T0, ActivityEvent.Type.ACTIVE, "created");
     // Recent, so that the 7-day retention of delivery attempts keeps it.
     ActivityEvent call = apiCall(Instant.now().truncatedTo(ChronoUnit.MILLIS), 503);
+    DeadLetter letter = deadLetter(s.id(), "00000000000a");
+    EngineCommand hold = new EngineCommand("c-1", s.id(), EngineCommand.Kind.HOLD, null, T0, T0.plusSeconds(60), null);
     String keyId;
     try (JdbcSubscriptionStore store = JdbcSubscriptionStore.h2(dir)) {
       keyId = store.encryptionKeyId();
@@ -131,6 +146,8 @@ class JdbcSubscriptionStoreTest {
       store.saveHealth(s.id(), health);
       store.appendActivity(s.id(), List.of(created, call), 10);
       store.saveOnlineState(offline);
+      store.addDeadLetters(List.of(letter));
+      store.addCommand(hold);
     }
 
     try (JdbcSubscriptionStore store = JdbcSubscriptionStore.h2(dir)) {
@@ -140,6 +157,8 @@ class JdbcSubscriptionStoreTest {
       assertThat(store.recentActivity(s.id(), 10)).containsExactly(call, created);
       assertThat(store.onlineState()).isEqualTo(offline);
       assertThat(store.deliveryAttempts(s.id(), T0.minusSeconds(1), 10)).containsExactly(call);
+      assertThat(store.deadLetters(s.id(), null, 10).deadLetters()).containsExactly(letter);
+      assertThat(store.pendingCommands(T0)).containsExactly(hold);
     }
   }
 
@@ -162,8 +181,9 @@ class JdbcSubscriptionStoreTest {
       try (Connection c = store.dataSource().getConnection()) {
         dump = dump(c, List.of("SCRIPT"));
       }
-      assertThat(dump).contains("INSERT INTO \"PUBLIC\".\"SUBSCRIPTIONS\"").contains("enc:v1:" + store.encryptionKeyId());
-      assertThat(dump).doesNotContain(HEADER_SECRET).doesNotContain(SIGNING_SECRET.substring(6)).doesNotContain(URL_SECRET);
+      assertThat(dump).contains("INSERT INTO \"PUBLIC\".\"SUBSCRIPTIONS\"").contains("INSERT INTO \"PUBLIC\".\"DEAD_LETTERS\"").contains("enc:v1:" + store.encryptionKeyId());
+      assertThat(dump).doesNotContain(HEADER_SECRET).doesNotContain(SIGNING_SECRET.substring(6)).doesNotContain(URL_SECRET)
+          .doesNotContain(MESSAGE_SECRET);
     }
   }
 
@@ -176,15 +196,16 @@ class JdbcSubscriptionStoreTest {
       fill(store, subscription());
       List<String> queries = new ArrayList<>();
       for (String t : List.of("subscriptions", "admin_state", "subscription_health", "activity",
-          "delivery_attempts", "alert_claims", "flyway_schema_history")) {
+          "delivery_attempts", "alert_claims", "dead_letters", "engine_commands", "flyway_schema_history")) {
         queries.add("SELECT row_to_json(t)::text FROM " + t + " t");
       }
       String dump;
       try (Connection c = store.dataSource().getConnection()) {
         dump = dump(c, queries);
       }
-      assertThat(dump).contains("enc:v1:").contains("maintenance");
-      assertThat(dump).doesNotContain(HEADER_SECRET).doesNotContain(SIGNING_SECRET.substring(6)).doesNotContain(URL_SECRET);
+      assertThat(dump).contains("enc:v1:").contains("maintenance").contains("HTTP 400 Bad Request");
+      assertThat(dump).doesNotContain(HEADER_SECRET).doesNotContain(SIGNING_SECRET.substring(6)).doesNotContain(URL_SECRET)
+          .doesNotContain(MESSAGE_SECRET);
     }
   }
 
@@ -292,6 +313,7 @@ class JdbcSubscriptionStoreTest {
     try (JdbcSubscriptionStore store = h2(KEY_A)) {
       idA = store.encryptionKeyId();
       store.create(s);
+      store.addDeadLetters(List.of(deadLetter(s.id(), "00000000000a")));
     }
     try (JdbcSubscriptionStore store = h2(KEY_B)) {
       assertThatThrownBy(() -> store.get(s.id()))
@@ -305,9 +327,25 @@ class JdbcSubscriptionStoreTest {
       assertThat(store.reencryptAll()).isEqualTo(1);
       // every secret, the URL too, is now under key B
       assertThat(rawSpec(store, s.id())).doesNotContain("enc:v1:" + idA).doesNotContain(URL_SECRET);
+      // and so is every dead letter's message
+      assertThat(rawMessage(store, "00000000000a")).startsWith("enc:v1:" + store.encryptionKeyId() + ":");
     }
     try (JdbcSubscriptionStore store = h2(KEY_B)) {
       assertThat(store.get(s.id())).contains(s);
+      assertThat(store.deadLetters(s.id(), List.of("00000000000a"))).containsExactly(deadLetter(s.id(), "00000000000a"));
+    }
+  }
+
+  private static String rawMessage(JdbcSubscriptionStore store, String id) {
+    try (Connection c = store.dataSource().getConnection();
+        java.sql.PreparedStatement ps = c.prepareStatement("SELECT message FROM dead_letters WHERE id = ?")) {
+      ps.setString(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        assertThat(rs.next()).as("dead letter %s", id).isTrue();
+        return rs.getString(1);
+      }
+    } catch (SQLException e) {
+      throw new AssertionError(e);
     }
   }
 
@@ -326,7 +364,7 @@ class JdbcSubscriptionStoreTest {
 
   /**
    * Turns the database back into what schema version 1 wrote: the URL of the row in clear (header
-   * values and the signing secret were already encrypted then), and no migration 2 recorded.
+   * values and the signing secret were already encrypted then), and no migration after 1 recorded.
    */
   private static void backToVersion1(JdbcSubscriptionStore store, String id, String plainUrl) throws Exception {
     com.fasterxml.jackson.databind.node.ObjectNode json =
@@ -338,7 +376,10 @@ class JdbcSubscriptionStoreTest {
       ps.setString(1, json.toString());
       ps.setString(2, id);
       assertThat(ps.executeUpdate()).isEqualTo(1);
-      assertThat(st.executeUpdate("DELETE FROM \"flyway_schema_history\" WHERE \"version\" = '2'")).isEqualTo(1);
+      // and none of the later ones: their tables go, and so do their rows in the history
+      st.executeUpdate("DROP TABLE dead_letters");
+      st.executeUpdate("DROP TABLE engine_commands");
+      assertThat(st.executeUpdate("DELETE FROM \"flyway_schema_history\" WHERE \"version\" <> '1'")).isEqualTo(2);
     }
   }
 
@@ -396,7 +437,7 @@ class JdbcSubscriptionStoreTest {
     assertThatThrownBy(() -> JdbcSubscriptionStore.h2(dir))
         .isInstanceOf(WebhookdException.class)
         .hasMessageContaining("schema")
-        .hasMessageContaining("at version 99, newer than this webhookd knows (up to 2)");
+        .hasMessageContaining("at version 99, newer than this webhookd knows (up to 4)");
   }
 
   @Test
