@@ -25,6 +25,11 @@ final class DeadLettering {
     void deadLettered(String subscriptionId, int count, @Nullable DeliveryResult last);
   }
 
+  /** Tries the letters of a batch once more one message per request, in the background (see {@link #write}). */
+  interface OneByOne {
+    void resend(String subscriptionId, List<DeadLetter> letters);
+  }
+
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final AtomicLong SEQUENCE = new AtomicLong(RANDOM.nextInt(1 << 20));
 
@@ -32,8 +37,14 @@ final class DeadLettering {
   private final Reporter reporter;
   private final Metrics metrics;
   private final Alerts alerts;
+  private final OneByOne oneByOne;
 
   DeadLettering(SubscriptionStore store, Reporter reporter, Metrics metrics, Alerts alerts) {
+    this(store, reporter, metrics, alerts, (id, letters) -> {});
+  }
+
+  DeadLettering(SubscriptionStore store, Reporter reporter, Metrics metrics, Alerts alerts, OneByOne oneByOne) {
+    this.oneByOne = oneByOne;
     this.store = store;
     this.reporter = reporter;
     this.metrics = metrics;
@@ -45,7 +56,11 @@ final class DeadLettering {
   }
 
   /**
-   * Writes the batch's messages as dead letters; when this returns they are durable.
+   * Writes the batch's messages as dead letters; when this returns they are durable. A batch of
+   * several messages whose retries were exhausted is refused as a whole, though usually one
+   * message in it is what the webhook refuses: its letters are then tried once more, one message
+   * per request, in the background, and each one the webhook accepts leaves the dead letters, so
+   * that only the refused messages stay there.
    *
    * @throws RuntimeException when the store could not write them (the batch then stays pending)
    */
@@ -76,6 +91,9 @@ final class DeadLettering {
             + b.attempts + " attempt(s)") + (error == null ? "" : "; last: " + error) + ")",
         letters.size(), b.id));
     alerts.deadLettered(subscriptionId, letters.size(), last);
+    if (letters.size() > 1 && DeadLetter.RETRIES_EXHAUSTED.equals(reason)) {
+      oneByOne.resend(subscriptionId, letters);
+    }
   }
 
   void skipped(String subscriptionId) {

@@ -171,7 +171,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     this.reporter = new Reporter(store, alertChannel, config.activityLimit(), config.alertMinInterval());
     this.admin = store.onlineState();
     this.operations = new Operations(this, store, reporter, metrics, background);
-    this.deadLettering = new DeadLettering(store, reporter, metrics, this::deadLetterAlert);
+    this.deadLettering = new DeadLettering(store, reporter, metrics, this::deadLetterAlert, operations::resendOneByOne);
   }
 
   public static Engine start(Config config) {

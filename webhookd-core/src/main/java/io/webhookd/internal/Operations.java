@@ -115,8 +115,24 @@ final class Operations {
     return letters.size();
   }
 
+  /**
+   * The letters of a batch that exhausted its retries, tried once more one message per request
+   * in the background: those accepted leave the dead letters, the refused ones stay.
+   */
+  void resendOneByOne(String subscriptionId, List<DeadLetter> letters) {
+    background.execute(() -> {
+      Subscription s = store.get(subscriptionId).orElse(null);
+      if (s != null) {
+        sendAgain(s, letters, null, 1, "one message per request after its batch exhausted its retries");
+      }
+    });
+  }
+
   private void sendAgain(Subscription s, List<DeadLetter> letters, @Nullable String who) {
-    int size = s.spec().batching().maxBatchSize();
+    sendAgain(s, letters, who, s.spec().batching().maxBatchSize(), null);
+  }
+
+  private void sendAgain(Subscription s, List<DeadLetter> letters, @Nullable String who, int size, @Nullable String why) {
     RequestMaker requests = new RequestMaker(s.id(), s.spec().destination(), engine.config().requestTimeout(), engine.tracing());
     MessageEncoder encoder = new MessageEncoder();
     int accepted = 0;
@@ -150,7 +166,7 @@ final class Operations {
     }
     metrics.redelivered(s.id(), accepted);
     reporter.activity(s.id(), ActivityEvent.operation(Instant.now(), ActivityEvent.Type.REDELIVERED,
-        accepted + " of " + letters.size() + " dead letter(s) redelivered" + by(who)
+        accepted + " of " + letters.size() + " dead letter(s) redelivered" + by(who) + (why == null ? "" : " (" + why + ")")
             + (failed == 0 ? "" : "; " + failed + " refused, still in the dead letters"), letters.size(), null));
   }
 

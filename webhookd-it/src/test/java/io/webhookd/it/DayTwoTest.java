@@ -131,6 +131,28 @@ class DayTwoTest extends ReceiverTestBase {
   }
 
   @Test
+  @DisplayName("a batch of several messages that exhausts its retries: its messages are tried once more one by one, so only the refused one stays in the dead letters")
+  void onlyTheRefusedMessageStays() {
+    String t = topic(kafka, "onebyone", 1);
+    refusePoison();
+    try (Webhookd engine = engine(kafka).build()) {
+      Subscription s = engine.subscribe(spec("onebyone", receiver.url().toString(), t).maxBatchSize(10)
+          .maxBatchInterval(Duration.ofMillis(300)).maxRetries(1).onExhausted(OnExhausted.DEAD_LETTER).build());
+      kafka.produce(t, jsonMessages(t, 0, 3));
+      RecordMetadata bad = kafka.produce(t, List.of(poison(t, "k"))).get(0);
+      kafka.produce(t, jsonMessages(t, 3, 3));
+      receiver.awaitDeliveredCount(6, Duration.ofSeconds(30));
+      await().atMost(Duration.ofSeconds(20)).until(() -> all(engine, s.id()).size() == 1);
+      assertThat(all(engine, s.id())).singleElement().satisfies(d -> assertThat(d.offset()).isEqualTo(bad.offset()));
+      // the refused batch held all seven; its six good messages came in requests of one
+      assertThat(receiver.requests().stream().filter(ReceivedRequest::answeredSuccess).filter(r -> r.messages().size() == 1))
+          .hasSizeGreaterThanOrEqualTo(6);
+      assertThat(engine.status(s.id()).orElseThrow().recentActivity())
+          .anyMatch(e -> e.type() == ActivityEvent.Type.REDELIVERED && e.message().startsWith("6 of 7"));
+    }
+  }
+
+  @Test
   @DisplayName("listing pages through the dead letters with a cursor, oldest first")
   void pages() {
     String t = topic(kafka, "pages", 1);
