@@ -125,16 +125,26 @@ final class Recorder implements Channel.Sink, AutoCloseable {
   }
 
   /**
-   * A message the engine moved to the dead letters (the http-400 fault): it counts as settled,
-   * not missing, when it was never delivered. Idempotent.
+   * The messages in the subscription's dead letters now (the http-400 fault): one that was never
+   * delivered counts as settled, not missing. A letter redelivered since leaves the set (and
+   * counts as delivered).
    */
-  synchronized void deadLettered(int seq) {
-    if (seq >= 0 && seq < size && !deadLettered.get(seq)) {
-      deadLettered.set(seq);
-      if (db != null) {
+  synchronized void deadLetters(BitSet now) {
+    for (int seq = now.nextSetBit(0); seq >= 0; seq = now.nextSetBit(seq + 1)) {
+      if (seq < size && !deadLettered.get(seq) && db != null) {
         queue.add(new Object[] {"x", seq});
       }
     }
+    deadLettered.clear();
+    deadLettered.or(now);
+    if (deadLettered.length() > size) {
+      deadLettered.clear(size, deadLettered.length());
+    }
+  }
+
+  /** How many messages are in the dead letters now. */
+  synchronized int deadLetterCount() {
+    return deadLettered.cardinality();
   }
 
   /** Expected messages that were delivered or dead-lettered. */

@@ -311,6 +311,21 @@ final class RunCommand implements Callable<Integer> {
             }
             Thread.sleep(100);
           }
+          if (client == null && store.supportsDeadLetters()) {
+            // the messages of a dead-lettered batch are tried again one by one in the background:
+            // wait until the dead letters stop changing (2 s), within the deadline
+            int last = -1;
+            long stableSince = System.currentTimeMillis();
+            while (System.currentTimeMillis() < until && System.currentTimeMillis() - stableSince < 2000) {
+              readDeadLetters(store, subscriptionId, recorder);
+              int n = recorder.deadLetterCount();
+              if (n != last) {
+                last = n;
+                stableSince = System.currentTimeMillis();
+              }
+              Thread.sleep(250);
+            }
+          }
           Thread.sleep(1000); // late duplicates
         } finally {
           progress.close();
@@ -436,19 +451,21 @@ final class RunCommand implements Callable<Integer> {
 
   private static final java.util.regex.Pattern SEQ = java.util.regex.Pattern.compile("\"seq\":(\\d+)");
 
-  /** Tells the recorder which messages are in the subscription's dead letters (by the payload's seq). */
+  /** Tells the recorder which messages are in the subscription's dead letters now (by the payload's seq). */
   private static void readDeadLetters(SubscriptionStore store, String subscriptionId, Recorder recorder) {
+    java.util.BitSet now = new java.util.BitSet();
     String after = null;
     do {
       io.webhookd.DeadLetter.Page page = store.deadLetters(subscriptionId, after, 1000);
       for (io.webhookd.DeadLetter d : page.deadLetters()) {
         java.util.regex.Matcher m = SEQ.matcher(d.message());
         if (m.find()) {
-          recorder.deadLettered(Integer.parseInt(m.group(1)));
+          now.set(Integer.parseInt(m.group(1)));
         }
       }
       after = page.next();
     } while (after != null);
+    recorder.deadLetters(now);
   }
 
   private void runFault(Fault f, long publishMs, Kafka kafka, HttpFaults http, AtomicReference<Engine> engine,
