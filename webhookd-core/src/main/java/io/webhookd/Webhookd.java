@@ -134,6 +134,25 @@ public final class Webhookd implements AutoCloseable {
     return engine.isRunning(id);
   }
 
+  /** This engine's id: unique among the engines sharing a store; see {@link Builder#engineId(String)}. */
+  public String engineId() {
+    return engine.engineId();
+  }
+
+  /** How this engine shares the subscriptions with the other engines of its store. */
+  public Assignment assignment() {
+    return engine.assignment();
+  }
+
+  /**
+   * The engines running on this engine's store: those that wrote their entry in the last 20 s
+   * (each writes it every 5 s), sorted by id. Empty with a store that keeps no registry of
+   * engines (see {@link SubscriptionStore#saveEngine}).
+   */
+  public List<EngineInfo> engines() {
+    return engine.engines();
+  }
+
   /**
    * Stops every consumer: in-flight batches are given until the shutdown timeout to finish; what
    * was delivered is committed, nothing undelivered is. Idempotent.
@@ -160,8 +179,66 @@ public final class Webhookd implements AutoCloseable {
     private Duration alertMinInterval = Duration.ofMinutes(5);
     private Duration alertReminderInterval = Duration.ofHours(1);
     private int activityLimit = 100;
+    private @Nullable Assignment assignment;
+    private @Nullable String engineId;
+    private String coordinationGroup = Engine.Scaling.DEFAULT_GROUP;
+    private String slotsTopic = Engine.Scaling.DEFAULT_TOPIC;
 
     private Builder() {}
+
+    /**
+     * How engines sharing the store divide the subscriptions. Default: {@link Assignment#SLOTS}
+     * when the store is shared ({@link SubscriptionStore#isShared()}), {@link Assignment#GROUPS}
+     * when not. Every engine of a store must use the same.
+     */
+    public Builder assignment(Assignment assignment) {
+      this.assignment = requireNonNull(assignment, "assignment");
+      return this;
+    }
+
+    /**
+     * This engine's id, shown by {@code GET /1/Engines} and in a status's {@code engines}; it must
+     * be unique among the engines of a store. Default: the host name and 8 random hex digits, new
+     * on each start.
+     *
+     * @throws ValidationException unless 1 to 100 letters, digits, {@code . _ -}
+     */
+    public Builder engineId(String id) {
+      requireNonNull(id, "id");
+      if (!id.matches("[A-Za-z0-9._-]{1,100}")) {
+        throw invalid("engineId", "must be 1 to 100 letters, digits, '.', '_' or '-', was \"" + id + "\"");
+      }
+      this.engineId = id;
+      return this;
+    }
+
+    /**
+     * The Kafka consumer group the engines join to divide the slots ({@link Assignment#SLOTS});
+     * default {@code webhookd-engines}. Separate webhookd installations on one Kafka cluster need
+     * separate groups and slots topics.
+     */
+    public Builder coordinationGroup(String group) {
+      requireNonNull(group, "group");
+      if (group.isBlank()) {
+        throw invalid("coordinationGroup", "must not be blank");
+      }
+      this.coordinationGroup = group;
+      return this;
+    }
+
+    /**
+     * The topic whose partitions are the slots ({@link Assignment#SLOTS}); default {@code
+     * webhookd.slots}. The engine creates it when absent, with 64 partitions and as many replicas
+     * as the cluster allows (up to 3); nothing is ever written to it.
+     */
+    public Builder slotsTopic(String topic) {
+      requireNonNull(topic, "topic");
+      if (!topic.matches("[A-Za-z0-9._-]{1,249}")) {
+        throw invalid("slotsTopic", "must be a Kafka topic name (letters, digits, '.', '_', '-'), was \"" + topic + "\"");
+      }
+      this.slotsTopic = topic;
+      return this;
+    }
 
     /** Kafka's {@code bootstrap.servers}. Required (here or in {@link #kafkaProperties}). */
     public Builder bootstrapServers(String servers) {
@@ -352,7 +429,14 @@ public final class Webhookd implements AutoCloseable {
               activityLimit,
               batchers,
               retriers,
-              KafkaConsumer::new);
+              KafkaConsumer::new,
+              new Engine.Scaling(
+                  assignment,
+                  engineId != null ? engineId : Engine.Scaling.newEngineId(),
+                  coordinationGroup,
+                  slotsTopic,
+                  Engine.Scaling.DEFAULT_SLOTS,
+                  Duration.ofSeconds(5)));
       return new Webhookd(Engine.start(config));
     }
 

@@ -1,6 +1,8 @@
 package io.webhookd.internal;
 
 import io.webhookd.ActivityEvent;
+import io.webhookd.Assignment;
+import io.webhookd.EngineInfo;
 import io.webhookd.OnlineState;
 import io.webhookd.AdminStatus;
 import io.webhookd.Health;
@@ -55,7 +57,6 @@ import org.slf4j.LoggerFactory;
 public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   private static final Logger log = LoggerFactory.getLogger(Engine.class);
 
-  /** Everything the builder collected. */
   /**
    * Everything the builder collected.
    *
@@ -78,12 +79,36 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       int activityLimit,
       Batcher.Factory batchers,
       Retrier.Factory retriers,
-      Function<Map<String, Object>, Consumer<byte[], byte[]>> consumerFactory) {
+      Function<Map<String, Object>, Consumer<byte[], byte[]>> consumerFactory,
+      Scaling scaling) {
 
     public Config {
       kafka = Map.copyOf(kafka);
       destinations = Map.copyOf(destinations);
       listeners = List.copyOf(listeners);
+    }
+
+    /** With the default {@link Scaling}. */
+    public Config(
+        Map<String, Object> kafka,
+        Map<String, WebhookDestination> destinations,
+        @Nullable SubscriptionStore store,
+        List<SubscriptionListener> listeners,
+        @Nullable AlertChannel alertChannel,
+        @Nullable Object meterRegistry,
+        RowFilterPolicy rowFilterPolicy,
+        Duration requestTimeout,
+        Duration shutdownTimeout,
+        Duration storePollInterval,
+        Duration alertMinInterval,
+        Duration alertReminderInterval,
+        int activityLimit,
+        Batcher.Factory batchers,
+        Retrier.Factory retriers,
+        Function<Map<String, Object>, Consumer<byte[], byte[]>> consumerFactory) {
+      this(kafka, destinations, store, listeners, alertChannel, meterRegistry, rowFilterPolicy, requestTimeout,
+          shutdownTimeout, storePollInterval, alertMinInterval, alertReminderInterval, activityLimit, batchers, retriers,
+          consumerFactory, Scaling.defaults());
     }
 
     /** With one destination for {@code http} and {@code https} (or none: found with {@link ServiceLoader}), the subscriptions' own batching and retries, and real {@link KafkaConsumer}s. */
@@ -111,7 +136,70 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     public Config withConsumerFactory(Function<Map<String, Object>, Consumer<byte[], byte[]>> factory) {
       return new Config(kafka, destinations, store, listeners, alertChannel, meterRegistry, rowFilterPolicy, requestTimeout,
           shutdownTimeout, storePollInterval, alertMinInterval, alertReminderInterval, activityLimit, batchers, retriers,
-          factory);
+          factory, scaling);
+    }
+
+    /** The same, with {@code scaling}. */
+    public Config withScaling(Scaling scaling) {
+      return new Config(kafka, destinations, store, listeners, alertChannel, meterRegistry, rowFilterPolicy, requestTimeout,
+          shutdownTimeout, storePollInterval, alertMinInterval, alertReminderInterval, activityLimit, batchers, retriers,
+          consumerFactory, scaling);
+    }
+  }
+
+  /**
+   * How engines sharing a store divide the subscriptions.
+   *
+   * @param assignment {@link Assignment#SLOTS} or {@link Assignment#GROUPS}; null: slots when the
+   *     store is shared, groups when not
+   * @param engineId this engine's id, unique among the engines of a store
+   * @param coordinationGroup the Kafka group of the engines ({@code SLOTS})
+   * @param slotsTopic the topic whose partitions are the slots, created when absent ({@code SLOTS})
+   * @param slots how many partitions a new slots topic gets
+   * @param heartbeat how often the engine writes its {@link EngineInfo} to the store
+   */
+  public record Scaling(
+      @Nullable Assignment assignment,
+      String engineId,
+      String coordinationGroup,
+      String slotsTopic,
+      int slots,
+      Duration heartbeat) {
+    public static final String DEFAULT_GROUP = "webhookd-engines";
+    public static final String DEFAULT_TOPIC = "webhookd.slots";
+    public static final int DEFAULT_SLOTS = 64;
+
+    public Scaling {
+      java.util.Objects.requireNonNull(engineId, "engineId");
+      java.util.Objects.requireNonNull(coordinationGroup, "coordinationGroup");
+      java.util.Objects.requireNonNull(slotsTopic, "slotsTopic");
+      java.util.Objects.requireNonNull(heartbeat, "heartbeat");
+    }
+
+    /** Assignment by the store, a new engine id, the default group, topic and 64 slots, a heartbeat every 5 s. */
+    public static Scaling defaults() {
+      return new Scaling(null, newEngineId(), DEFAULT_GROUP, DEFAULT_TOPIC, DEFAULT_SLOTS, Duration.ofSeconds(5));
+    }
+
+    public Scaling withAssignment(@Nullable Assignment a) {
+      return new Scaling(a, engineId, coordinationGroup, slotsTopic, slots, heartbeat);
+    }
+
+    /** The host name and 8 random hex digits: {@code web-3-5f2a9c01}. */
+    public static String newEngineId() {
+      String host = hostName().replaceAll("[^A-Za-z0-9._-]", "-");
+      if (host.length() > 40) {
+        host = host.substring(0, 40);
+      }
+      return host + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+  }
+
+  static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException | RuntimeException e) {
+      return "unknown";
     }
   }
 
@@ -124,12 +212,22 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   private final Reporter reporter;
   private final Object lock = new Object();
   private final Map<String, SubscriptionRunner> runners = new ConcurrentHashMap<>();
-  private final Map<String, Long> knownVersions = new HashMap<>();
+  /** Every subscription as this engine last read it (its own changes, and the store's). Guarded by the lock. */
+  private final Map<String, Subscription> known = new HashMap<>();
   private final Map<String, Fences> fences = new ConcurrentHashMap<>();
   /** Why a subscription this engine should run cannot run, by id. */
   private final Map<String, String> problems = new ConcurrentHashMap<>();
   private volatile OnlineState admin;
   private volatile boolean closed;
+  private final String engineId;
+  private final String host;
+  private final Assignment assignment;
+  private final Instant startedAt = Instant.now();
+  /** The coordination group's last table ({@code SLOTS}); null before the first assignment. */
+  private volatile @Nullable SlotTable table;
+  /** Where each active subscription runs ({@code SLOTS}), from the table and {@link #known}. */
+  private volatile Map<String, List<String>> placement = Map.of();
+  private volatile @Nullable EngineCoordinator coordinator;
 
   private Engine(Config config) {
     this.config = config;
@@ -140,6 +238,10 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     this.metrics = Metrics.create(config.meterRegistry());
     this.reporter = new Reporter(store, alertChannel, config.activityLimit(), config.alertMinInterval());
     this.admin = store.onlineState();
+    this.engineId = config.scaling().engineId();
+    this.host = hostName();
+    Assignment a = config.scaling().assignment();
+    this.assignment = a != null ? a : store.isShared() ? Assignment.SLOTS : Assignment.GROUPS;
   }
 
   public static Engine start(Config config) {
@@ -162,8 +264,9 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   private void startAll() {
     synchronized (lock) {
       for (Subscription s : store.list()) {
-        knownVersions.put(s.id(), s.version());
-        if (s.spec().active() && admin.online()) {
+        known.put(s.id(), s);
+        // SLOTS: nothing runs before the first table says where
+        if (s.spec().active() && admin.online() && assignment == Assignment.GROUPS) {
           startRunner(s, null);
         }
       }
@@ -173,6 +276,144 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     if (store.isShared()) {
       long poll = config.storePollInterval().toMillis();
       reporter.executor().scheduleWithFixedDelay(this::syncWithStore, poll, poll, TimeUnit.MILLISECONDS);
+    }
+    heartbeat();
+    long beat = config.scaling().heartbeat().toMillis();
+    reporter.executor().scheduleWithFixedDelay(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
+    if (assignment == Assignment.SLOTS) {
+      Scaling sc = config.scaling();
+      coordinator = new EngineCoordinator(config.kafka(), engineId, sc.coordinationGroup(), sc.slotsTopic(), sc.slots(), this::slotsAssigned);
+      coordinator.start();
+    }
+  }
+
+  // ------------------------------------------------------------------ engines
+
+  /** Writes this engine's entry in the store's registry, and removes entries not seen for an hour. */
+  private void heartbeat() {
+    if (closed) {
+      return;
+    }
+    Instant now = Instant.now();
+    try {
+      store.saveEngine(new EngineInfo(engineId, host, startedAt, now, runners.size()));
+      if (now.getEpochSecond() / 60 != now.minus(config.scaling().heartbeat()).getEpochSecond() / 60) {
+        List<String> gone = new ArrayList<>();
+        for (EngineInfo e : store.engines(Instant.EPOCH)) {
+          if (e.lastSeen().isBefore(now.minus(STALE_ENGINE_RETENTION))) {
+            gone.add(e.id());
+          }
+        }
+        if (!gone.isEmpty()) {
+          store.removeEngines(gone);
+        }
+      }
+    } catch (RuntimeException e) {
+      log.warn("cannot write engine {} to the store ({}); will try again", engineId, e.toString());
+    }
+  }
+
+  /** How long after its last heartbeat an engine is still listed. */
+  static final Duration LIVE_ENGINE_WINDOW = Duration.ofSeconds(20);
+
+  private static final Duration STALE_ENGINE_RETENTION = Duration.ofHours(1);
+
+  public String engineId() {
+    return engineId;
+  }
+
+  public Assignment assignment() {
+    return assignment;
+  }
+
+  /** The engines that wrote their entry lately (within {@link #LIVE_ENGINE_WINDOW}), by id. */
+  public List<EngineInfo> engines() {
+    List<EngineInfo> live = new ArrayList<>(store.engines(Instant.now().minus(LIVE_ENGINE_WINDOW)));
+    live.sort(java.util.Comparator.comparing(EngineInfo::id));
+    return live;
+  }
+
+  /** The ids of the engines where a subscription runs (or is meant to run) now. */
+  private List<String> enginesOf(Subscription s) {
+    if (!s.spec().active() || !admin.online()) {
+      return List.of();
+    }
+    if (assignment == Assignment.SLOTS) {
+      List<String> placed = new ArrayList<>(placement.getOrDefault(s.id(), List.of()));
+      placed.sort(null);
+      return placed;
+    }
+    if (!store.isShared()) {
+      return runners.containsKey(s.id()) ? List.of(engineId) : List.of();
+    }
+    try {
+      return engines().stream().map(EngineInfo::id).toList();
+    } catch (RuntimeException e) {
+      return runners.containsKey(s.id()) ? List.of(engineId) : List.of();
+    }
+  }
+
+  /** A new table from the coordination group: runs what it places here, stops what moved away. */
+  private void slotsAssigned(SlotTable t) {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      table = t;
+      log.info("engine {} owns {} of {} slots; engines: {}", engineId, t.slotsOf(engineId).size(), t.slots(), t.engines());
+      reconcile();
+    }
+  }
+
+  /** Whether this engine should run {@code s} now. Caller holds the lock. */
+  private boolean shouldRun(Subscription s) {
+    return !closed
+        && s.spec().active()
+        && admin.online()
+        && (assignment == Assignment.GROUPS || placement.getOrDefault(s.id(), List.of()).contains(engineId));
+  }
+
+  /** Places the active subscriptions over the table's engines ({@code SLOTS}). Caller holds the lock. */
+  private void place() {
+    SlotTable t = table;
+    if (assignment != Assignment.SLOTS || t == null) {
+      return;
+    }
+    List<Placement.Item> items = new ArrayList<>();
+    for (Subscription s : known.values()) {
+      if (s.spec().active()) {
+        items.add(new Placement.Item(s.id(), s.spec().delivery().parallelism()));
+      }
+    }
+    placement = Placement.place(t, items);
+  }
+
+  /**
+   * Makes the runners match what should run here: places again, stops (all at once) the runners
+   * of subscriptions placed elsewhere, starts those placed here. Caller holds the lock.
+   */
+  private void reconcile() {
+    place();
+    List<String> away = new ArrayList<>();
+    for (String id : runners.keySet()) {
+      Subscription s = known.get(id);
+      if (s == null || !shouldRun(s)) {
+        away.add(id);
+      }
+    }
+    if (!away.isEmpty()) {
+      log.info("engine {}: {} subscriptions run elsewhere now", engineId, away.size());
+      stopRunners(away, null);
+    }
+    int started = 0;
+    for (Subscription s : known.values()) {
+      if (shouldRun(s) && !runners.containsKey(s.id()) && !problems.containsKey(s.id())) {
+        startRunner(s, null);
+        started++;
+      }
+    }
+    if (started > 0) {
+      log.info("engine {}: started {} subscriptions; it runs {}", engineId, started, runners.size());
     }
   }
 
@@ -185,9 +426,17 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     Subscription s = new Subscription(UUID.randomUUID().toString(), spec, owner, 1, now, now);
     synchronized (lock) {
       store.create(s);
-      knownVersions.put(s.id(), s.version());
+      known.put(s.id(), s);
       if (spec.active() && admin.online()) {
-        startRunner(s, "subscription registered");
+        place();
+        if (shouldRun(s)) {
+          startRunner(s, "subscription registered");
+        } else {
+          reporter.activity(s.id(), ActivityEvent.stateChange(now, ActivityEvent.Type.ACTIVE, "subscription registered"));
+        }
+        if (assignment == Assignment.SLOTS) {
+          reconcile();
+        }
       } else {
         reporter.activity(s.id(), ActivityEvent.stateChange(now, ActivityEvent.Type.INACTIVE,
             spec.active() ? "registered while webhooks are offline: " + admin.offlineMessage() : "registered inactive"));
@@ -204,7 +453,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       long expected = expectedVersion < 0 ? current.version() : expectedVersion;
       Subscription updated = current.withSpec(spec, expected + 1, Instant.now());
       store.update(updated, expected);
-      knownVersions.put(id, updated.version());
+      known.put(id, updated);
       apply(updated, current);
       return updated;
     }
@@ -214,10 +463,13 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     checkOpen();
     synchronized (lock) {
       stopRunner(id, null);
-      knownVersions.remove(id);
+      known.remove(id);
       fences.remove(id);
       boolean existed = store.delete(id);
       reporter.forget(id);
+      if (assignment == Assignment.SLOTS) {
+        reconcile();
+      }
       return existed;
     }
   }
@@ -252,7 +504,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     return Optional.of(
         new SubscriptionStatus(
             id, s.spec().name(), s.spec().active(), Secrets.maskUrl(s.spec().destination().url()),
-            Instant.now(), shown, h, lag, sorted, problem));
+            Instant.now(), shown, h, lag, sorted, problem, enginesOf(s)));
   }
 
   private HealthDetails currentHealth(Subscription s, @Nullable SubscriptionRunner r) {
@@ -302,6 +554,13 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
    */
   public void abandonForTesting() {
     closed = true;
+    EngineCoordinator c;
+    synchronized (lock) {
+      c = coordinator;
+    }
+    if (c != null) {
+      c.abandon();
+    }
     for (SubscriptionRunner r : runners.values()) {
       r.requestStop(SubscriptionRunner.StopMode.ABANDON);
     }
@@ -319,6 +578,14 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       return;
     }
     closed = true;
+    // leave the coordination group first, so the other engines take this one's subscriptions at once
+    EngineCoordinator c;
+    synchronized (lock) {
+      c = coordinator;
+    }
+    if (c != null) {
+      c.close();
+    }
     List<SubscriptionRunner> all = new ArrayList<>(runners.values());
     for (SubscriptionRunner r : all) {
       r.requestStop(SubscriptionRunner.StopMode.GRACEFUL);
@@ -327,6 +594,11 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       await(r);
     }
     runners.clear();
+    try {
+      store.removeEngines(List.of(engineId));
+    } catch (RuntimeException e) {
+      log.warn("cannot remove engine {} from the store: {}", engineId, e.toString());
+    }
     reporter.close();
     destinations.distinct().forEach(Engine::closeQuietly);
     closeQuietly(alertChannel);
@@ -378,13 +650,19 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     boolean active = updated.spec().active();
     boolean hadRunner = runners.containsKey(updated.id());
     String reason = before == null ? "subscription registered" : "subscription updated";
+    place();
     if (hadRunner) {
       stopRunner(updated.id(), active && admin.online() ? null : "subscription deactivated");
     } else if (wasActive && !active) {
       reporter.activity(updated.id(), ActivityEvent.stateChange(Instant.now(), ActivityEvent.Type.INACTIVE, "subscription deactivated"));
     }
-    if (active && admin.online() && !closed) {
+    if (shouldRun(updated)) {
       startRunner(updated, hadRunner && wasActive ? null : reason);
+    } else if (active && admin.online() && !closed && !wasActive) {
+      reporter.activity(updated.id(), ActivityEvent.stateChange(Instant.now(), ActivityEvent.Type.ACTIVE, reason));
+    }
+    if (assignment == Assignment.SLOTS) {
+      reconcile();
     }
   }
 
@@ -395,12 +673,15 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       return;
     }
     if (!state.online()) {
-      for (String id : new ArrayList<>(runners.keySet())) {
-        stopRunner(id, "webhooks taken offline" + (state.offlineMessage().isEmpty() ? "" : ": " + state.offlineMessage()));
-      }
+      stopRunners(new ArrayList<>(runners.keySet()),
+          "webhooks taken offline" + (state.offlineMessage().isEmpty() ? "" : ": " + state.offlineMessage()));
     } else if (!closed) {
       for (Subscription s : store.list()) {
-        if (s.spec().active() && !runners.containsKey(s.id())) {
+        known.put(s.id(), s);
+      }
+      place();
+      for (Subscription s : known.values()) {
+        if (shouldRun(s) && !runners.containsKey(s.id())) {
           startRunner(s, "webhooks brought online");
         }
       }
@@ -435,6 +716,25 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     }
     reporter.health(s.id(), r.health.snapshot());
     r.start();
+  }
+
+  /** Stops several runners at once: each is asked to stop, then each is awaited. */
+  private void stopRunners(List<String> ids, @Nullable String inactiveReason) {
+    List<SubscriptionRunner> stopping = new ArrayList<>();
+    for (String id : ids) {
+      problems.remove(id);
+      SubscriptionRunner r = runners.remove(id);
+      if (r != null) {
+        r.requestStop(SubscriptionRunner.StopMode.GRACEFUL);
+        stopping.add(r);
+      }
+    }
+    for (SubscriptionRunner r : stopping) {
+      await(r);
+      if (inactiveReason != null) {
+        r.recordState(ActivityEvent.Type.INACTIVE, inactiveReason);
+      }
+    }
   }
 
   private void stopRunner(String id, @Nullable String inactiveReason) {
@@ -479,27 +779,43 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
           admin = state;
         }
         Set<String> seen = new HashSet<>();
+        List<Subscription> changed = new ArrayList<>();
         for (Subscription s : all) {
           seen.add(s.id());
-          Long known = knownVersions.get(s.id());
-          if (known == null || known != s.version()) {
-            knownVersions.put(s.id(), s.version());
-            SubscriptionRunner r = runners.get(s.id());
-            if (known == null || r == null || r.subscription().version() != s.version()) {
-              if (r != null) {
-                stopRunner(s.id(), null);
-              }
-              if (s.spec().active() && admin.online()) {
-                startRunner(s, null);
-              }
-            }
+          Subscription before = known.get(s.id());
+          if (before == null || before.version() != s.version()) {
+            known.put(s.id(), s);
+            changed.add(s);
           }
         }
-        for (String id : new ArrayList<>(knownVersions.keySet())) {
+        List<String> removed = new ArrayList<>();
+        for (String id : new ArrayList<>(known.keySet())) {
           if (!seen.contains(id)) {
-            knownVersions.remove(id);
-            stopRunner(id, null);
-            reporter.forget(id);
+            known.remove(id);
+            removed.add(id);
+          }
+        }
+        stopRunners(removed, null);
+        removed.forEach(reporter::forget);
+        place();
+        // a changed subscription's runner restarts with the new version
+        List<String> restart = new ArrayList<>();
+        for (Subscription s : changed) {
+          SubscriptionRunner r = runners.get(s.id());
+          if (r != null && r.subscription().version() != s.version()) {
+            restart.add(s.id());
+          } else if (r == null) {
+            problems.remove(s.id());
+          }
+        }
+        stopRunners(restart, null);
+        if (assignment == Assignment.SLOTS) {
+          reconcile();
+        } else {
+          for (Subscription s : changed) {
+            if (shouldRun(s) && !runners.containsKey(s.id())) {
+              startRunner(s, null);
+            }
           }
         }
       }
@@ -636,7 +952,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
           SubscriptionSpec off = current.spec().toBuilder().active(false).build();
           Subscription updated = current.withSpec(off, current.version() + 1, Instant.now());
           store.update(updated, current.version());
-          knownVersions.put(id, updated.version());
+          known.put(id, updated);
           apply(updated, current);
         } catch (RuntimeException e) {
           log.warn("could not disable subscription {}: {}", id, e.toString());
@@ -657,7 +973,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
           return;
         }
         runners.remove(id);
-        store.get(id).filter(s -> s.spec().active() && admin.online()).ifPresent(s -> startRunner(s, "restarted after an error"));
+        store.get(id).filter(this::shouldRun).ifPresent(s -> startRunner(s, "restarted after an error"));
       }
     }, 5, TimeUnit.SECONDS);
   }
