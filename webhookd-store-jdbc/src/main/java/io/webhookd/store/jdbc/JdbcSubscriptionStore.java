@@ -10,6 +10,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.webhookd.ActivityEvent;
 import io.webhookd.OnlineState;
 import io.webhookd.ConflictException;
+import io.webhookd.EngineInfo;
 import io.webhookd.HealthDetails;
 import io.webhookd.Subscription;
 import io.webhookd.SubscriptionJson;
@@ -31,6 +32,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -66,7 +68,7 @@ import org.slf4j.LoggerFactory;
  * {@code subscription_health}, {@code activity} (bounded by the {@code keep} of {@link
  * #appendActivity}), {@code delivery_attempts} (every {@code api_call} event, bounded by {@link
  * Builder#attemptRetention(Duration)} and {@link Builder#maxAttemptsPerSubscription(int)}) and
- * {@code alert_claims}.
+ * {@code alert_claims} and {@code engines} (the registry of running engines, migration 3).
  *
  * <h2>Secrets at rest</h2>
  *
@@ -743,6 +745,93 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
       }
     } catch (SQLException e) {
       throw failure("claim alert " + key + " of subscription " + id, e);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Engines
+
+  @Override
+  public void saveEngine(EngineInfo e) {
+    requireNonNull(e, "engine");
+    try (Connection c = dataSource.getConnection()) {
+      String sql =
+          switch (dialect) {
+            case POSTGRESQL ->
+                "INSERT INTO engines (host, started_at, last_seen, subscriptions, id) VALUES (?, ?, ?, ?, ?)"
+                    + " ON CONFLICT (id) DO UPDATE SET host = EXCLUDED.host, started_at = EXCLUDED.started_at,"
+                    + " last_seen = EXCLUDED.last_seen, subscriptions = EXCLUDED.subscriptions";
+            case H2 -> "MERGE INTO engines (host, started_at, last_seen, subscriptions, id) KEY (id) VALUES (?, ?, ?, ?, ?)";
+            case OTHER -> "UPDATE engines SET host = ?, started_at = ?, last_seen = ?, subscriptions = ? WHERE id = ?";
+          };
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        ps.setString(1, e.host());
+        ps.setObject(2, odt(e.startedAt()));
+        ps.setObject(3, odt(e.lastSeen()));
+        ps.setInt(4, e.subscriptions());
+        ps.setString(5, e.id());
+        if (ps.executeUpdate() > 0 || dialect != Dialect.OTHER) {
+          return;
+        }
+      }
+      try (PreparedStatement in =
+          c.prepareStatement("INSERT INTO engines (host, started_at, last_seen, subscriptions, id) VALUES (?, ?, ?, ?, ?)")) {
+        in.setString(1, e.host());
+        in.setObject(2, odt(e.startedAt()));
+        in.setObject(3, odt(e.lastSeen()));
+        in.setInt(4, e.subscriptions());
+        in.setString(5, e.id());
+        in.executeUpdate();
+      } catch (SQLException ex) {
+        if (!isUniqueViolation(ex)) {
+          throw ex;
+        }
+        saveEngine(e); // inserted meanwhile by another writer of the same id: update it
+      }
+    } catch (SQLException ex) {
+      throw failure("save engine " + e.id(), ex);
+    }
+  }
+
+  @Override
+  public List<EngineInfo> engines(Instant since) {
+    requireNonNull(since, "since");
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps =
+            c.prepareStatement("SELECT id, host, started_at, last_seen, subscriptions FROM engines WHERE last_seen >= ? ORDER BY id")) {
+      ps.setObject(1, odt(since));
+      List<EngineInfo> found = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          found.add(
+              new EngineInfo(
+                  rs.getString(1),
+                  rs.getString(2),
+                  rs.getObject(3, OffsetDateTime.class).toInstant(),
+                  rs.getObject(4, OffsetDateTime.class).toInstant(),
+                  rs.getInt(5)));
+        }
+      }
+      return found;
+    } catch (SQLException e) {
+      throw failure("list engines", e);
+    }
+  }
+
+  @Override
+  public void removeEngines(Collection<String> ids) {
+    if (ids.isEmpty()) {
+      return;
+    }
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement("DELETE FROM engines WHERE id = ?")) {
+      for (String id : ids) {
+        ps.setString(1, id);
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    } catch (SQLException e) {
+      throw failure("remove engines " + ids, e);
     }
   }
 
