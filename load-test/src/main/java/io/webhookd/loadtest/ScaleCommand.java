@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
  * subscription. Run it with the heap limit to prove, e.g. {@code java -Xmx1g -jar … scale}.
  */
 @Command(name = "scale", mixinStandardHelpOptions = true,
-    description = "Run many subscriptions on one engine and report threads, heap and CPU, idle and busy.")
+    description = "Run many subscriptions on one engine, or over several engine processes (--engines), and report threads, heap and CPU,"
+        + " idle and busy, and the failover time when an engine is killed.")
 final class ScaleCommand implements Callable<Integer> {
   @Option(names = "--subscriptions", description = "Subscriptions on the engine (default 1000).")
   int subscriptions = 1000;
@@ -35,6 +36,32 @@ final class ScaleCommand implements Callable<Integer> {
   @Option(names = "--idle-seconds", description = "Length of the idle measurement (default 30).")
   int idleSeconds = 30;
 
+  @Option(names = "--engines", description = "0 (default): one engine in this JVM with an in-memory store; N: N engine processes sharing"
+      + " PostgreSQL (--jdbc-url) and a Kafka broker in a JVM of its own, with a kill -9 of one under load (--kill).")
+  int engines = 0;
+
+  @Option(names = "--jdbc-url", description = "PostgreSQL for --engines; a schema of its own is made and dropped (default ${DEFAULT-VALUE}).",
+      defaultValue = "jdbc:postgresql://127.0.0.1:5432/test")
+  String jdbcUrl;
+
+  @Option(names = "--jdbc-user", defaultValue = "postgres", description = "PostgreSQL user (default ${DEFAULT-VALUE}).")
+  String jdbcUser;
+
+  @Option(names = "--partitions", description = "Partitions per topic with --engines (default 3).")
+  int partitions = 3;
+
+  @Option(names = "--kill", negatable = true, defaultValue = "true", description = "With --engines: kill -9 the busiest engine in the middle of a load (default ${DEFAULT-VALUE}).")
+  boolean kill;
+
+  @Option(names = "--load-seconds", description = "Length of the load the kill happens in (default 30).")
+  int loadSeconds = 30;
+
+  @Option(names = "--rate", description = "Messages per second produced during that load, over all topics (default 200).")
+  int rate = 200;
+
+  @Option(names = "--engine-heap", defaultValue = "512m", description = "-Xmx of each engine process (default ${DEFAULT-VALUE}).")
+  String engineHeap;
+
   @Option(names = "--transport", defaultValue = "apache", description = "The engine's transport: apache (webhookd-http-apache) or jdk (webhookd-http-jdk) (default ${DEFAULT-VALUE}).")
   String transport;
 
@@ -42,6 +69,9 @@ final class ScaleCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Transports.use(transport, List.of("apache", "jdk"));
     System.out.println("transport: " + Transports.describe());
+    if (engines > 0) {
+      return new ScaleOutRun(this).run();
+    }
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     com.sun.management.OperatingSystemMXBean os =
