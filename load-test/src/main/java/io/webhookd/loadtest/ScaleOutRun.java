@@ -256,8 +256,18 @@ final class ScaleOutRun {
     load.join();
     long missing = awaitComplete(receiver, topicOf, Duration.ofMinutes(5));
     long produced = producedByTopic.values().stream().mapToLong(Set::size).sum();
-    System.out.printf("  %d messages produced in all (%d per subscription on average); missing after the kill: %d; duplicates delivered: %d%n",
-        produced, produced / topics.size(), missing, receiver.duplicateCount());
+    long deliveries = 0;
+    Map<String, Set<String>> distinct = new HashMap<>();
+    for (ReceivedRequest r : receiver.requests()) {
+      if (r.answeredSuccess()) {
+        deliveries += r.messages().size();
+        Set<String> ids = distinct.computeIfAbsent(r.path(), x -> new HashSet<>());
+        r.messages().forEach(m -> ids.add(m.id()));
+      }
+    }
+    long unique = distinct.values().stream().mapToLong(Set::size).sum();
+    System.out.printf("  %d messages produced in all, %d per subscription; missing: %d; delivered again (at least once): %d of %d deliveries%n",
+        produced, produced / topics.size(), missing, deliveries - unique, deliveries);
   }
 
   private static String perEngine(List<EngineProcess> es, long[] running) {
@@ -268,17 +278,25 @@ final class ScaleOutRun {
     return b.toString();
   }
 
-  /** Waits until the engines run every subscription once (parallelism 1); their counts. */
+  /**
+   * Waits until the engines run every subscription once (parallelism 1), each engine some of them
+   * (so that none is still joining), the same counts twice in a row; their counts.
+   */
   private long[] awaitAllRunning(List<EngineProcess> es, Duration within) throws Exception {
     long deadline = System.nanoTime() + within.toNanos();
+    long[] previous = null;
     while (true) {
       long[] running = new long[es.size()];
       long sum = 0;
+      boolean eachSome = true;
       for (int i = 0; i < es.size(); i++) {
         running[i] = es.get(i).stats(false)[0];
         sum += running[i];
+        eachSome &= running[i] > 0 || o.subscriptions < es.size();
       }
-      if (sum == o.subscriptions || System.nanoTime() > deadline) {
+      boolean steady = sum == o.subscriptions && eachSome && java.util.Arrays.equals(running, previous);
+      previous = running;
+      if (steady || System.nanoTime() > deadline) {
         if (sum != o.subscriptions) {
           System.out.printf("  only %d of %d running after %s%n", sum, o.subscriptions, within);
         }
