@@ -35,6 +35,11 @@ import org.jspecify.annotations.Nullable;
  * activity and alerts are written by one background thread so a slow store or mail server never
  * stalls delivery.
  *
+ * <p>With {@link Assignment#SLOTS} (the default with a shared store) one more thread, {@code
+ * webhookd-engines}, owns the consumer of the coordination group through which the engines
+ * sharing the store divide the subscriptions; it starts and stops the subscriptions' runners as
+ * slots move. See {@link Assignment}.
+ *
  * <p><b>Thread safety.</b> Every method may be called from any thread. Changes (subscribe,
  * update, unsubscribe, online/offline) are written to the store before they take effect.
  *
@@ -183,6 +188,7 @@ public final class Webhookd implements AutoCloseable {
     private @Nullable String engineId;
     private String coordinationGroup = Engine.Scaling.DEFAULT_GROUP;
     private String slotsTopic = Engine.Scaling.DEFAULT_TOPIC;
+    private @Nullable Duration idleAfter;
 
     private Builder() {}
 
@@ -223,6 +229,26 @@ public final class Webhookd implements AutoCloseable {
         throw invalid("coordinationGroup", "must not be blank");
       }
       this.coordinationGroup = group;
+      return this;
+    }
+
+    /**
+     * Lets subscriptions that have caught up give up their own Kafka consumer: a subscription
+     * whose consumer lag has been 0 for {@code idleAfter} is stopped cleanly (what was delivered
+     * is committed) and its topic's one shared reader on this engine reads for it from its
+     * committed offsets, testing its filters. The first record that passes them sends it back to
+     * its own consumer from that record (the reader's progress is committed to its group {@code
+     * webhooks-{id}} first, and every 5 s while it is parked, so Kafka's tools show its lag);
+     * records that do not pass are committed as its own consumer would. The reader never
+     * delivers, so a failing webhook never slows it. Only for subscriptions of one topic that run
+     * on this engine alone ({@code parallelism} 1 with {@link Assignment#SLOTS}, or a store that
+     * is not shared); others keep their consumer. Default: off, every active subscription keeps
+     * its own consumer and thread.
+     *
+     * @throws ValidationException when not positive
+     */
+    public Builder shareIdleReading(Duration idleAfter) {
+      this.idleAfter = positive(idleAfter, "idleAfter");
       return this;
     }
 
@@ -436,7 +462,8 @@ public final class Webhookd implements AutoCloseable {
                   coordinationGroup,
                   slotsTopic,
                   Engine.Scaling.DEFAULT_SLOTS,
-                  Duration.ofSeconds(5)));
+                  Duration.ofSeconds(5),
+                  idleAfter));
       return new Webhookd(Engine.start(config));
     }
 

@@ -222,7 +222,7 @@ final class ScaleOutRun {
       int n = 0;
       while (System.nanoTime() - start < loadNanos) {
         for (String topic : topics) {
-          send(producer, topic, "load-" + n, perTick);
+          sendAsync(producer, topic, "load-" + n, perTick);
         }
         n++;
         try {
@@ -365,6 +365,20 @@ final class ScaleOutRun {
       } catch (Exception e) {
         throw new IllegalStateException("could not produce to " + topic, e);
       }
+    }
+  }
+
+  /** Sends without waiting (the load keeps its rate); each record's id is noted when the broker acknowledges it. */
+  private void sendAsync(KafkaProducer<String, byte[]> producer, String topic, String tag, int count) {
+    for (int m = 0; m < count; m++) {
+      byte[] v = ("{\"tag\":\"" + tag + "\",\"m\":" + m + "}").getBytes(StandardCharsets.UTF_8);
+      producer.send(new ProducerRecord<>(topic, tag + "-" + m, v), (md, e) -> {
+        if (e == null) {
+          producedByTopic.get(topic).add(ReceivedMessage.id(md.topic(), md.partition(), md.offset()));
+        } else {
+          System.out.println("  a record could not be produced: " + e);
+        }
+      });
     }
   }
 

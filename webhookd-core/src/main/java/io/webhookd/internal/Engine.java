@@ -157,6 +157,8 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
    * @param slotsTopic the topic whose partitions are the slots, created when absent ({@code SLOTS})
    * @param slots how many partitions a new slots topic gets
    * @param heartbeat how often the engine writes its {@link EngineInfo} to the store
+   * @param idleAfter how long a subscription must have been caught up before it gives up its own
+   *     consumer for its topic's shared reader; null: never (each keeps its own consumer)
    */
   public record Scaling(
       @Nullable Assignment assignment,
@@ -164,7 +166,8 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       String coordinationGroup,
       String slotsTopic,
       int slots,
-      Duration heartbeat) {
+      Duration heartbeat,
+      @Nullable Duration idleAfter) {
     public static final String DEFAULT_GROUP = "webhookd-engines";
     public static final String DEFAULT_TOPIC = "webhookd.slots";
     public static final int DEFAULT_SLOTS = 64;
@@ -176,13 +179,22 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       java.util.Objects.requireNonNull(heartbeat, "heartbeat");
     }
 
+    /** Without shared reading of idle subscriptions. */
+    public Scaling(@Nullable Assignment assignment, String engineId, String coordinationGroup, String slotsTopic, int slots, Duration heartbeat) {
+      this(assignment, engineId, coordinationGroup, slotsTopic, slots, heartbeat, null);
+    }
+
+    public Scaling withIdleAfter(@Nullable Duration after) {
+      return new Scaling(assignment, engineId, coordinationGroup, slotsTopic, slots, heartbeat, after);
+    }
+
     /** Assignment by the store, a new engine id, the default group, topic and 64 slots, a heartbeat every 5 s. */
     public static Scaling defaults() {
       return new Scaling(null, newEngineId(), DEFAULT_GROUP, DEFAULT_TOPIC, DEFAULT_SLOTS, Duration.ofSeconds(5));
     }
 
     public Scaling withAssignment(@Nullable Assignment a) {
-      return new Scaling(a, engineId, coordinationGroup, slotsTopic, slots, heartbeat);
+      return new Scaling(a, engineId, coordinationGroup, slotsTopic, slots, heartbeat, idleAfter);
     }
 
     /** The host name and 8 random hex digits: {@code web-3-5f2a9c01}. */
@@ -228,6 +240,16 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   /** Where each active subscription runs ({@code SLOTS}), from the table and {@link #known}. */
   private volatile Map<String, List<String>> placement = Map.of();
   private volatile @Nullable EngineCoordinator coordinator;
+  /** Subscriptions read by their topic's shared reader instead of their own consumer, by id. */
+  private final Map<String, Parked> parked = new ConcurrentHashMap<>();
+  /** The shared reader of each topic; guarded by the lock. */
+  private final Map<String, SharedReader> readers = new HashMap<>();
+  /** Since when (nanoTime) each runner has been caught up; touched by the idle thread only. */
+  private final Map<String, Long> caughtUpSince = new HashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong parkings = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong wakings = new java.util.concurrent.atomic.AtomicLong();
+  private volatile java.util.concurrent.@Nullable ScheduledExecutorService idle;
+  private volatile org.apache.kafka.clients.admin.@Nullable Admin kafkaAdmin;
 
   private Engine(Config config) {
     this.config = config;
@@ -280,6 +302,16 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     heartbeat();
     long beat = config.scaling().heartbeat().toMillis();
     reporter.executor().scheduleWithFixedDelay(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
+    Duration idleAfter = config.scaling().idleAfter();
+    if (idleAfter != null) {
+      java.util.concurrent.ScheduledExecutorService ex = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "webhookd-idle");
+        t.setDaemon(true);
+        return t;
+      });
+      idle = ex;
+      ex.scheduleWithFixedDelay(this::checkIdle, 1, 1, TimeUnit.SECONDS);
+    }
     if (assignment == Assignment.SLOTS) {
       Scaling sc = config.scaling();
       coordinator = new EngineCoordinator(config.kafka(), engineId, sc.coordinationGroup(), sc.slotsTopic(), sc.slots(), this::slotsAssigned);
@@ -296,7 +328,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     }
     Instant now = Instant.now();
     try {
-      store.saveEngine(new EngineInfo(engineId, host, startedAt, now, runners.size()));
+      store.saveEngine(new EngineInfo(engineId, host, startedAt, now, runners.size() + parked.size()));
       if (now.getEpochSecond() / 60 != now.minus(config.scaling().heartbeat()).getEpochSecond() / 60) {
         List<String> gone = new ArrayList<>();
         for (EngineInfo e : store.engines(Instant.EPOCH)) {
@@ -395,7 +427,9 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   private void reconcile() {
     place();
     List<String> away = new ArrayList<>();
-    for (String id : runners.keySet()) {
+    Set<String> here = new HashSet<>(runners.keySet());
+    here.addAll(parked.keySet());
+    for (String id : here) {
       Subscription s = known.get(id);
       if (s == null || !shouldRun(s)) {
         away.add(id);
@@ -407,7 +441,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     }
     int started = 0;
     for (Subscription s : known.values()) {
-      if (shouldRun(s) && !runners.containsKey(s.id()) && !problems.containsKey(s.id())) {
+      if (shouldRun(s) && !isRunning(s.id()) && !problems.containsKey(s.id())) {
         startRunner(s, null);
         started++;
       }
@@ -543,7 +577,17 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
 
   /** Whether this engine runs the subscription: accepted for running here and not stopped (restarting after an error included). */
   public boolean isRunning(String id) {
-    return runners.containsKey(id);
+    return runners.containsKey(id) || parked.containsKey(id);
+  }
+
+  /** Whether the subscription is read by its topic's shared reader now (it had caught up). */
+  public boolean isParked(String id) {
+    return parked.containsKey(id);
+  }
+
+  /** How many times subscriptions went to a shared reader, and came back to their own consumer. */
+  public long[] parkingsAndWakings() {
+    return new long[] {parkings.get(), wakings.get()};
   }
 
   /**
@@ -561,6 +605,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     if (c != null) {
       c.abandon();
     }
+    stopSharedReading(false);
     for (SubscriptionRunner r : runners.values()) {
       r.requestStop(SubscriptionRunner.StopMode.ABANDON);
     }
@@ -586,6 +631,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     if (c != null) {
       c.close();
     }
+    stopSharedReading(true);
     List<SubscriptionRunner> all = new ArrayList<>(runners.values());
     for (SubscriptionRunner r : all) {
       r.requestStop(SubscriptionRunner.StopMode.GRACEFUL);
@@ -648,7 +694,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   private void apply(Subscription updated, @Nullable Subscription before) {
     boolean wasActive = before != null && before.spec().active();
     boolean active = updated.spec().active();
-    boolean hadRunner = runners.containsKey(updated.id());
+    boolean hadRunner = isRunning(updated.id());
     String reason = before == null ? "subscription registered" : "subscription updated";
     place();
     if (hadRunner) {
@@ -673,7 +719,9 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       return;
     }
     if (!state.online()) {
-      stopRunners(new ArrayList<>(runners.keySet()),
+      List<String> all = new ArrayList<>(runners.keySet());
+      all.addAll(parked.keySet());
+      stopRunners(all,
           "webhooks taken offline" + (state.offlineMessage().isEmpty() ? "" : ": " + state.offlineMessage()));
     } else if (!closed) {
       for (Subscription s : store.list()) {
@@ -681,7 +729,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       }
       place();
       for (Subscription s : known.values()) {
-        if (shouldRun(s) && !runners.containsKey(s.id())) {
+        if (shouldRun(s) && !isRunning(s.id())) {
           startRunner(s, "webhooks brought online");
         }
       }
@@ -722,6 +770,10 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   private void stopRunners(List<String> ids, @Nullable String inactiveReason) {
     List<SubscriptionRunner> stopping = new ArrayList<>();
     for (String id : ids) {
+      Parked p = parked.remove(id);
+      if (p != null) {
+        unpark(p, inactiveReason);
+      }
       problems.remove(id);
       SubscriptionRunner r = runners.remove(id);
       if (r != null) {
@@ -738,6 +790,10 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   }
 
   private void stopRunner(String id, @Nullable String inactiveReason) {
+    Parked p = parked.remove(id);
+    if (p != null) {
+      unpark(p, inactiveReason);
+    }
     problems.remove(id);
     SubscriptionRunner r = runners.remove(id);
     if (r == null) {
@@ -802,9 +858,10 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
         List<String> restart = new ArrayList<>();
         for (Subscription s : changed) {
           SubscriptionRunner r = runners.get(s.id());
-          if (r != null && r.subscription().version() != s.version()) {
+          Parked p = parked.get(s.id());
+          if ((r != null && r.subscription().version() != s.version()) || (p != null && p.subscription.version() != s.version())) {
             restart.add(s.id());
-          } else if (r == null) {
+          } else if (r == null && p == null) {
             problems.remove(s.id());
           }
         }
@@ -813,7 +870,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
           reconcile();
         } else {
           for (Subscription s : changed) {
-            if (shouldRun(s) && !runners.containsKey(s.id())) {
+            if (shouldRun(s) && !isRunning(s.id())) {
               startRunner(s, null);
             }
           }
@@ -821,6 +878,249 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       }
     } catch (RuntimeException e) {
       log.warn("cannot read changes from the store ({}); will try again", e.toString());
+    }
+  }
+
+  // ------------------------------------------------------------------ shared reading of idle subscriptions
+
+  /**
+   * Whether a subscription may give up its own consumer when it has caught up: one topic, and this
+   * engine its only reader (a shared reader has no group membership, so a subscription that other
+   * engines read too, in {@code GROUPS} mode or with a parallelism above 1, keeps its consumer).
+   */
+  private boolean mayPark(Subscription s) {
+    return config.scaling().idleAfter() != null
+        && s.spec().sources().size() == 1
+        && (assignment == Assignment.SLOTS ? s.spec().delivery().parallelism() == 1 : !store.isShared());
+  }
+
+  /** Every second on the idle thread: parks the runners caught up (lag 0) for the configured time. */
+  private void checkIdle() {
+    Duration after = config.scaling().idleAfter();
+    if (closed || after == null) {
+      return;
+    }
+    try {
+      long now = System.nanoTime();
+      caughtUpSince.keySet().removeIf(id -> !runners.containsKey(id));
+      for (SubscriptionRunner r : new ArrayList<>(runners.values())) {
+        String id = r.subscription().id();
+        if (!mayPark(r.subscription()) || r.lag() != 0) {
+          caughtUpSince.remove(id);
+          continue;
+        }
+        Long since = caughtUpSince.putIfAbsent(id, now);
+        if (since != null && now - since >= after.toNanos()) {
+          caughtUpSince.remove(id);
+          park(r);
+        }
+      }
+    } catch (RuntimeException e) {
+      log.warn("checking for idle subscriptions: {}", e.toString());
+    }
+  }
+
+  private org.apache.kafka.clients.admin.Admin admin() {
+    org.apache.kafka.clients.admin.Admin a = kafkaAdmin;
+    if (a == null) {
+      synchronized (this) {
+        a = kafkaAdmin;
+        if (a == null) {
+          Map<String, Object> props = new HashMap<>();
+          Set<String> names = org.apache.kafka.clients.admin.AdminClientConfig.configNames();
+          config.kafka().forEach((k, v) -> {
+            if (names.contains(k)) {
+              props.put(k, v);
+            }
+          });
+          props.put(org.apache.kafka.clients.admin.AdminClientConfig.CLIENT_ID_CONFIG, "webhookd-admin-" + engineId);
+          a = org.apache.kafka.clients.admin.Admin.create(props);
+          kafkaAdmin = a;
+        }
+      }
+    }
+    return a;
+  }
+
+  /**
+   * Stops a caught-up runner (a clean stop commits what was delivered) and hands the subscription
+   * to its topic's shared reader from its committed offsets (where there are none, from where its
+   * own consumer would start: {@code auto.offset.reset}, earliest by default).
+   */
+  private void park(SubscriptionRunner r) {
+    synchronized (lock) {
+      Subscription s = r.subscription();
+      String id = s.id();
+      if (closed || runners.get(id) != r) {
+        return;
+      }
+      stopRunners(List.of(id), null);
+      try {
+        String topic = s.spec().sources().get(0).topic();
+        Map<org.apache.kafka.common.TopicPartition, Long> positions = committedPositions(s.groupId(), topic);
+        List<String> exprs = new ArrayList<>(s.spec().sources().get(0).jmesFilters());
+        exprs.addAll(rowFilters(s, topic));
+        Parked p = new Parked(s, RecordFilter.of(exprs), positions);
+        parked.put(id, p);
+        readers.computeIfAbsent(topic, this::newReader).park(p);
+        parkings.incrementAndGet();
+        log.debug("subscription {} caught up: read by the shared reader of {} from {}", id, topic, positions);
+      } catch (RuntimeException e) {
+        log.warn("subscription {} could not go to a shared reader ({}); it keeps its own consumer", id, e.toString());
+        if (shouldRun(s)) {
+          startRunner(s, null);
+        }
+      }
+    }
+  }
+
+  private Map<org.apache.kafka.common.TopicPartition, Long> committedPositions(String group, String topic) {
+    try {
+      org.apache.kafka.clients.admin.Admin a = admin();
+      Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
+          a.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+      List<org.apache.kafka.common.TopicPartition> tps = new ArrayList<>();
+      a.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions()
+          .forEach(pi -> tps.add(new org.apache.kafka.common.TopicPartition(topic, pi.partition())));
+      Map<org.apache.kafka.common.TopicPartition, Long> positions = new HashMap<>();
+      Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> missing = new HashMap<>();
+      boolean latest = "latest".equals(String.valueOf(config.kafka().getOrDefault("auto.offset.reset", "earliest")).trim());
+      for (org.apache.kafka.common.TopicPartition tp : tps) {
+        org.apache.kafka.clients.consumer.OffsetAndMetadata o = committed.get(tp);
+        if (o != null) {
+          positions.put(tp, o.offset());
+        } else {
+          missing.put(tp, latest ? org.apache.kafka.clients.admin.OffsetSpec.latest() : org.apache.kafka.clients.admin.OffsetSpec.earliest());
+        }
+      }
+      if (!missing.isEmpty()) {
+        a.listOffsets(missing).all().get(10, TimeUnit.SECONDS).forEach((tp, info) -> positions.put(tp, info.offset()));
+      }
+      return positions;
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new WebhookdException("cannot read the offsets of group " + group + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new WebhookdException("interrupted", e);
+    }
+  }
+
+  private SharedReader newReader(String topic) {
+    Map<String, Object> props = new HashMap<>(config.kafka());
+    props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    props.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+    props.remove(ConsumerConfig.GROUP_REMOTE_ASSIGNOR_CONFIG);
+    props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, "webhookd-shared-" + engineId + "-" + topic);
+    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    props.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 200);
+    return new SharedReader(topic, config.consumerFactory().apply(props), Duration.ofSeconds(5), this::woken, this::progressed);
+  }
+
+  /** On a reader's thread: a record passed a parked subscription's filters. It goes back to its own consumer at that record. */
+  private void woken(Parked p, Map<org.apache.kafka.common.TopicPartition, Long> positions) {
+    java.util.concurrent.ScheduledExecutorService ex = idle;
+    if (ex == null || closed) {
+      return;
+    }
+    ex.execute(() -> {
+      // the group must hold the positions before the subscription's own consumer reads from them
+      commitPositions(p.subscription, positions, true);
+      synchronized (lock) {
+        if (!parked.remove(p.id(), p)) {
+          return;
+        }
+        wakings.incrementAndGet();
+        Subscription s = known.getOrDefault(p.id(), p.subscription);
+        if (shouldRun(s)) {
+          startRunner(s, null);
+        }
+      }
+    });
+  }
+
+  /** On a reader's thread: positions of parked subscriptions moved past filtered-out records; committed to their groups. */
+  private void progressed(List<Parked> moved) {
+    java.util.concurrent.ScheduledExecutorService ex = idle;
+    if (ex == null || closed) {
+      return;
+    }
+    for (Parked p : moved) {
+      Map<org.apache.kafka.common.TopicPartition, Long> positions = Map.copyOf(p.positions());
+      ex.execute(() -> commitPositions(p.subscription, positions, false));
+    }
+  }
+
+  /**
+   * Commits a parked subscription's positions to its group {@code webhooks-{id}} (Kafka refuses it
+   * while the group has members: then its own consumer reads and commits). Everything before a
+   * position was filtered out or already committed, so this never skips a message.
+   */
+  private void commitPositions(Subscription s, Map<org.apache.kafka.common.TopicPartition, Long> positions, boolean wait) {
+    if (positions.isEmpty()) {
+      return;
+    }
+    Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets = new HashMap<>();
+    positions.forEach((tp, o) -> offsets.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(o)));
+    try {
+      org.apache.kafka.common.KafkaFuture<Void> f = admin().alterConsumerGroupOffsets(s.groupId(), offsets).all();
+      if (wait) {
+        f.get(10, TimeUnit.SECONDS);
+      }
+    } catch (Exception e) {
+      log.debug("could not commit the shared reader's positions of subscription {}: {}", s.id(), e.toString());
+    }
+  }
+
+  /** Takes a parked subscription from its reader, committing its positions. Caller holds the lock. */
+  private void unpark(Parked p, @Nullable String inactiveReason) {
+    SharedReader reader = readers.get(p.subscription.spec().sources().get(0).topic());
+    Map<org.apache.kafka.common.TopicPartition, Long> positions = null;
+    if (reader != null) {
+      try {
+        positions = reader.unpark(p.id()).get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        log.warn("shared reader did not let subscription {} go: {}", p.id(), e.toString());
+      }
+    }
+    if (positions != null) {
+      commitPositions(p.subscription, positions, true);
+    }
+    if (inactiveReason != null) {
+      reporter.activity(p.id(), ActivityEvent.stateChange(Instant.now(), ActivityEvent.Type.INACTIVE, inactiveReason));
+    }
+  }
+
+  /** Stops the idle thread and the shared readers; {@code commit}: their positions are committed (a clean close). */
+  private void stopSharedReading(boolean commit) {
+    java.util.concurrent.ScheduledExecutorService ex = idle;
+    if (ex != null) {
+      ex.shutdownNow();
+      try {
+        ex.awaitTermination(15, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    List<SharedReader> all;
+    synchronized (lock) {
+      all = new ArrayList<>(readers.values());
+      readers.clear();
+    }
+    for (SharedReader r : all) {
+      Map<String, Parked> left = r.stop();
+      if (commit) {
+        left.values().forEach(p -> commitPositions(p.subscription, Map.copyOf(p.positions()), true));
+      }
+    }
+    parked.clear();
+    org.apache.kafka.clients.admin.Admin a = kafkaAdmin;
+    if (a != null) {
+      a.close(Duration.ofSeconds(5));
     }
   }
 
