@@ -903,6 +903,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     try {
       long now = System.nanoTime();
       caughtUpSince.keySet().removeIf(id -> !runners.containsKey(id));
+      List<SubscriptionRunner> ready = new ArrayList<>();
       for (SubscriptionRunner r : new ArrayList<>(runners.values())) {
         String id = r.subscription().id();
         if (!mayPark(r.subscription()) || r.lag() != 0) {
@@ -912,8 +913,12 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
         Long since = caughtUpSince.putIfAbsent(id, now);
         if (since != null && now - since >= after.toNanos()) {
           caughtUpSince.remove(id);
-          park(r);
+          ready.add(r);
         }
+      }
+      // in batches: their consumers stop together, and the offsets of a batch take one request
+      for (int i = 0; i < ready.size() && !closed; i += PARK_BATCH) {
+        park(ready.subList(i, Math.min(ready.size(), i + PARK_BATCH)));
       }
     } catch (RuntimeException e) {
       log.warn("checking for idle subscriptions: {}", e.toString());
@@ -947,58 +952,88 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
    * to its topic's shared reader from its committed offsets (where there are none, from where its
    * own consumer would start: {@code auto.offset.reset}, earliest by default).
    */
-  private void park(SubscriptionRunner r) {
+  private static final int PARK_BATCH = 100;
+
+  private void park(List<SubscriptionRunner> batch) {
     synchronized (lock) {
-      Subscription s = r.subscription();
-      String id = s.id();
-      if (closed || runners.get(id) != r) {
+      List<Subscription> subs = new ArrayList<>();
+      for (SubscriptionRunner r : batch) {
+        if (!closed && runners.get(r.subscription().id()) == r) {
+          subs.add(r.subscription());
+        }
+      }
+      if (subs.isEmpty()) {
         return;
       }
-      stopRunners(List.of(id), null);
+      stopRunners(subs.stream().map(Subscription::id).toList(), null);
+      Map<String, Map<org.apache.kafka.common.TopicPartition, Long>> positions;
       try {
+        positions = committedPositions(subs);
+      } catch (RuntimeException e) {
+        log.warn("{} caught-up subscriptions could not go to shared readers ({}); they keep their own consumers", subs.size(), e.toString());
+        subs.stream().filter(this::shouldRun).forEach(s -> startRunner(s, null));
+        return;
+      }
+      for (Subscription s : subs) {
         String topic = s.spec().sources().get(0).topic();
-        Map<org.apache.kafka.common.TopicPartition, Long> positions = committedPositions(s.groupId(), topic);
         List<String> exprs = new ArrayList<>(s.spec().sources().get(0).jmesFilters());
         exprs.addAll(rowFilters(s, topic));
-        Parked p = new Parked(s, RecordFilter.of(exprs), positions);
-        parked.put(id, p);
+        Parked p = new Parked(s, RecordFilter.of(exprs), positions.get(s.id()));
+        parked.put(s.id(), p);
         readers.computeIfAbsent(topic, this::newReader).park(p);
         parkings.incrementAndGet();
-        log.debug("subscription {} caught up: read by the shared reader of {} from {}", id, topic, positions);
-      } catch (RuntimeException e) {
-        log.warn("subscription {} could not go to a shared reader ({}); it keeps its own consumer", id, e.toString());
-        if (shouldRun(s)) {
-          startRunner(s, null);
-        }
+        log.debug("subscription {} caught up: read by the shared reader of {} from {}", s.id(), topic, p.positions());
       }
     }
   }
 
-  private Map<org.apache.kafka.common.TopicPartition, Long> committedPositions(String group, String topic) {
+  /** Each subscription's committed offsets in its topic, or where its own consumer would start where it has none; by id. */
+  private Map<String, Map<org.apache.kafka.common.TopicPartition, Long>> committedPositions(List<Subscription> subs) {
     try {
       org.apache.kafka.clients.admin.Admin a = admin();
-      Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
-          a.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-      List<org.apache.kafka.common.TopicPartition> tps = new ArrayList<>();
-      a.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions()
-          .forEach(pi -> tps.add(new org.apache.kafka.common.TopicPartition(topic, pi.partition())));
-      Map<org.apache.kafka.common.TopicPartition, Long> positions = new HashMap<>();
-      Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> missing = new HashMap<>();
+      Map<String, org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec> specs = new HashMap<>();
+      Set<String> topics = new HashSet<>();
+      for (Subscription s : subs) {
+        specs.put(s.groupId(), new org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec());
+        topics.add(s.spec().sources().get(0).topic());
+      }
+      Map<String, Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata>> committed =
+          a.listConsumerGroupOffsets(specs).all().get(30, TimeUnit.SECONDS);
+      Map<String, List<org.apache.kafka.common.TopicPartition>> partitionsOf = new HashMap<>();
+      a.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).forEach((topic, d) -> {
+        List<org.apache.kafka.common.TopicPartition> tps = new ArrayList<>();
+        d.partitions().forEach(pi -> tps.add(new org.apache.kafka.common.TopicPartition(topic, pi.partition())));
+        partitionsOf.put(topic, tps);
+      });
       boolean latest = "latest".equals(String.valueOf(config.kafka().getOrDefault("auto.offset.reset", "earliest")).trim());
-      for (org.apache.kafka.common.TopicPartition tp : tps) {
-        org.apache.kafka.clients.consumer.OffsetAndMetadata o = committed.get(tp);
-        if (o != null) {
-          positions.put(tp, o.offset());
-        } else {
-          missing.put(tp, latest ? org.apache.kafka.clients.admin.OffsetSpec.latest() : org.apache.kafka.clients.admin.OffsetSpec.earliest());
+      Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> missing = new HashMap<>();
+      for (Subscription s : subs) {
+        Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> c =
+            committed.getOrDefault(s.groupId(), Map.of());
+        for (org.apache.kafka.common.TopicPartition tp : partitionsOf.get(s.spec().sources().get(0).topic())) {
+          if (c.get(tp) == null) {
+            missing.put(tp, latest ? org.apache.kafka.clients.admin.OffsetSpec.latest() : org.apache.kafka.clients.admin.OffsetSpec.earliest());
+          }
         }
       }
+      Map<org.apache.kafka.common.TopicPartition, Long> reset = new HashMap<>();
       if (!missing.isEmpty()) {
-        a.listOffsets(missing).all().get(10, TimeUnit.SECONDS).forEach((tp, info) -> positions.put(tp, info.offset()));
+        a.listOffsets(missing).all().get(30, TimeUnit.SECONDS).forEach((tp, info) -> reset.put(tp, info.offset()));
+      }
+      Map<String, Map<org.apache.kafka.common.TopicPartition, Long>> positions = new HashMap<>();
+      for (Subscription s : subs) {
+        Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> c =
+            committed.getOrDefault(s.groupId(), Map.of());
+        Map<org.apache.kafka.common.TopicPartition, Long> mine = new HashMap<>();
+        for (org.apache.kafka.common.TopicPartition tp : partitionsOf.get(s.spec().sources().get(0).topic())) {
+          org.apache.kafka.clients.consumer.OffsetAndMetadata o = c.get(tp);
+          mine.put(tp, o != null ? o.offset() : reset.get(tp));
+        }
+        positions.put(s.id(), mine);
       }
       return positions;
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new WebhookdException("cannot read the offsets of group " + group + ": " + e, e);
+      throw new WebhookdException("cannot read the committed offsets of " + subs.size() + " subscriptions: " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new WebhookdException("interrupted", e);
@@ -1027,11 +1062,9 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     if (ex == null || closed) {
       return;
     }
-    ex.execute(() -> {
-      // the group must hold the positions before the subscription's own consumer reads from them
-      commitPositions(p.subscription, positions, true);
+    Runnable start = () -> {
       synchronized (lock) {
-        if (!parked.remove(p.id(), p)) {
+        if (closed || !parked.remove(p.id(), p)) {
           return;
         }
         wakings.incrementAndGet();
@@ -1040,7 +1073,25 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
           startRunner(s, null);
         }
       }
-    });
+    };
+    // the group must hold the positions before the subscription's own consumer reads from them;
+    // the commits of many subscriptions woken by one record go out together, not one after another
+    Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets = new HashMap<>();
+    positions.forEach((tp, o) -> offsets.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(o)));
+    try {
+      admin().alterConsumerGroupOffsets(p.subscription.groupId(), offsets).all().whenComplete((v, e) -> {
+        if (e != null) {
+          log.debug("could not commit the shared reader's positions of subscription {}: {}", p.id(), e.toString());
+        }
+        try {
+          ex.execute(start);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+          // the engine is closing
+        }
+      });
+    } catch (RuntimeException e) {
+      ex.execute(start);
+    }
   }
 
   /** On a reader's thread: positions of parked subscriptions moved past filtered-out records; committed to their groups. */
