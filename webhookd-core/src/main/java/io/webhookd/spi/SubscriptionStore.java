@@ -1,6 +1,7 @@
 package io.webhookd.spi;
 
 import io.webhookd.ActivityEvent;
+import io.webhookd.EngineInfo;
 import io.webhookd.OnlineState;
 import io.webhookd.ConflictException;
 import io.webhookd.DeadLetter;
@@ -155,6 +156,22 @@ public interface SubscriptionStore extends AutoCloseable {
 
   /** Removes commands created before {@code before}. */
   default void removeCommands(Instant before) {}
+
+  /**
+   * Records an engine's entry in the registry of engines ({@code GET /1/Engines}), replacing the
+   * entry of the same id. Engines call it when they start and every few seconds while they run,
+   * from a background thread. The default keeps nothing: a store without a registry lists no
+   * engines.
+   */
+  default void saveEngine(EngineInfo engine) {}
+
+  /** The engines whose {@link EngineInfo#lastSeen()} is at or after {@code since}, in no particular order. */
+  default List<EngineInfo> engines(Instant since) {
+    return List.of();
+  }
+
+  /** Removes the entries of these engines (one that closed, or ones not seen for long); unknown ids are ignored. */
+  default void removeEngines(Collection<String> ids) {}
 
   /**
    * Whether other processes may change this store, so that engines should watch it for changes

@@ -2,6 +2,7 @@ package io.webhookd.it;
 
 import io.webhookd.ActivityEvent;
 import io.webhookd.DeadLetter;
+import io.webhookd.EngineInfo;
 import io.webhookd.HealthDetails;
 import io.webhookd.OnlineState;
 import io.webhookd.Subscription;
@@ -48,6 +49,9 @@ class DelegatingStore implements SubscriptionStore {
   @Override public Optional<EngineCommand> command(String id) { return d.command(id); }
   @Override public boolean completeCommand(String id, String result) { return d.completeCommand(id, result); }
   @Override public void removeCommands(Instant before) { d.removeCommands(before); }
+  @Override public void saveEngine(EngineInfo e) { d.saveEngine(e); }
+  @Override public List<EngineInfo> engines(Instant since) { return d.engines(since); }
+  @Override public void removeEngines(Collection<String> ids) { d.removeEngines(ids); }
   @Override public boolean isShared() { return d.isShared(); }
   @Override public void close() {}
 }

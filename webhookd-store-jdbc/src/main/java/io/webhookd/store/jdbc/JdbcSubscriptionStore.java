@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.webhookd.ActivityEvent;
+import io.webhookd.EngineInfo;
 import io.webhookd.HealthDetails;
 import io.webhookd.OnlineState;
 import io.webhookd.Subscription;
@@ -17,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -46,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * {@code subscription_health}, {@code activity} (bounded by the {@code keep} of {@link
  * #appendActivity}), {@code delivery_attempts} (every {@code api_call} event, bounded by {@link
  * Builder#attemptRetention(Duration)} and {@link Builder#maxAttemptsPerSubscription(int)}) and
- * {@code alert_claims}.
+ * {@code alert_claims} and {@code engines} (the registry of running engines, migration 3).
  *
  * <h2>Secrets at rest</h2>
  *
@@ -92,6 +94,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
   private final HealthRows health;
   private final ActivityRows activity;
   private final AlertClaims alertClaims;
+  private final EngineRows engineRows;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private JdbcSubscriptionStore(
@@ -115,6 +118,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
     this.health = new HealthRows(db, clock);
     this.activity = new ActivityRows(db, clock, attemptRetention, maxAttemptsPerSubscription);
     this.alertClaims = new AlertClaims(db);
+    this.engineRows = new EngineRows(db);
   }
 
   /** A builder; {@link Builder#jdbcUrl(String)} or {@link Builder#dataSource(DataSource)} is required. */
@@ -254,6 +258,21 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
   @Override
   public boolean claimAlert(String id, String key, Instant now, Duration minInterval) {
     return alertClaims.claim(id, key, now, minInterval);
+  }
+
+  @Override
+  public void saveEngine(EngineInfo engine) {
+    engineRows.save(engine);
+  }
+
+  @Override
+  public List<EngineInfo> engines(Instant since) {
+    return engineRows.since(since);
+  }
+
+  @Override
+  public void removeEngines(Collection<String> ids) {
+    engineRows.remove(ids);
   }
 
   @Override
