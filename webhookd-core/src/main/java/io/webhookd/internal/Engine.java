@@ -348,13 +348,15 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
 
   private void startAll() {
     synchronized (lock) {
+      List<Subscription> start = new ArrayList<>();
       for (Subscription s : store.list()) {
         known.put(s.id(), s);
         // SLOTS: nothing runs before the first table says where
         if (s.spec().active() && admin.online() && assignment == Assignment.GROUPS) {
-          startRunner(s, null);
+          start.add(s);
         }
       }
+      startRunners(start, null);
     }
     long period = Math.min(config.alertReminderInterval().toMillis(), 60_000);
     reporter.executor().scheduleWithFixedDelay(this::remindUnhealthy, period, period, TimeUnit.MILLISECONDS);
@@ -521,15 +523,17 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       log.info("engine {}: {} subscriptions run elsewhere now", engineId, away.size());
       stopRunners(away, null);
     }
-    int started = 0;
+    List<Subscription> start = new ArrayList<>();
     for (Subscription s : known.values()) {
       if (shouldRun(s) && !isRunning(s.id()) && !problems.containsKey(s.id())) {
-        startRunner(s, null);
-        started++;
+        start.add(s);
       }
     }
-    if (started > 0) {
-      log.info("engine {}: started {} subscriptions; it runs {}", engineId, started, runners.size());
+    if (!start.isEmpty()) {
+      long t0 = System.nanoTime();
+      startRunners(start, null);
+      log.info("engine {}: started {} subscriptions in {} ms; it runs {}",
+          engineId, start.size(), (System.nanoTime() - t0) / 1_000_000, runners.size());
     }
   }
 
@@ -815,26 +819,64 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
         known.put(s.id(), s);
       }
       place();
+      List<Subscription> start = new ArrayList<>();
       for (Subscription s : known.values()) {
         if (shouldRun(s) && !isRunning(s.id())) {
-          startRunner(s, "webhooks brought online");
+          start.add(s);
         }
       }
+      startRunners(start, "webhooks brought online");
     }
   }
 
   private void startRunner(Subscription s, @Nullable String activeReason) {
-    if (held(s.id())) {
-      return; // a replay is moving its offsets; it starts again when the hold is released
+    startRunners(List.of(s), activeReason);
+  }
+
+  /**
+   * Starts the runners of several subscriptions (an engine taking over another's slots starts
+   * hundreds at once, under the lock): their last health is read with one store call instead of a
+   * round trip each, and each runner only gets its thread started (its consumer is made and joins
+   * its group on that thread), so nothing here waits for one runner before the next. Subscriptions
+   * held by a replay are left out; they start when the hold is released. Caller holds the lock.
+   */
+  private void startRunners(List<Subscription> subs, @Nullable String activeReason) {
+    List<Subscription> startable = subs.stream().filter(s -> !held(s.id())).toList();
+    if (startable.isEmpty()) {
+      return;
     }
-    HealthDetails stored = reporter.pendingHealth(s.id());
-    if (stored == null) {
-      try {
-        stored = store.health(s.id()).orElse(null);
-      } catch (RuntimeException e) {
-        stored = null;
+    Map<String, HealthDetails> last = lastHealth(startable);
+    for (Subscription s : startable) {
+      startRunner(s, activeReason, last.get(s.id()));
+    }
+  }
+
+  /**
+   * The health each subscription had last: what the reporter has not written yet, else what the
+   * store holds (one call for all of them); absent when neither has any, or the store failed.
+   */
+  private Map<String, HealthDetails> lastHealth(List<Subscription> subs) {
+    Map<String, HealthDetails> last = new HashMap<>();
+    List<String> unwritten = new ArrayList<>();
+    for (Subscription s : subs) {
+      HealthDetails pending = reporter.pendingHealth(s.id());
+      if (pending != null) {
+        last.put(s.id(), pending);
+      } else {
+        unwritten.add(s.id());
       }
     }
+    if (!unwritten.isEmpty()) {
+      try {
+        store.health(unwritten).forEach(last::putIfAbsent);
+      } catch (RuntimeException e) {
+        log.warn("cannot read the health of {} subscriptions from the store ({}); they start from a fresh health", unwritten.size(), e.toString());
+      }
+    }
+    return last;
+  }
+
+  private void startRunner(Subscription s, @Nullable String activeReason, @Nullable HealthDetails stored) {
     SubscriptionRunner r;
     try {
       r = new SubscriptionRunner(s, this, stored);
@@ -959,11 +1001,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
         if (assignment == Assignment.SLOTS) {
           reconcile();
         } else {
-          for (Subscription s : changed) {
-            if (shouldRun(s) && !isRunning(s.id())) {
-              startRunner(s, null);
-            }
-          }
+          startRunners(changed.stream().filter(s -> shouldRun(s) && !isRunning(s.id())).toList(), null);
         }
       }
       applyCommands(store.pendingCommands(Instant.now()));
@@ -1119,7 +1157,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
         positions = committedPositions(subs);
       } catch (RuntimeException e) {
         log.warn("{} caught-up subscriptions could not go to shared readers ({}); they keep their own consumers", subs.size(), e.toString());
-        subs.stream().filter(this::shouldRun).forEach(s -> startRunner(s, null));
+        startRunners(subs.stream().filter(this::shouldRun).toList(), null);
         return;
       }
       for (Subscription s : subs) {

@@ -11,7 +11,9 @@ import io.webhookd.SubscriptionNotFoundException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
@@ -64,6 +66,20 @@ public interface SubscriptionStore extends AutoCloseable {
   void saveHealth(String id, HealthDetails health);
 
   Optional<HealthDetails> health(String id);
+
+  /**
+   * The stored health of each of {@code ids} that has one, by id (ids without a stored health, or
+   * of no subscription, are absent). An engine that takes over many subscriptions at once (another
+   * engine left) reads their health with one call. The default asks {@link #health(String)} for
+   * each; a store over a network should answer with one round trip.
+   */
+  default Map<String, HealthDetails> health(Collection<String> ids) {
+    Map<String, HealthDetails> found = new HashMap<>();
+    for (String id : ids) {
+      health(id).ifPresent(h -> found.put(id, h));
+    }
+    return found;
+  }
 
   /**
    * Appends activity events (oldest first) and prunes the subscription's activity to the newest

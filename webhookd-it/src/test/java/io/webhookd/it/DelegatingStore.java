@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
@@ -35,6 +36,7 @@ class DelegatingStore implements SubscriptionStore {
   @Override public void saveOnlineState(OnlineState s) { d.saveOnlineState(s); }
   @Override public void saveHealth(String id, HealthDetails h) { d.saveHealth(id, h); }
   @Override public Optional<HealthDetails> health(String id) { return d.health(id); }
+  @Override public Map<String, HealthDetails> health(Collection<String> ids) { return d.health(ids); }
   @Override public void appendActivity(String id, List<ActivityEvent> e, int keep) { d.appendActivity(id, e, keep); }
   @Override public List<ActivityEvent> recentActivity(String id, int limit) { return d.recentActivity(id, limit); }
   @Override public boolean claimAlert(String id, String key, Instant now, Duration min) { return d.claimAlert(id, key, now, min); }

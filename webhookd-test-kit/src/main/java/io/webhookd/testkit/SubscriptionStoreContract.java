@@ -390,6 +390,29 @@ public abstract class SubscriptionStoreContract {
     assertThat(store.health(s.id())).contains(recovered);
   }
 
+  @Test
+  @DisplayName("the health of many subscriptions is read at once: each one saved, none for the others")
+  void healthOfManyAtOnce() {
+    List<String> ids = new ArrayList<>();
+    java.util.Map<String, HealthDetails> saved = new java.util.HashMap<>();
+    for (int i = 0; i < 520; i++) {
+      Subscription s = store.create(subscription(UUID.randomUUID().toString(), T0));
+      ids.add(s.id());
+      if (i % 3 != 0) {
+        HealthDetails h = i % 2 == 0 ? fullHealth() : HealthDetails.initial(Health.HEALTHY, T0.plusSeconds(i));
+        store.saveHealth(s.id(), h);
+        saved.put(s.id(), h);
+      }
+    }
+    ids.add(UUID.randomUUID().toString()); // no such subscription
+
+    assertThat(store.health(ids)).isEqualTo(saved);
+    assertThat(store.health(List.of())).isEmpty();
+    for (String id : ids.subList(0, 10)) {
+      assertThat(store.health(id)).isEqualTo(java.util.Optional.ofNullable(saved.get(id)));
+    }
+  }
+
   // ---- activity -------------------------------------------------------------------------------
 
   @Test

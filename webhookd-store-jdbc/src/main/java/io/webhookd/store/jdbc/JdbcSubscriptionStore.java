@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
@@ -227,6 +228,11 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
   @Override
   public Optional<HealthDetails> health(String id) {
     return health.read(id);
+  }
+
+  @Override
+  public Map<String, HealthDetails> health(Collection<String> ids) {
+    return health.read(ids);
   }
 
   // ---------------------------------------------------------------------------------------------
