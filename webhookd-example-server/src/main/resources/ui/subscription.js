@@ -105,6 +105,8 @@ export function subscriptionView(id, ctx) {
     drawActions(doc, failingBatch(Array.isArray(st.recent_activity) ? st.recent_activity : []));
     replace(facts, ...fact('Health', [healthBadge(st.status), ' since ', timeAgo(st.status_since)]),
       ...fact('Consumer lag', num(st.consumer_lag)),
+      ...fact('Runs on', h('span', {id: 'subscription-engines'},
+        Array.isArray(st.engines) && st.engines.length > 0 ? st.engines.join(', ') : 'no engine')),
       ...fact('Last successful delivery', timeAgo(st.last_success_at)),
       ...fact('Last failure', timeAgo(st.last_failure_at)),
       ...fact('Delivered', num(st.delivered)),

@@ -17,13 +17,19 @@ export function systemView(ctx) {
   const notice = h('div', {id: 'system-status', 'aria-live': 'polite'});
   const problem = h('div', {id: 'system-error'});
   const webhooks = h('tbody', {id: 'system-webhooks'});
+  const engines = h('tbody', {id: 'system-engines'});
   const element = h('section', {class: 'view system-view', 'aria-labelledby': 'system-title'},
     title, problem, state, notice,
     h('section', {class: 'card wide', 'aria-labelledby': 'webhooks-title'},
       h('h2', {id: 'webhooks-title'}, 'Webhooks'),
       h('div', {class: 'table-wrap'}, h('table', {class: 'subscriptions'},
         h('thead', {}, h('tr', {}, ['Name', 'Health', 'Topics', 'Since'].map((c) => h('th', {scope: 'col'}, c)))),
-        webhooks))));
+        webhooks))),
+    h('section', {class: 'card wide', 'aria-labelledby': 'engines-title'},
+      h('h2', {id: 'engines-title'}, 'Engines'),
+      h('div', {class: 'table-wrap'}, h('table', {class: 'subscriptions'},
+        h('thead', {}, h('tr', {}, ['Engine', 'Host', 'Subscriptions', 'Started', 'Last seen'].map((c) => h('th', {scope: 'col'}, c)))),
+        engines))));
 
   let online = null;
 
@@ -64,6 +70,24 @@ export function systemView(ctx) {
         h('td', {'data-label': 'Health'}, healthBadge(w.status)),
         h('td', {'data-label': 'Topics'}, (w.topics || []).join(', ')),
         h('td', {'data-label': 'Since'}, timeAgo(w.timestamp)))));
+    let running = [];
+    try {
+      running = (await call('GET', '/1/Engines')).json;
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) {
+        throw e;
+      }
+      replace(engines, h('tr', {}, h('td', {colspan: '5', class: 'muted'}, 'Engines could not be loaded: ' + e.message)));
+      return;
+    }
+    replace(engines, !Array.isArray(running) || running.length === 0
+      ? h('tr', {}, h('td', {colspan: '5', class: 'muted'}, 'No engine has reported lately.'))
+      : running.map((e) => h('tr', {'data-engine': e.id},
+        h('td', {'data-label': 'Engine'}, e.id),
+        h('td', {'data-label': 'Host'}, e.host),
+        h('td', {'data-label': 'Subscriptions'}, String(e.subscriptions)),
+        h('td', {'data-label': 'Started'}, timeAgo(e.started_at)),
+        h('td', {'data-label': 'Last seen'}, timeAgo(e.last_seen)))));
   }
 
   async function takeOffline() {

@@ -24,6 +24,8 @@ import org.jspecify.annotations.Nullable;
  *     here, its stored configuration no longer meets the rules, a batcher or retrier factory
  *     failed), or {@code null}; the health is then {@code unhealthy} until the subscription is
  *     updated or the engine restarted with what it needs
+ * @param engines the ids of the engines where it runs now ({@link Webhookd#engineId()}), sorted;
+ *     empty when it is inactive or webhooks are offline
  */
 public record SubscriptionStatus(
     String id,
@@ -35,7 +37,8 @@ public record SubscriptionStatus(
     HealthDetails details,
     @Nullable Long consumerLag,
     List<ActivityEvent> recentActivity,
-    @Nullable String problem) {
+    @Nullable String problem,
+    List<String> engines) {
   public SubscriptionStatus {
     requireNonNull(id, "id");
     requireNonNull(name, "name");
@@ -44,6 +47,22 @@ public record SubscriptionStatus(
     requireNonNull(health, "health");
     requireNonNull(details, "details");
     recentActivity = List.copyOf(recentActivity);
+    engines = List.copyOf(engines);
+  }
+
+  /** A status without the engines it runs on. */
+  public SubscriptionStatus(
+      String id,
+      String name,
+      boolean active,
+      String payloadUrl,
+      Instant timestamp,
+      Health health,
+      HealthDetails details,
+      @Nullable Long consumerLag,
+      List<ActivityEvent> recentActivity,
+      @Nullable String problem) {
+    this(id, name, active, payloadUrl, timestamp, health, details, consumerLag, recentActivity, problem, List.of());
   }
 
   /** A status without a problem. */
@@ -57,6 +76,6 @@ public record SubscriptionStatus(
       HealthDetails details,
       @Nullable Long consumerLag,
       List<ActivityEvent> recentActivity) {
-    this(id, name, active, payloadUrl, timestamp, health, details, consumerLag, recentActivity, null);
+    this(id, name, active, payloadUrl, timestamp, health, details, consumerLag, recentActivity, null, List.of());
   }
 }

@@ -36,6 +36,11 @@ import org.jspecify.annotations.Nullable;
  * activity and alerts are written by one background thread so a slow store or mail server never
  * stalls delivery.
  *
+ * <p>With {@link Assignment#SLOTS} (the default with a shared store) one more thread, {@code
+ * webhookd-engines}, owns the consumer of the coordination group through which the engines
+ * sharing the store divide the subscriptions; it starts and stops the subscriptions' runners as
+ * slots move. See {@link Assignment}.
+ *
  * <p><b>Thread safety.</b> Every method may be called from any thread. Changes (subscribe,
  * update, unsubscribe, online/offline) are written to the store before they take effect.
  *
@@ -228,6 +233,25 @@ public final class Webhookd implements AutoCloseable {
     return engine.previewFilters(sources, limit, owner);
   }
 
+  /** This engine's id: unique among the engines sharing a store; see {@link Builder#engineId(String)}. */
+  public String engineId() {
+    return engine.engineId();
+  }
+
+  /** How this engine shares the subscriptions with the other engines of its store. */
+  public Assignment assignment() {
+    return engine.assignment();
+  }
+
+  /**
+   * The engines running on this engine's store: those that wrote their entry in the last 20 s
+   * (each writes it every 5 s), sorted by id. Empty with a store that keeps no registry of
+   * engines (see {@link SubscriptionStore#saveEngine}).
+   */
+  public List<EngineInfo> engines() {
+    return engine.engines();
+  }
+
   /**
    * Stops every consumer: in-flight batches are given until the shutdown timeout to finish; what
    * was delivered is committed, nothing undelivered is. Idempotent.
@@ -256,8 +280,87 @@ public final class Webhookd implements AutoCloseable {
     private Duration alertReminderInterval = Duration.ofHours(1);
     private int activityLimit = 100;
     private Engine.Retention deadLetterRetention = Engine.Retention.DEFAULT;
+    private @Nullable Assignment assignment;
+    private @Nullable String engineId;
+    private String coordinationGroup = Engine.Scaling.DEFAULT_GROUP;
+    private String slotsTopic = Engine.Scaling.DEFAULT_TOPIC;
+    private @Nullable Duration idleAfter;
 
     private Builder() {}
+
+    /**
+     * How engines sharing the store divide the subscriptions. Default: {@link Assignment#SLOTS}
+     * when the store is shared ({@link SubscriptionStore#isShared()}), {@link Assignment#GROUPS}
+     * when not. Every engine of a store must use the same.
+     */
+    public Builder assignment(Assignment assignment) {
+      this.assignment = requireNonNull(assignment, "assignment");
+      return this;
+    }
+
+    /**
+     * This engine's id, shown by {@code GET /1/Engines} and in a status's {@code engines}; it must
+     * be unique among the engines of a store. Default: the host name and 8 random hex digits, new
+     * on each start.
+     *
+     * @throws ValidationException unless 1 to 100 letters, digits, {@code . _ -}
+     */
+    public Builder engineId(String id) {
+      requireNonNull(id, "id");
+      if (!id.matches("[A-Za-z0-9._-]{1,100}")) {
+        throw invalid("engineId", "must be 1 to 100 letters, digits, '.', '_' or '-', was \"" + id + "\"");
+      }
+      this.engineId = id;
+      return this;
+    }
+
+    /**
+     * The Kafka consumer group the engines join to divide the slots ({@link Assignment#SLOTS});
+     * default {@code webhookd-engines}. Separate webhookd installations on one Kafka cluster need
+     * separate groups and slots topics.
+     */
+    public Builder coordinationGroup(String group) {
+      requireNonNull(group, "group");
+      if (group.isBlank()) {
+        throw invalid("coordinationGroup", "must not be blank");
+      }
+      this.coordinationGroup = group;
+      return this;
+    }
+
+    /**
+     * Lets subscriptions that have caught up give up their own Kafka consumer: a subscription
+     * whose consumer lag has been 0 for {@code idleAfter} is stopped cleanly (what was delivered
+     * is committed) and its topic's one shared reader on this engine reads for it from its
+     * committed offsets, testing its filters. The first record that passes them sends it back to
+     * its own consumer from that record (the reader's progress is committed to its group {@code
+     * webhooks-{id}} first, and every 5 s while it is parked, so Kafka's tools show its lag);
+     * records that do not pass are committed as its own consumer would. The reader never
+     * delivers, so a failing webhook never slows it. Only for subscriptions of one topic that run
+     * on this engine alone ({@code parallelism} 1 with {@link Assignment#SLOTS}, or a store that
+     * is not shared); others keep their consumer. Default: off, every active subscription keeps
+     * its own consumer and thread.
+     *
+     * @throws ValidationException when not positive
+     */
+    public Builder shareIdleReading(Duration idleAfter) {
+      this.idleAfter = positive(idleAfter, "idleAfter");
+      return this;
+    }
+
+    /**
+     * The topic whose partitions are the slots ({@link Assignment#SLOTS}); default {@code
+     * webhookd.slots}. The engine creates it when absent, with 64 partitions and as many replicas
+     * as the cluster allows (up to 3); nothing is ever written to it.
+     */
+    public Builder slotsTopic(String topic) {
+      requireNonNull(topic, "topic");
+      if (!topic.matches("[A-Za-z0-9._-]{1,249}")) {
+        throw invalid("slotsTopic", "must be a Kafka topic name (letters, digits, '.', '_', '-'), was \"" + topic + "\"");
+      }
+      this.slotsTopic = topic;
+      return this;
+    }
 
     /** Kafka's {@code bootstrap.servers}. Required (here or in {@link #kafkaProperties}). */
     public Builder bootstrapServers(String servers) {
@@ -485,7 +588,15 @@ public final class Webhookd implements AutoCloseable {
               retriers,
               KafkaConsumer::new,
               openTelemetry,
-              deadLetterRetention);
+              deadLetterRetention,
+              new Engine.Scaling(
+                  assignment,
+                  engineId != null ? engineId : Engine.Scaling.newEngineId(),
+                  coordinationGroup,
+                  slotsTopic,
+                  Engine.Scaling.DEFAULT_SLOTS,
+                  Duration.ofSeconds(5),
+                  idleAfter));
       return new Webhookd(Engine.start(config));
     }
 

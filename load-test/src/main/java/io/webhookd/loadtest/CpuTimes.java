@@ -33,7 +33,7 @@ final class CpuTimes {
     return t;
   }
 
-  private static long childCpu(long pid) {
+  static long childCpu(long pid) {
     try {
       String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
       String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");

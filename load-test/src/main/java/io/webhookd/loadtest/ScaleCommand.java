@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
  * subscription. Run it with the heap limit to prove, e.g. {@code java -Xmx1g -jar … scale}.
  */
 @Command(name = "scale", mixinStandardHelpOptions = true,
-    description = "Run many subscriptions on one engine and report threads, heap and CPU, idle and busy.")
+    description = "Run many subscriptions on one engine, or over several engine processes (--engines), and report threads, heap and CPU,"
+        + " idle and busy, and the failover time when an engine is killed.")
 final class ScaleCommand implements Callable<Integer> {
   @Option(names = "--subscriptions", description = "Subscriptions on the engine (default 1000).")
   int subscriptions = 1000;
@@ -35,6 +36,36 @@ final class ScaleCommand implements Callable<Integer> {
   @Option(names = "--idle-seconds", description = "Length of the idle measurement (default 30).")
   int idleSeconds = 30;
 
+  @Option(names = "--engines", description = "0 (default): one engine in this JVM with an in-memory store; N: N engine processes sharing"
+      + " PostgreSQL (--jdbc-url) and a Kafka broker in a JVM of its own, with a kill -9 of one under load (--kill).")
+  int engines = 0;
+
+  @Option(names = "--jdbc-url", description = "PostgreSQL for --engines; a schema of its own is made and dropped (default ${DEFAULT-VALUE}).",
+      defaultValue = "jdbc:postgresql://127.0.0.1:5432/test")
+  String jdbcUrl;
+
+  @Option(names = "--jdbc-user", defaultValue = "postgres", description = "PostgreSQL user (default ${DEFAULT-VALUE}).")
+  String jdbcUser;
+
+  @Option(names = "--partitions", description = "Partitions per topic with --engines (default 3).")
+  int partitions = 3;
+
+  @Option(names = "--kill", negatable = true, defaultValue = "true", description = "With --engines: kill -9 the busiest engine in the middle of a load (default ${DEFAULT-VALUE}).")
+  boolean kill;
+
+  @Option(names = "--load-seconds", description = "Length of the load the kill happens in (default 30).")
+  int loadSeconds = 30;
+
+  @Option(names = "--rate", description = "Messages per second produced during that load, over all topics (default 200).")
+  int rate = 200;
+
+  @Option(names = "--engine-heap", defaultValue = "512m", description = "-Xmx of each engine process (default ${DEFAULT-VALUE}).")
+  String engineHeap;
+
+  @Option(names = "--share-idle", description = "One engine: subscriptions caught up for this many seconds give up their consumer to"
+      + " their topic's shared reader (Webhookd.Builder.shareIdleReading); 0 (default): off.")
+  int shareIdle = 0;
+
   @Option(names = "--transport", defaultValue = "apache", description = "The engine's transport: apache (webhookd-http-apache) or jdk (webhookd-http-jdk) (default ${DEFAULT-VALUE}).")
   String transport;
 
@@ -42,6 +73,9 @@ final class ScaleCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Transports.use(transport, List.of("apache", "jdk"));
     System.out.println("transport: " + Transports.describe());
+    if (engines > 0) {
+      return new ScaleOutRun(this).run();
+    }
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     com.sun.management.OperatingSystemMXBean os =
@@ -56,8 +90,11 @@ final class ScaleCommand implements Callable<Integer> {
       long heapBefore = usedHeapAfterGc(memory);
       int threadsBefore = threads.getThreadCount();
       long startNanos = System.nanoTime();
-      try (Webhookd engine = Webhookd.builder().bootstrapServers(kafka.bootstrapServers())
-          .destination(Transports.create()).build()) {
+      Webhookd.Builder builder = Webhookd.builder().bootstrapServers(kafka.bootstrapServers()).destination(Transports.create());
+      if (shareIdle > 0) {
+        builder.shareIdleReading(Duration.ofSeconds(shareIdle));
+      }
+      try (Webhookd engine = builder.build()) {
         for (int i = 0; i < subscriptions; i++) {
           engine.subscribe(SubscriptionSpec.builder().name("scale-" + i).webhookUrl(receiver.url().toString())
               .source(names.get(i % topics)).maxBatchSize(10).maxBatchInterval(Duration.ofMillis(200)).build());
@@ -76,6 +113,42 @@ final class ScaleCommand implements Callable<Integer> {
         }
         System.out.printf("%d subscriptions running and delivering after %.1f s%n", subscriptions, (System.nanoTime() - startNanos) / 1e9);
 
+        if (shareIdle > 0) {
+          // until the caught-up subscriptions went to the shared readers: threads fall by about two per subscription
+          long until = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+          while (threads.getThreadCount() > threadsBefore + subscriptions / 2 + 40 && System.nanoTime() < until) {
+            Thread.sleep(1000); // polling a counter in a measurement tool, not a test
+          }
+          System.out.printf("shared readers: %d threads %.1f s after all delivered%n", threads.getThreadCount(),
+              (System.nanoTime() - startNanos) / 1e9);
+          // one message to one topic: how long until each of its subscriptions has it (they wake from the shared reader)
+          int got = receiver.deliveredMessages().size();
+          long sentAt = System.nanoTime();
+          kafka.produce(names.get(0), List.of(new ProducerRecord<>(names.get(0), "wake", "{\"wake\":true}".getBytes(StandardCharsets.UTF_8))));
+          int waking = (subscriptions + topics - 1) / topics;
+          List<Long> arrivals = new ArrayList<>();
+          while (arrivals.size() < waking && System.nanoTime() - sentAt < Duration.ofMinutes(2).toNanos()) {
+            int now = receiver.deliveredMessages().size();
+            for (int k = got; k < now; k++) {
+              arrivals.add(System.nanoTime() - sentAt);
+            }
+            got = now;
+            Thread.sleep(20);
+          }
+          java.util.Collections.sort(arrivals);
+          if (!arrivals.isEmpty()) {
+            System.out.printf("wake: one message to %s reached %d of its %d parked subscriptions; median %.2f s, p99 %.2f s, last %.2f s%n",
+                names.get(0), arrivals.size(), waking, arrivals.get(arrivals.size() / 2) / 1e9,
+                arrivals.get(Math.min(arrivals.size() - 1, (int) Math.ceil(arrivals.size() * 0.99) - 1)) / 1e9,
+                arrivals.get(arrivals.size() - 1) / 1e9);
+          }
+          // and back to the shared reader before measuring idle
+          long until2 = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+          Thread.sleep((shareIdle + 3) * 1000L);
+          while (threads.getThreadCount() > threadsBefore + subscriptions / 2 + 40 && System.nanoTime() < until2) {
+            Thread.sleep(1000);
+          }
+        }
         long heapIdle = usedHeapAfterGc(memory);
         int threadsIdle = threads.getThreadCount();
         long cpu0 = os.getProcessCpuTime();

@@ -1,6 +1,8 @@
 package io.webhookd.internal;
 
 import io.webhookd.ActivityEvent;
+import io.webhookd.Assignment;
+import io.webhookd.EngineInfo;
 import io.webhookd.OnlineState;
 import io.webhookd.AdminStatus;
 import io.webhookd.Health;
@@ -54,7 +56,6 @@ import org.slf4j.LoggerFactory;
 public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   private static final Logger log = LoggerFactory.getLogger(Engine.class);
 
-  /** Everything the builder collected. */
   /**
    * Everything the builder collected.
    *
@@ -81,12 +82,61 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       Retrier.Factory retriers,
       Function<Map<String, Object>, Consumer<byte[], byte[]>> consumerFactory,
       @Nullable Object openTelemetry,
-      Retention deadLetterRetention) {
+      Retention deadLetterRetention,
+      Scaling scaling) {
 
     public Config {
       kafka = Map.copyOf(kafka);
       destinations = Map.copyOf(destinations);
       listeners = List.copyOf(listeners);
+    }
+
+    /** Without spans (unless {@code GlobalOpenTelemetry} is set), with dead letters kept as {@link Retention#DEFAULT} says, and the default {@link Scaling}. */
+    public Config(
+        Map<String, Object> kafka,
+        Map<String, WebhookDestination> destinations,
+        @Nullable SubscriptionStore store,
+        List<SubscriptionListener> listeners,
+        @Nullable AlertChannel alertChannel,
+        @Nullable Object meterRegistry,
+        RowFilterPolicy rowFilterPolicy,
+        Duration requestTimeout,
+        Duration shutdownTimeout,
+        Duration storePollInterval,
+        Duration alertMinInterval,
+        Duration alertReminderInterval,
+        int activityLimit,
+        Batcher.Factory batchers,
+        Retrier.Factory retriers,
+        Function<Map<String, Object>, Consumer<byte[], byte[]>> consumerFactory) {
+      this(kafka, destinations, store, listeners, alertChannel, meterRegistry, rowFilterPolicy, requestTimeout,
+          shutdownTimeout, storePollInterval, alertMinInterval, alertReminderInterval, activityLimit, batchers, retriers,
+          consumerFactory, null, Retention.DEFAULT, Scaling.defaults());
+    }
+
+    /** With the default {@link Scaling}. */
+    public Config(
+        Map<String, Object> kafka,
+        Map<String, WebhookDestination> destinations,
+        @Nullable SubscriptionStore store,
+        List<SubscriptionListener> listeners,
+        @Nullable AlertChannel alertChannel,
+        @Nullable Object meterRegistry,
+        RowFilterPolicy rowFilterPolicy,
+        Duration requestTimeout,
+        Duration shutdownTimeout,
+        Duration storePollInterval,
+        Duration alertMinInterval,
+        Duration alertReminderInterval,
+        int activityLimit,
+        Batcher.Factory batchers,
+        Retrier.Factory retriers,
+        Function<Map<String, Object>, Consumer<byte[], byte[]>> consumerFactory,
+        @Nullable Object openTelemetry,
+        Retention deadLetterRetention) {
+      this(kafka, destinations, store, listeners, alertChannel, meterRegistry, rowFilterPolicy, requestTimeout,
+          shutdownTimeout, storePollInterval, alertMinInterval, alertReminderInterval, activityLimit, batchers, retriers,
+          consumerFactory, openTelemetry, deadLetterRetention, Scaling.defaults());
     }
 
     /** With one destination for {@code http} and {@code https} (or none: found with {@link ServiceLoader}), the subscriptions' own batching and retries, and real {@link KafkaConsumer}s. */
@@ -107,21 +157,35 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       this(kafka, destination == null ? Map.of() : Map.of("http", destination, "https", destination), store, listeners,
           alertChannel, meterRegistry, rowFilterPolicy, requestTimeout, shutdownTimeout, storePollInterval,
           alertMinInterval, alertReminderInterval, activityLimit, Batcher.Factory.FROM_SPEC, Retrier.Factory.FROM_SPEC,
-          KafkaConsumer::new, null, Retention.DEFAULT);
+          KafkaConsumer::new, null, Retention.DEFAULT, Scaling.defaults());
     }
 
     /** The same, with consumers made by {@code factory} from their properties (tests wrap real consumers). */
     public Config withConsumerFactory(Function<Map<String, Object>, Consumer<byte[], byte[]>> factory) {
       return new Config(kafka, destinations, store, listeners, alertChannel, meterRegistry, rowFilterPolicy, requestTimeout,
           shutdownTimeout, storePollInterval, alertMinInterval, alertReminderInterval, activityLimit, batchers, retriers,
-          factory, openTelemetry, deadLetterRetention);
+          factory, openTelemetry, deadLetterRetention, scaling);
+    }
+
+    /** The same, with {@code scaling}. */
+    public Config withScaling(Scaling scaling) {
+      return new Config(kafka, destinations, store, listeners, alertChannel, meterRegistry, rowFilterPolicy, requestTimeout,
+          shutdownTimeout, storePollInterval, alertMinInterval, alertReminderInterval, activityLimit, batchers, retriers,
+          consumerFactory, openTelemetry, deadLetterRetention, scaling);
     }
 
     /** The same, with spans through {@code openTelemetry} (an {@code io.opentelemetry.api.OpenTelemetry}). */
     public Config withOpenTelemetry(Object openTelemetry) {
       return new Config(kafka, destinations, store, listeners, alertChannel, meterRegistry, rowFilterPolicy, requestTimeout,
           shutdownTimeout, storePollInterval, alertMinInterval, alertReminderInterval, activityLimit, batchers, retriers,
-          consumerFactory, openTelemetry, deadLetterRetention);
+          consumerFactory, openTelemetry, deadLetterRetention, scaling);
+    }
+
+    /** The same, with dead letters kept as {@code retention} says. */
+    public Config withDeadLetterRetention(Retention retention) {
+      return new Config(kafka, destinations, store, listeners, alertChannel, meterRegistry, rowFilterPolicy, requestTimeout,
+          shutdownTimeout, storePollInterval, alertMinInterval, alertReminderInterval, activityLimit, batchers, retriers,
+          consumerFactory, openTelemetry, retention, scaling);
     }
   }
 
@@ -129,6 +193,74 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   public record Retention(Duration maxAge, int maxPerSubscription) {
     /** 14 days, 100,000 per subscription. */
     public static final Retention DEFAULT = new Retention(Duration.ofDays(14), 100_000);
+  }
+
+  /**
+   * How engines sharing a store divide the subscriptions.
+   *
+   * @param assignment {@link Assignment#SLOTS} or {@link Assignment#GROUPS}; null: slots when the
+   *     store is shared, groups when not
+   * @param engineId this engine's id, unique among the engines of a store
+   * @param coordinationGroup the Kafka group of the engines ({@code SLOTS})
+   * @param slotsTopic the topic whose partitions are the slots, created when absent ({@code SLOTS})
+   * @param slots how many partitions a new slots topic gets
+   * @param heartbeat how often the engine writes its {@link EngineInfo} to the store
+   * @param idleAfter how long a subscription must have been caught up before it gives up its own
+   *     consumer for its topic's shared reader; null: never (each keeps its own consumer)
+   */
+  public record Scaling(
+      @Nullable Assignment assignment,
+      String engineId,
+      String coordinationGroup,
+      String slotsTopic,
+      int slots,
+      Duration heartbeat,
+      @Nullable Duration idleAfter) {
+    public static final String DEFAULT_GROUP = "webhookd-engines";
+    public static final String DEFAULT_TOPIC = "webhookd.slots";
+    public static final int DEFAULT_SLOTS = 64;
+
+    public Scaling {
+      java.util.Objects.requireNonNull(engineId, "engineId");
+      java.util.Objects.requireNonNull(coordinationGroup, "coordinationGroup");
+      java.util.Objects.requireNonNull(slotsTopic, "slotsTopic");
+      java.util.Objects.requireNonNull(heartbeat, "heartbeat");
+    }
+
+    /** Without shared reading of idle subscriptions. */
+    public Scaling(@Nullable Assignment assignment, String engineId, String coordinationGroup, String slotsTopic, int slots, Duration heartbeat) {
+      this(assignment, engineId, coordinationGroup, slotsTopic, slots, heartbeat, null);
+    }
+
+    public Scaling withIdleAfter(@Nullable Duration after) {
+      return new Scaling(assignment, engineId, coordinationGroup, slotsTopic, slots, heartbeat, after);
+    }
+
+    /** Assignment by the store, a new engine id, the default group, topic and 64 slots, a heartbeat every 5 s. */
+    public static Scaling defaults() {
+      return new Scaling(null, newEngineId(), DEFAULT_GROUP, DEFAULT_TOPIC, DEFAULT_SLOTS, Duration.ofSeconds(5));
+    }
+
+    public Scaling withAssignment(@Nullable Assignment a) {
+      return new Scaling(a, engineId, coordinationGroup, slotsTopic, slots, heartbeat, idleAfter);
+    }
+
+    /** The host name and 8 random hex digits: {@code web-3-5f2a9c01}. */
+    public static String newEngineId() {
+      String host = hostName().replaceAll("[^A-Za-z0-9._-]", "-");
+      if (host.length() > 40) {
+        host = host.substring(0, 40);
+      }
+      return host + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+  }
+
+  static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException | RuntimeException e) {
+      return "unknown";
+    }
   }
 
   private final Config config;
@@ -141,14 +273,14 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   private final Reporter reporter;
   private final Object lock = new Object();
   private final Map<String, SubscriptionRunner> runners = new ConcurrentHashMap<>();
-  private final Map<String, Long> knownVersions = new HashMap<>();
+  /** Every subscription as this engine last read it (its own changes, and the store's). Guarded by the lock. */
+  private final Map<String, Subscription> known = new HashMap<>();
   private final Map<String, Fences> fences = new ConcurrentHashMap<>();
   /** Why a subscription this engine should run cannot run, by id. */
   private final Map<String, String> problems = new ConcurrentHashMap<>();
   /** Replay holds by subscription id: this engine's own, and those other engines asked for through the store. */
   private final Map<String, Set<String>> holds = new ConcurrentHashMap<>();
   private volatile Set<String> remoteHolds = Set.of();
-  private final String engineId = UUID.randomUUID().toString();
   private final java.util.concurrent.ExecutorService background =
       java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "webhookd-operations");
@@ -159,6 +291,25 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   private final DeadLettering deadLettering;
   private volatile OnlineState admin;
   private volatile boolean closed;
+  private final String engineId;
+  private final String host;
+  private final Assignment assignment;
+  private final Instant startedAt = Instant.now();
+  /** The coordination group's last table ({@code SLOTS}); null before the first assignment. */
+  private volatile @Nullable SlotTable table;
+  /** Where each active subscription runs ({@code SLOTS}), from the table and {@link #known}. */
+  private volatile Map<String, List<String>> placement = Map.of();
+  private volatile @Nullable EngineCoordinator coordinator;
+  /** Subscriptions read by their topic's shared reader instead of their own consumer, by id. */
+  private final Map<String, Parked> parked = new ConcurrentHashMap<>();
+  /** The shared reader of each topic; guarded by the lock. */
+  private final Map<String, SharedReader> readers = new HashMap<>();
+  /** Since when (nanoTime) each runner has been caught up; touched by the idle thread only. */
+  private final Map<String, Long> caughtUpSince = new HashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong parkings = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong wakings = new java.util.concurrent.atomic.AtomicLong();
+  private volatile java.util.concurrent.@Nullable ScheduledExecutorService idle;
+  private volatile org.apache.kafka.clients.admin.@Nullable Admin kafkaAdmin;
 
   private Engine(Config config) {
     this.config = config;
@@ -172,6 +323,10 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     this.admin = store.onlineState();
     this.operations = new Operations(this, store, reporter, metrics, background);
     this.deadLettering = new DeadLettering(store, reporter, metrics, this::deadLetterAlert, operations::resendOneByOne);
+    this.engineId = config.scaling().engineId();
+    this.host = hostName();
+    Assignment a = config.scaling().assignment();
+    this.assignment = a != null ? a : store.isShared() ? Assignment.SLOTS : Assignment.GROUPS;
   }
 
   public static Engine start(Config config) {
@@ -193,12 +348,15 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
 
   private void startAll() {
     synchronized (lock) {
+      List<Subscription> start = new ArrayList<>();
       for (Subscription s : store.list()) {
-        knownVersions.put(s.id(), s.version());
-        if (s.spec().active() && admin.online()) {
-          startRunner(s, null);
+        known.put(s.id(), s);
+        // SLOTS: nothing runs before the first table says where
+        if (s.spec().active() && admin.online() && assignment == Assignment.GROUPS) {
+          start.add(s);
         }
       }
+      startRunners(start, null);
     }
     long period = Math.min(config.alertReminderInterval().toMillis(), 60_000);
     reporter.executor().scheduleWithFixedDelay(this::remindUnhealthy, period, period, TimeUnit.MILLISECONDS);
@@ -208,6 +366,24 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     }
     if (store.supportsDeadLetters()) {
       reporter.executor().scheduleWithFixedDelay(this::housekeeping, 1, 10, TimeUnit.MINUTES);
+    }
+    heartbeat();
+    long beat = config.scaling().heartbeat().toMillis();
+    reporter.executor().scheduleWithFixedDelay(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
+    Duration idleAfter = config.scaling().idleAfter();
+    if (idleAfter != null) {
+      java.util.concurrent.ScheduledExecutorService ex = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "webhookd-idle");
+        t.setDaemon(true);
+        return t;
+      });
+      idle = ex;
+      ex.scheduleWithFixedDelay(this::checkIdle, 1, 1, TimeUnit.SECONDS);
+    }
+    if (assignment == Assignment.SLOTS) {
+      Scaling sc = config.scaling();
+      coordinator = new EngineCoordinator(config.kafka(), engineId, sc.coordinationGroup(), sc.slotsTopic(), sc.slots(), this::slotsAssigned);
+      coordinator.start();
     }
   }
 
@@ -227,6 +403,140 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     }
   }
 
+  // ------------------------------------------------------------------ engines
+
+  /** Writes this engine's entry in the store's registry, and removes entries not seen for an hour. */
+  private void heartbeat() {
+    if (closed) {
+      return;
+    }
+    Instant now = Instant.now();
+    try {
+      store.saveEngine(new EngineInfo(engineId, host, startedAt, now, runners.size() + parked.size()));
+      if (now.getEpochSecond() / 60 != now.minus(config.scaling().heartbeat()).getEpochSecond() / 60) {
+        List<String> gone = new ArrayList<>();
+        for (EngineInfo e : store.engines(Instant.EPOCH)) {
+          if (e.lastSeen().isBefore(now.minus(STALE_ENGINE_RETENTION))) {
+            gone.add(e.id());
+          }
+        }
+        if (!gone.isEmpty()) {
+          store.removeEngines(gone);
+        }
+      }
+    } catch (RuntimeException e) {
+      log.warn("cannot write engine {} to the store ({}); will try again", engineId, e.toString());
+    }
+  }
+
+  /** How long after its last heartbeat an engine is still listed. */
+  static final Duration LIVE_ENGINE_WINDOW = Duration.ofSeconds(20);
+
+  private static final Duration STALE_ENGINE_RETENTION = Duration.ofHours(1);
+
+  public String engineId() {
+    return engineId;
+  }
+
+  public Assignment assignment() {
+    return assignment;
+  }
+
+  /** The engines that wrote their entry lately (within {@link #LIVE_ENGINE_WINDOW}), by id. */
+  public List<EngineInfo> engines() {
+    List<EngineInfo> live = new ArrayList<>(store.engines(Instant.now().minus(LIVE_ENGINE_WINDOW)));
+    live.sort(java.util.Comparator.comparing(EngineInfo::id));
+    return live;
+  }
+
+  /** The ids of the engines where a subscription runs (or is meant to run) now. */
+  private List<String> enginesOf(Subscription s) {
+    if (!s.spec().active() || !admin.online()) {
+      return List.of();
+    }
+    if (assignment == Assignment.SLOTS) {
+      List<String> placed = new ArrayList<>(placement.getOrDefault(s.id(), List.of()));
+      placed.sort(null);
+      return placed;
+    }
+    if (!store.isShared()) {
+      return isRunning(s.id()) ? List.of(engineId) : List.of();
+    }
+    try {
+      return engines().stream().map(EngineInfo::id).toList();
+    } catch (RuntimeException e) {
+      return isRunning(s.id()) ? List.of(engineId) : List.of();
+    }
+  }
+
+  /** A new table from the coordination group: runs what it places here, stops what moved away. */
+  private void slotsAssigned(SlotTable t) {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      table = t;
+      log.info("engine {} owns {} of {} slots; engines: {}", engineId, t.slotsOf(engineId).size(), t.slots(), t.engines());
+      reconcile();
+    }
+  }
+
+  /** Whether this engine should run {@code s} now. Caller holds the lock. */
+  private boolean shouldRun(Subscription s) {
+    return !closed
+        && s.spec().active()
+        && admin.online()
+        && (assignment == Assignment.GROUPS || placement.getOrDefault(s.id(), List.of()).contains(engineId));
+  }
+
+  /** Places the active subscriptions over the table's engines ({@code SLOTS}). Caller holds the lock. */
+  private void place() {
+    SlotTable t = table;
+    if (assignment != Assignment.SLOTS || t == null) {
+      return;
+    }
+    List<Placement.Item> items = new ArrayList<>();
+    for (Subscription s : known.values()) {
+      if (s.spec().active()) {
+        items.add(new Placement.Item(s.id(), s.spec().delivery().parallelism()));
+      }
+    }
+    placement = Placement.place(t, items);
+  }
+
+  /**
+   * Makes the runners match what should run here: places again, stops (all at once) the runners
+   * of subscriptions placed elsewhere, starts those placed here. Caller holds the lock.
+   */
+  private void reconcile() {
+    place();
+    List<String> away = new ArrayList<>();
+    Set<String> here = new HashSet<>(runners.keySet());
+    here.addAll(parked.keySet());
+    for (String id : here) {
+      Subscription s = known.get(id);
+      if (s == null || !shouldRun(s)) {
+        away.add(id);
+      }
+    }
+    if (!away.isEmpty()) {
+      log.info("engine {}: {} subscriptions run elsewhere now", engineId, away.size());
+      stopRunners(away, null);
+    }
+    List<Subscription> start = new ArrayList<>();
+    for (Subscription s : known.values()) {
+      if (shouldRun(s) && !isRunning(s.id()) && !problems.containsKey(s.id())) {
+        start.add(s);
+      }
+    }
+    if (!start.isEmpty()) {
+      long t0 = System.nanoTime();
+      startRunners(start, null);
+      log.info("engine {}: started {} subscriptions in {} ms; it runs {}",
+          engineId, start.size(), (System.nanoTime() - t0) / 1_000_000, runners.size());
+    }
+  }
+
   // ------------------------------------------------------------------ operations
 
   public Subscription subscribe(SubscriptionSpec spec, @Nullable String owner) {
@@ -236,9 +546,17 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     Subscription s = new Subscription(UUID.randomUUID().toString(), spec, owner, 1, now, now);
     synchronized (lock) {
       store.create(s);
-      knownVersions.put(s.id(), s.version());
+      known.put(s.id(), s);
       if (spec.active() && admin.online()) {
-        startRunner(s, "subscription registered");
+        place();
+        if (shouldRun(s)) {
+          startRunner(s, "subscription registered");
+        } else {
+          reporter.activity(s.id(), ActivityEvent.stateChange(now, ActivityEvent.Type.ACTIVE, "subscription registered"));
+        }
+        if (assignment == Assignment.SLOTS) {
+          reconcile();
+        }
       } else {
         reporter.activity(s.id(), ActivityEvent.stateChange(now, ActivityEvent.Type.INACTIVE,
             spec.active() ? "registered while webhooks are offline: " + admin.offlineMessage() : "registered inactive"));
@@ -255,7 +573,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       long expected = expectedVersion < 0 ? current.version() : expectedVersion;
       Subscription updated = current.withSpec(spec, expected + 1, Instant.now());
       store.update(updated, expected);
-      knownVersions.put(id, updated.version());
+      known.put(id, updated);
       apply(updated, current);
       return updated;
     }
@@ -265,10 +583,13 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     checkOpen();
     synchronized (lock) {
       stopRunner(id, null);
-      knownVersions.remove(id);
+      known.remove(id);
       fences.remove(id);
       boolean existed = store.delete(id);
       reporter.forget(id);
+      if (assignment == Assignment.SLOTS) {
+        reconcile();
+      }
       return existed;
     }
   }
@@ -303,7 +624,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     return Optional.of(
         new SubscriptionStatus(
             id, s.spec().name(), s.spec().active(), Secrets.maskUrl(s.spec().destination().url()),
-            Instant.now(), shown, h, lag, sorted, problem));
+            Instant.now(), shown, h, lag, sorted, problem, enginesOf(s)));
   }
 
   private HealthDetails currentHealth(Subscription s, @Nullable SubscriptionRunner r) {
@@ -342,7 +663,17 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
 
   /** Whether this engine runs the subscription: accepted for running here and not stopped (restarting after an error included). */
   public boolean isRunning(String id) {
-    return runners.containsKey(id);
+    return runners.containsKey(id) || parked.containsKey(id);
+  }
+
+  /** Whether the subscription is read by its topic's shared reader now (it had caught up). */
+  public boolean isParked(String id) {
+    return parked.containsKey(id);
+  }
+
+  /** How many times subscriptions went to a shared reader, and came back to their own consumer. */
+  public long[] parkingsAndWakings() {
+    return new long[] {parkings.get(), wakings.get()};
   }
 
   /**
@@ -353,6 +684,14 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
    */
   public void abandonForTesting() {
     closed = true;
+    EngineCoordinator c;
+    synchronized (lock) {
+      c = coordinator;
+    }
+    if (c != null) {
+      c.abandon();
+    }
+    stopSharedReading(false);
     for (SubscriptionRunner r : runners.values()) {
       r.requestStop(SubscriptionRunner.StopMode.ABANDON);
     }
@@ -370,6 +709,15 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       return;
     }
     closed = true;
+    // leave the coordination group first, so the other engines take this one's subscriptions at once
+    EngineCoordinator c;
+    synchronized (lock) {
+      c = coordinator;
+    }
+    if (c != null) {
+      c.close();
+    }
+    stopSharedReading(true);
     List<SubscriptionRunner> all = new ArrayList<>(runners.values());
     for (SubscriptionRunner r : all) {
       r.requestStop(SubscriptionRunner.StopMode.GRACEFUL);
@@ -379,6 +727,11 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     }
     runners.clear();
     background.shutdownNow();
+    try {
+      store.removeEngines(List.of(engineId));
+    } catch (RuntimeException e) {
+      log.warn("cannot remove engine {} from the store: {}", engineId, e.toString());
+    }
     reporter.close();
     destinations.distinct().forEach(Engine::closeQuietly);
     closeQuietly(alertChannel);
@@ -432,15 +785,21 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   private void apply(Subscription updated, @Nullable Subscription before) {
     boolean wasActive = before != null && before.spec().active();
     boolean active = updated.spec().active();
-    boolean hadRunner = runners.containsKey(updated.id());
+    boolean hadRunner = isRunning(updated.id());
     String reason = before == null ? "subscription registered" : "subscription updated";
+    place();
     if (hadRunner) {
       stopRunner(updated.id(), active && admin.online() ? null : "subscription deactivated");
     } else if (wasActive && !active) {
       reporter.activity(updated.id(), ActivityEvent.stateChange(Instant.now(), ActivityEvent.Type.INACTIVE, "subscription deactivated"));
     }
-    if (active && admin.online() && !closed) {
+    if (shouldRun(updated)) {
       startRunner(updated, hadRunner && wasActive ? null : reason);
+    } else if (active && admin.online() && !closed && !wasActive) {
+      reporter.activity(updated.id(), ActivityEvent.stateChange(Instant.now(), ActivityEvent.Type.ACTIVE, reason));
+    }
+    if (assignment == Assignment.SLOTS) {
+      reconcile();
     }
   }
 
@@ -451,30 +810,73 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       return;
     }
     if (!state.online()) {
-      for (String id : new ArrayList<>(runners.keySet())) {
-        stopRunner(id, "webhooks taken offline" + (state.offlineMessage().isEmpty() ? "" : ": " + state.offlineMessage()));
-      }
+      List<String> all = new ArrayList<>(runners.keySet());
+      all.addAll(parked.keySet());
+      stopRunners(all,
+          "webhooks taken offline" + (state.offlineMessage().isEmpty() ? "" : ": " + state.offlineMessage()));
     } else if (!closed) {
       for (Subscription s : store.list()) {
-        if (s.spec().active() && !runners.containsKey(s.id())) {
-          startRunner(s, "webhooks brought online");
+        known.put(s.id(), s);
+      }
+      place();
+      List<Subscription> start = new ArrayList<>();
+      for (Subscription s : known.values()) {
+        if (shouldRun(s) && !isRunning(s.id())) {
+          start.add(s);
         }
       }
+      startRunners(start, "webhooks brought online");
     }
   }
 
   private void startRunner(Subscription s, @Nullable String activeReason) {
-    if (held(s.id())) {
-      return; // a replay is moving its offsets; it starts again when the hold is released
+    startRunners(List.of(s), activeReason);
+  }
+
+  /**
+   * Starts the runners of several subscriptions (an engine taking over another's slots starts
+   * hundreds at once, under the lock): their last health is read with one store call instead of a
+   * round trip each, and each runner only gets its thread started (its consumer is made and joins
+   * its group on that thread), so nothing here waits for one runner before the next. Subscriptions
+   * held by a replay are left out; they start when the hold is released. Caller holds the lock.
+   */
+  private void startRunners(List<Subscription> subs, @Nullable String activeReason) {
+    List<Subscription> startable = subs.stream().filter(s -> !held(s.id())).toList();
+    if (startable.isEmpty()) {
+      return;
     }
-    HealthDetails stored = reporter.pendingHealth(s.id());
-    if (stored == null) {
-      try {
-        stored = store.health(s.id()).orElse(null);
-      } catch (RuntimeException e) {
-        stored = null;
+    Map<String, HealthDetails> last = lastHealth(startable);
+    for (Subscription s : startable) {
+      startRunner(s, activeReason, last.get(s.id()));
+    }
+  }
+
+  /**
+   * The health each subscription had last: what the reporter has not written yet, else what the
+   * store holds (one call for all of them); absent when neither has any, or the store failed.
+   */
+  private Map<String, HealthDetails> lastHealth(List<Subscription> subs) {
+    Map<String, HealthDetails> last = new HashMap<>();
+    List<String> unwritten = new ArrayList<>();
+    for (Subscription s : subs) {
+      HealthDetails pending = reporter.pendingHealth(s.id());
+      if (pending != null) {
+        last.put(s.id(), pending);
+      } else {
+        unwritten.add(s.id());
       }
     }
+    if (!unwritten.isEmpty()) {
+      try {
+        store.health(unwritten).forEach(last::putIfAbsent);
+      } catch (RuntimeException e) {
+        log.warn("cannot read the health of {} subscriptions from the store ({}); they start from a fresh health", unwritten.size(), e.toString());
+      }
+    }
+    return last;
+  }
+
+  private void startRunner(Subscription s, @Nullable String activeReason, @Nullable HealthDetails stored) {
     SubscriptionRunner r;
     try {
       r = new SubscriptionRunner(s, this, stored);
@@ -496,7 +898,34 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     r.start();
   }
 
+  /** Stops several runners at once: each is asked to stop, then each is awaited. */
+  private void stopRunners(List<String> ids, @Nullable String inactiveReason) {
+    List<SubscriptionRunner> stopping = new ArrayList<>();
+    for (String id : ids) {
+      Parked p = parked.remove(id);
+      if (p != null) {
+        unpark(p, inactiveReason);
+      }
+      problems.remove(id);
+      SubscriptionRunner r = runners.remove(id);
+      if (r != null) {
+        r.requestStop(SubscriptionRunner.StopMode.GRACEFUL);
+        stopping.add(r);
+      }
+    }
+    for (SubscriptionRunner r : stopping) {
+      await(r);
+      if (inactiveReason != null) {
+        r.recordState(ActivityEvent.Type.INACTIVE, inactiveReason);
+      }
+    }
+  }
+
   private void stopRunner(String id, @Nullable String inactiveReason) {
+    Parked p = parked.remove(id);
+    if (p != null) {
+      unpark(p, inactiveReason);
+    }
     problems.remove(id);
     SubscriptionRunner r = runners.remove(id);
     if (r == null) {
@@ -538,28 +967,41 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
           admin = state;
         }
         Set<String> seen = new HashSet<>();
+        List<Subscription> changed = new ArrayList<>();
         for (Subscription s : all) {
           seen.add(s.id());
-          Long known = knownVersions.get(s.id());
-          if (known == null || known != s.version()) {
-            knownVersions.put(s.id(), s.version());
-            SubscriptionRunner r = runners.get(s.id());
-            if (known == null || r == null || r.subscription().version() != s.version()) {
-              if (r != null) {
-                stopRunner(s.id(), null);
-              }
-              if (s.spec().active() && admin.online()) {
-                startRunner(s, null);
-              }
-            }
+          Subscription before = known.get(s.id());
+          if (before == null || before.version() != s.version()) {
+            known.put(s.id(), s);
+            changed.add(s);
           }
         }
-        for (String id : new ArrayList<>(knownVersions.keySet())) {
+        List<String> removed = new ArrayList<>();
+        for (String id : new ArrayList<>(known.keySet())) {
           if (!seen.contains(id)) {
-            knownVersions.remove(id);
-            stopRunner(id, null);
-            reporter.forget(id);
+            known.remove(id);
+            removed.add(id);
           }
+        }
+        stopRunners(removed, null);
+        removed.forEach(reporter::forget);
+        place();
+        // a changed subscription's runner restarts with the new version
+        List<String> restart = new ArrayList<>();
+        for (Subscription s : changed) {
+          SubscriptionRunner r = runners.get(s.id());
+          Parked p = parked.get(s.id());
+          if ((r != null && r.subscription().version() != s.version()) || (p != null && p.subscription.version() != s.version())) {
+            restart.add(s.id());
+          } else if (r == null && p == null) {
+            problems.remove(s.id());
+          }
+        }
+        stopRunners(restart, null);
+        if (assignment == Assignment.SLOTS) {
+          reconcile();
+        } else {
+          startRunners(changed.stream().filter(s -> shouldRun(s) && !isRunning(s.id())).toList(), null);
         }
       }
       applyCommands(store.pendingCommands(Instant.now()));
@@ -582,13 +1024,13 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     synchronized (lock) {
       remoteHolds = Set.copyOf(held);
       for (String id : held) {
-        if (!before.contains(id) && runners.containsKey(id)) {
+        if (!before.contains(id) && isRunning(id)) {
           stopRunner(id, "replay: stopped so that the group's offsets can move");
         }
       }
       for (String id : before) {
         if (!held.contains(id) && !held(id) && !closed) {
-          store.get(id).filter(s -> s.spec().active() && admin.online() && !runners.containsKey(id))
+          store.get(id).filter(s -> shouldRun(s) && !isRunning(id))
               .ifPresent(s -> startRunner(s, "replay done: delivering from the new positions"));
         }
       }
@@ -619,19 +1061,120 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
         }
       }
       if (!held(id) && !closed) {
-        store.get(id).filter(s -> s.spec().active() && admin.online() && !runners.containsKey(id))
+        store.get(id).filter(s -> shouldRun(s) && !isRunning(id))
             .ifPresent(s -> startRunner(s, "replay done: delivering from the new positions"));
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ shared reading of idle subscriptions
+
+  /**
+   * Whether a subscription may give up its own consumer when it has caught up: one topic, and this
+   * engine its only reader (a shared reader has no group membership, so a subscription that other
+   * engines read too, in {@code GROUPS} mode or with a parallelism above 1, keeps its consumer).
+   */
+  private boolean mayPark(Subscription s) {
+    return config.scaling().idleAfter() != null
+        && s.spec().sources().size() == 1
+        && (assignment == Assignment.SLOTS ? s.spec().delivery().parallelism() == 1 : !store.isShared());
+  }
+
+  /** Every second on the idle thread: parks the runners caught up (lag 0) for the configured time. */
+  private void checkIdle() {
+    Duration after = config.scaling().idleAfter();
+    if (closed || after == null) {
+      return;
+    }
+    try {
+      long now = System.nanoTime();
+      caughtUpSince.keySet().removeIf(id -> !runners.containsKey(id));
+      List<SubscriptionRunner> ready = new ArrayList<>();
+      for (SubscriptionRunner r : new ArrayList<>(runners.values())) {
+        String id = r.subscription().id();
+        if (!mayPark(r.subscription()) || r.lag() != 0) {
+          caughtUpSince.remove(id);
+          continue;
+        }
+        Long since = caughtUpSince.putIfAbsent(id, now);
+        if (since != null && now - since >= after.toNanos()) {
+          caughtUpSince.remove(id);
+          ready.add(r);
+        }
+      }
+      // in batches: their consumers stop together, and the offsets of a batch take one request
+      for (int i = 0; i < ready.size() && !closed; i += PARK_BATCH) {
+        park(ready.subList(i, Math.min(ready.size(), i + PARK_BATCH)));
+      }
+    } catch (RuntimeException e) {
+      log.warn("checking for idle subscriptions: {}", e.toString());
+    }
+  }
+
+  private org.apache.kafka.clients.admin.Admin admin() {
+    org.apache.kafka.clients.admin.Admin a = kafkaAdmin;
+    if (a == null) {
+      synchronized (this) {
+        a = kafkaAdmin;
+        if (a == null) {
+          Map<String, Object> props = new HashMap<>();
+          Set<String> names = org.apache.kafka.clients.admin.AdminClientConfig.configNames();
+          config.kafka().forEach((k, v) -> {
+            if (names.contains(k)) {
+              props.put(k, v);
+            }
+          });
+          props.put(org.apache.kafka.clients.admin.AdminClientConfig.CLIENT_ID_CONFIG, "webhookd-admin-" + engineId);
+          a = org.apache.kafka.clients.admin.Admin.create(props);
+          kafkaAdmin = a;
+        }
+      }
+    }
+    return a;
+  }
+
+  /**
+   * Stops a caught-up runner (a clean stop commits what was delivered) and hands the subscription
+   * to its topic's shared reader from its committed offsets (where there are none, from where its
+   * own consumer would start: {@code auto.offset.reset}, earliest by default).
+   */
+  private static final int PARK_BATCH = 100;
+
+  private void park(List<SubscriptionRunner> batch) {
+    synchronized (lock) {
+      List<Subscription> subs = new ArrayList<>();
+      for (SubscriptionRunner r : batch) {
+        if (!closed && runners.get(r.subscription().id()) == r) {
+          subs.add(r.subscription());
+        }
+      }
+      if (subs.isEmpty()) {
+        return;
+      }
+      stopRunners(subs.stream().map(Subscription::id).toList(), null);
+      Map<String, Map<org.apache.kafka.common.TopicPartition, Long>> positions;
+      try {
+        positions = committedPositions(subs);
+      } catch (RuntimeException e) {
+        log.warn("{} caught-up subscriptions could not go to shared readers ({}); they keep their own consumers", subs.size(), e.toString());
+        startRunners(subs.stream().filter(this::shouldRun).toList(), null);
+        return;
+      }
+      for (Subscription s : subs) {
+        String topic = s.spec().sources().get(0).topic();
+        List<String> exprs = new ArrayList<>(s.spec().sources().get(0).jmesFilters());
+        exprs.addAll(rowFilters(s, topic));
+        Parked p = new Parked(s, RecordFilter.of(exprs), positions.get(s.id()));
+        parked.put(s.id(), p);
+        readers.computeIfAbsent(topic, this::newReader).park(p);
+        parkings.incrementAndGet();
+        log.debug("subscription {} caught up: read by the shared reader of {} from {}", s.id(), topic, p.positions());
       }
     }
   }
 
   @Nullable SubscriptionRunner runner(String id) {
     return runners.get(id);
-  }
-
-  /** This engine's id, unique per process run. */
-  public String engineId() {
-    return engineId;
   }
 
   // ------------------------------------------------------------------ day-2 operations
@@ -681,6 +1224,194 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     if (r != null) {
       sendAlert(r, Alert.Kind.DEAD_LETTERED, count + " message(s) were moved to the dead letters after their retries were"
           + " exhausted or they were skipped; delivery goes on; see the dead letters to redeliver or discard them");
+    }
+  }
+
+  /** Each subscription's committed offsets in its topic, or where its own consumer would start where it has none; by id. */
+  private Map<String, Map<org.apache.kafka.common.TopicPartition, Long>> committedPositions(List<Subscription> subs) {
+    try {
+      org.apache.kafka.clients.admin.Admin a = admin();
+      Map<String, org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec> specs = new HashMap<>();
+      Set<String> topics = new HashSet<>();
+      for (Subscription s : subs) {
+        specs.put(s.groupId(), new org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec());
+        topics.add(s.spec().sources().get(0).topic());
+      }
+      Map<String, Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata>> committed =
+          a.listConsumerGroupOffsets(specs).all().get(30, TimeUnit.SECONDS);
+      Map<String, List<org.apache.kafka.common.TopicPartition>> partitionsOf = new HashMap<>();
+      a.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).forEach((topic, d) -> {
+        List<org.apache.kafka.common.TopicPartition> tps = new ArrayList<>();
+        d.partitions().forEach(pi -> tps.add(new org.apache.kafka.common.TopicPartition(topic, pi.partition())));
+        partitionsOf.put(topic, tps);
+      });
+      boolean latest = "latest".equals(String.valueOf(config.kafka().getOrDefault("auto.offset.reset", "earliest")).trim());
+      Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> missing = new HashMap<>();
+      for (Subscription s : subs) {
+        Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> c =
+            committed.getOrDefault(s.groupId(), Map.of());
+        for (org.apache.kafka.common.TopicPartition tp : partitionsOf.get(s.spec().sources().get(0).topic())) {
+          if (c.get(tp) == null) {
+            missing.put(tp, latest ? org.apache.kafka.clients.admin.OffsetSpec.latest() : org.apache.kafka.clients.admin.OffsetSpec.earliest());
+          }
+        }
+      }
+      Map<org.apache.kafka.common.TopicPartition, Long> reset = new HashMap<>();
+      if (!missing.isEmpty()) {
+        a.listOffsets(missing).all().get(30, TimeUnit.SECONDS).forEach((tp, info) -> reset.put(tp, info.offset()));
+      }
+      Map<String, Map<org.apache.kafka.common.TopicPartition, Long>> positions = new HashMap<>();
+      for (Subscription s : subs) {
+        Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> c =
+            committed.getOrDefault(s.groupId(), Map.of());
+        Map<org.apache.kafka.common.TopicPartition, Long> mine = new HashMap<>();
+        for (org.apache.kafka.common.TopicPartition tp : partitionsOf.get(s.spec().sources().get(0).topic())) {
+          org.apache.kafka.clients.consumer.OffsetAndMetadata o = c.get(tp);
+          mine.put(tp, o != null ? o.offset() : reset.get(tp));
+        }
+        positions.put(s.id(), mine);
+      }
+      return positions;
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new WebhookdException("cannot read the committed offsets of " + subs.size() + " subscriptions: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new WebhookdException("interrupted", e);
+    }
+  }
+
+  private SharedReader newReader(String topic) {
+    Map<String, Object> props = new HashMap<>(config.kafka());
+    props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    props.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+    props.remove(ConsumerConfig.GROUP_REMOTE_ASSIGNOR_CONFIG);
+    props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, "webhookd-shared-" + engineId + "-" + topic);
+    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    props.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 200);
+    return new SharedReader(topic, config.consumerFactory().apply(props), Duration.ofSeconds(5), this::woken, this::progressed);
+  }
+
+  /** On a reader's thread: a record passed a parked subscription's filters. It goes back to its own consumer at that record. */
+  private void woken(Parked p, Map<org.apache.kafka.common.TopicPartition, Long> positions) {
+    java.util.concurrent.ScheduledExecutorService ex = idle;
+    if (ex == null || closed) {
+      return;
+    }
+    Runnable start = () -> {
+      synchronized (lock) {
+        if (closed || !parked.remove(p.id(), p)) {
+          return;
+        }
+        wakings.incrementAndGet();
+        Subscription s = known.getOrDefault(p.id(), p.subscription);
+        if (shouldRun(s)) {
+          startRunner(s, null);
+        }
+      }
+    };
+    // the group must hold the positions before the subscription's own consumer reads from them;
+    // the commits of many subscriptions woken by one record go out together, not one after another
+    Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets = new HashMap<>();
+    positions.forEach((tp, o) -> offsets.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(o)));
+    try {
+      admin().alterConsumerGroupOffsets(p.subscription.groupId(), offsets).all().whenComplete((v, e) -> {
+        if (e != null) {
+          log.debug("could not commit the shared reader's positions of subscription {}: {}", p.id(), e.toString());
+        }
+        try {
+          ex.execute(start);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+          // the engine is closing
+        }
+      });
+    } catch (RuntimeException e) {
+      ex.execute(start);
+    }
+  }
+
+  /** On a reader's thread: positions of parked subscriptions moved past filtered-out records; committed to their groups. */
+  private void progressed(List<Parked> moved) {
+    java.util.concurrent.ScheduledExecutorService ex = idle;
+    if (ex == null || closed) {
+      return;
+    }
+    for (Parked p : moved) {
+      Map<org.apache.kafka.common.TopicPartition, Long> positions = Map.copyOf(p.positions());
+      ex.execute(() -> commitPositions(p.subscription, positions, false));
+    }
+  }
+
+  /**
+   * Commits a parked subscription's positions to its group {@code webhooks-{id}} (Kafka refuses it
+   * while the group has members: then its own consumer reads and commits). Everything before a
+   * position was filtered out or already committed, so this never skips a message.
+   */
+  private void commitPositions(Subscription s, Map<org.apache.kafka.common.TopicPartition, Long> positions, boolean wait) {
+    if (positions.isEmpty()) {
+      return;
+    }
+    Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets = new HashMap<>();
+    positions.forEach((tp, o) -> offsets.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(o)));
+    try {
+      org.apache.kafka.common.KafkaFuture<Void> f = admin().alterConsumerGroupOffsets(s.groupId(), offsets).all();
+      if (wait) {
+        f.get(10, TimeUnit.SECONDS);
+      }
+    } catch (Exception e) {
+      log.debug("could not commit the shared reader's positions of subscription {}: {}", s.id(), e.toString());
+    }
+  }
+
+  /** Takes a parked subscription from its reader, committing its positions. Caller holds the lock. */
+  private void unpark(Parked p, @Nullable String inactiveReason) {
+    SharedReader reader = readers.get(p.subscription.spec().sources().get(0).topic());
+    Map<org.apache.kafka.common.TopicPartition, Long> positions = null;
+    if (reader != null) {
+      try {
+        positions = reader.unpark(p.id()).get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        log.warn("shared reader did not let subscription {} go: {}", p.id(), e.toString());
+      }
+    }
+    if (positions != null) {
+      commitPositions(p.subscription, positions, true);
+    }
+    if (inactiveReason != null) {
+      reporter.activity(p.id(), ActivityEvent.stateChange(Instant.now(), ActivityEvent.Type.INACTIVE, inactiveReason));
+    }
+  }
+
+  /** Stops the idle thread and the shared readers; {@code commit}: their positions are committed (a clean close). */
+  private void stopSharedReading(boolean commit) {
+    java.util.concurrent.ScheduledExecutorService ex = idle;
+    if (ex != null) {
+      ex.shutdownNow();
+      try {
+        ex.awaitTermination(15, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    List<SharedReader> all;
+    synchronized (lock) {
+      all = new ArrayList<>(readers.values());
+      readers.clear();
+    }
+    for (SharedReader r : all) {
+      Map<String, Parked> left = r.stop();
+      if (commit) {
+        left.values().forEach(p -> commitPositions(p.subscription, Map.copyOf(p.positions()), true));
+      }
+    }
+    parked.clear();
+    org.apache.kafka.clients.admin.Admin a = kafkaAdmin;
+    if (a != null) {
+      a.close(Duration.ofSeconds(5));
     }
   }
 
@@ -817,7 +1548,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
           SubscriptionSpec off = current.spec().toBuilder().active(false).build();
           Subscription updated = current.withSpec(off, current.version() + 1, Instant.now());
           store.update(updated, current.version());
-          knownVersions.put(id, updated.version());
+          known.put(id, updated);
           apply(updated, current);
         } catch (RuntimeException e) {
           log.warn("could not disable subscription {}: {}", id, e.toString());
@@ -838,7 +1569,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
           return;
         }
         runners.remove(id);
-        store.get(id).filter(s -> s.spec().active() && admin.online()).ifPresent(s -> startRunner(s, "restarted after an error"));
+        store.get(id).filter(this::shouldRun).ifPresent(s -> startRunner(s, "restarted after an error"));
       }
     }, 5, TimeUnit.SECONDS);
   }

@@ -11,6 +11,7 @@ import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 import io.webhookd.ActivityEvent;
+import io.webhookd.EngineInfo;
 import io.webhookd.OnlineState;
 import io.webhookd.ConflictException;
 import io.webhookd.HealthDetails;
@@ -39,6 +40,28 @@ public final class InMemoryStore implements SubscriptionStore {
   private final Map<String, TreeMap<String, DeadLetter>> deadLetters = new HashMap<>();
   private final Map<String, EngineCommand> commands = new LinkedHashMap<>();
   private OnlineState admin = OnlineState.initial();
+  private final Map<String, EngineInfo> engines = new HashMap<>();
+
+  @Override
+  public synchronized void saveEngine(EngineInfo engine) {
+    engines.put(engine.id(), engine);
+  }
+
+  @Override
+  public synchronized List<EngineInfo> engines(Instant since) {
+    List<EngineInfo> found = new ArrayList<>();
+    for (EngineInfo e : engines.values()) {
+      if (!e.lastSeen().isBefore(since)) {
+        found.add(e);
+      }
+    }
+    return found;
+  }
+
+  @Override
+  public synchronized void removeEngines(java.util.Collection<String> ids) {
+    ids.forEach(engines::remove);
+  }
 
   @Override
   public synchronized Subscription create(Subscription s) {

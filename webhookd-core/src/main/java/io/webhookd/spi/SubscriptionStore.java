@@ -1,6 +1,7 @@
 package io.webhookd.spi;
 
 import io.webhookd.ActivityEvent;
+import io.webhookd.EngineInfo;
 import io.webhookd.OnlineState;
 import io.webhookd.ConflictException;
 import io.webhookd.DeadLetter;
@@ -10,7 +11,9 @@ import io.webhookd.SubscriptionNotFoundException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
@@ -63,6 +66,20 @@ public interface SubscriptionStore extends AutoCloseable {
   void saveHealth(String id, HealthDetails health);
 
   Optional<HealthDetails> health(String id);
+
+  /**
+   * The stored health of each of {@code ids} that has one, by id (ids without a stored health, or
+   * of no subscription, are absent). An engine that takes over many subscriptions at once (another
+   * engine left) reads their health with one call. The default asks {@link #health(String)} for
+   * each; a store over a network should answer with one round trip.
+   */
+  default Map<String, HealthDetails> health(Collection<String> ids) {
+    Map<String, HealthDetails> found = new HashMap<>();
+    for (String id : ids) {
+      health(id).ifPresent(h -> found.put(id, h));
+    }
+    return found;
+  }
 
   /**
    * Appends activity events (oldest first) and prunes the subscription's activity to the newest
@@ -155,6 +172,22 @@ public interface SubscriptionStore extends AutoCloseable {
 
   /** Removes commands created before {@code before}. */
   default void removeCommands(Instant before) {}
+
+  /**
+   * Records an engine's entry in the registry of engines ({@code GET /1/Engines}), replacing the
+   * entry of the same id. Engines call it when they start and every few seconds while they run,
+   * from a background thread. The default keeps nothing: a store without a registry lists no
+   * engines.
+   */
+  default void saveEngine(EngineInfo engine) {}
+
+  /** The engines whose {@link EngineInfo#lastSeen()} is at or after {@code since}, in no particular order. */
+  default List<EngineInfo> engines(Instant since) {
+    return List.of();
+  }
+
+  /** Removes the entries of these engines (one that closed, or ones not seen for long); unknown ids are ignored. */
+  default void removeEngines(Collection<String> ids) {}
 
   /**
    * Whether other processes may change this store, so that engines should watch it for changes

@@ -99,6 +99,7 @@ final class RestApi {
           "POST /1/FilterPreview",
           "POST /1/EventNotificationAdmin",
           "GET /1/EventNotificationAdmin",
+          "GET /1/Engines",
           "GET /health",
           "GET /health/live",
           "GET /metrics",
@@ -222,6 +223,7 @@ final class RestApi {
     routes.post("/1/FilterPreview", this::previewFilters);
     routes.post("/1/EventNotificationAdmin", this::setAdmin);
     routes.get("/1/EventNotificationAdmin", this::getAdmin);
+    routes.get("/1/Engines", this::engines);
     routes.get("/health", this::readiness);
     routes.get("/health/live", ctx -> write(ctx, 200, NODES.objectNode().put("status", "UP")));
     routes.get("/metrics", this::metrics);
@@ -522,6 +524,12 @@ final class RestApi {
   private void getAdmin(Context ctx) {
     requireAdmin(authenticate(ctx));
     write(ctx, 200, SubscriptionJson.toJson(deliveries.adminStatus(), instanceId));
+  }
+
+  /** The engines sharing this server's store, with how many subscriptions each runs: for admins. */
+  private void engines(Context ctx) {
+    requireAdmin(authenticate(ctx));
+    write(ctx, 200, SubscriptionJson.toJson(deliveries.engines()));
   }
 
   private void readiness(Context ctx) {

@@ -239,7 +239,17 @@ class OperatorPageBrowserTest {
     waitFor(d -> browser.findElement(By.id("activity")).getText().contains("200"));
     assertThat(text()).doesNotContain("url-secret-123");
     assertThat(browser.findElement(By.id("configuration")).getText()).contains("by partition (one batch of a partition in flight at a time), up to 16 batches in flight");
+    String engine = server.get("/1/Engines", ServerKeys.ADMIN).json().get(0).get("id").asText();
+    waitFor(d -> browser.findElement(By.id("subscription-engines")).getText().equals(engine));
     fullPageScreenshot("subscription-healthy.png");
+
+    // the System page lists the engines, with how many subscriptions each runs
+    browser.get(server.base + "/ui/#/system");
+    waitFor(d -> !browser.findElements(By.cssSelector("#system-engines tr[data-engine]")).isEmpty());
+    assertThat(browser.findElement(By.cssSelector("#system-engines tr[data-engine] td[data-label='Engine']")).getText()).isEqualTo(engine);
+    // the count is the engine's last heartbeat (every 5 s), which may predate its subscriptions; the page refreshes
+    waitFor(d -> browser.findElement(By.cssSelector("#system-engines tr[data-engine] td[data-label='Subscriptions']"))
+        .getText().matches("[1-9][0-9]*"));
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.webhookd.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -175,6 +177,29 @@ class RestApiTest {
     assertThat(st.get("timestamp").asText()).isNotBlank();
     assertThat(st.get("status").asText()).isIn("healthy", "unhealthy", "inactive");
     assertThat(st.get("recent_activity").isArray()).isTrue();
+    assertThat(st.get("engines").isArray()).isTrue();
+  }
+
+  @Test
+  @DisplayName("GET 1/Engines: the admin sees this engine with its host and subscription count; the status names it; a client gets 403")
+  void listsEngines() {
+    JsonNode s = create(BILLING, Docs.subscription("engines", hook, topic("orders-")));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      Answer a = server.get("/1/Engines", ServerKeys.ADMIN);
+      assertThat(a.status()).as(a.toString()).isEqualTo(200);
+      assertThat(a.json().isArray()).isTrue();
+      assertThat(a.json()).hasSize(1);
+      JsonNode e = a.json().get(0);
+      assertThat(e.get("id").asText()).isNotBlank();
+      assertThat(e.get("host").asText()).isNotBlank();
+      assertThat(java.time.Instant.parse(e.get("started_at").asText())).isBeforeOrEqualTo(java.time.Instant.parse(e.get("last_seen").asText()));
+      assertThat(e.get("subscriptions").asInt()).isPositive();
+      JsonNode st = server.get("/1/Subscription/" + s.get("id").asText() + "/Status", BILLING).json();
+      assertThat(st.get("engines")).hasSize(1);
+      assertThat(st.get("engines").get(0).asText()).isEqualTo(e.get("id").asText());
+    });
+    assertThat(server.get("/1/Engines", BILLING).status()).isEqualTo(403);
+    assertThat(server.get("/1/Engines", null).status()).isEqualTo(401);
   }
 
   @Test

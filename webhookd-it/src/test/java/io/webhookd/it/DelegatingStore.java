@@ -2,6 +2,7 @@ package io.webhookd.it;
 
 import io.webhookd.ActivityEvent;
 import io.webhookd.DeadLetter;
+import io.webhookd.EngineInfo;
 import io.webhookd.HealthDetails;
 import io.webhookd.OnlineState;
 import io.webhookd.Subscription;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
@@ -34,6 +36,7 @@ class DelegatingStore implements SubscriptionStore {
   @Override public void saveOnlineState(OnlineState s) { d.saveOnlineState(s); }
   @Override public void saveHealth(String id, HealthDetails h) { d.saveHealth(id, h); }
   @Override public Optional<HealthDetails> health(String id) { return d.health(id); }
+  @Override public Map<String, HealthDetails> health(Collection<String> ids) { return d.health(ids); }
   @Override public void appendActivity(String id, List<ActivityEvent> e, int keep) { d.appendActivity(id, e, keep); }
   @Override public List<ActivityEvent> recentActivity(String id, int limit) { return d.recentActivity(id, limit); }
   @Override public boolean claimAlert(String id, String key, Instant now, Duration min) { return d.claimAlert(id, key, now, min); }
@@ -48,6 +51,9 @@ class DelegatingStore implements SubscriptionStore {
   @Override public Optional<EngineCommand> command(String id) { return d.command(id); }
   @Override public boolean completeCommand(String id, String result) { return d.completeCommand(id, result); }
   @Override public void removeCommands(Instant before) { d.removeCommands(before); }
+  @Override public void saveEngine(EngineInfo e) { d.saveEngine(e); }
+  @Override public List<EngineInfo> engines(Instant since) { return d.engines(since); }
+  @Override public void removeEngines(Collection<String> ids) { d.removeEngines(ids); }
   @Override public boolean isShared() { return d.isShared(); }
   @Override public void close() {}
 }

@@ -27,6 +27,7 @@ final class Engines {
   private final Map<String, Object> kafkaProperties = new HashMap<>();
   private Function<Map<String, Object>, Consumer<byte[], byte[]>> consumers = KafkaConsumer::new;
   private SubscriptionListener listener = SubscriptionListener.NONE;
+  private Engine.Scaling scaling = Engine.Scaling.defaults();
 
   private Engines(String bootstrapServers) {
     this.bootstrapServers = bootstrapServers;
@@ -70,6 +71,12 @@ final class Engines {
     return this;
   }
 
+  /** How the engine shares subscriptions with others (its id, its coordination group and slots topic). */
+  Engines scaling(Engine.Scaling s) {
+    this.scaling = s;
+    return this;
+  }
+
   /** Starts an engine. Engines of one test may share an in-memory store: closing one leaves the store as it is. */
   Engine start() {
     Map<String, Object> props = new HashMap<>(kafkaProperties);
@@ -89,7 +96,8 @@ final class Engines {
                 Duration.ZERO,
                 Duration.ofHours(1),
                 100)
-            .withConsumerFactory(consumers);
+            .withConsumerFactory(consumers)
+            .withScaling(scaling);
     return Engine.start(config);
   }
 }

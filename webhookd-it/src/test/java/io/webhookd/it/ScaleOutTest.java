@@ -114,16 +114,17 @@ class ScaleOutTest {
 
   @Test
   @RequiresPostgres
-  @DisplayName("two engines on one PostgreSQL: a subscription runs on both; one engine closed mid-stream; none missing")
+  @DisplayName("two engines on one PostgreSQL: a subscription of parallelism 2 runs on both; one engine closed mid-stream; none missing")
   void twoEnginesShareTheWork(TestPostgres postgres) {
     String t = topic(kafka, "shared-pg", 6);
     String key = newKey();
     receiver.respondWith((n, req) -> Response.ok().withDelay(Duration.ofMillis(10)));
     Webhookd a = engine(kafka).store(postgres(postgres, key)).storePollInterval(Duration.ofMillis(500)).build();
     try (Webhookd b = engine(kafka).store(postgres(postgres, key)).storePollInterval(Duration.ofMillis(500)).build()) {
-      Subscription s = a.subscribe(spec(t).build());
-      await().atMost(Duration.ofSeconds(15)).until(() -> b.isRunning(s.id()));
-      assertThat(a.isRunning(s.id())).isTrue();
+      Subscription s = a.subscribe(spec(t).parallelism(2).build());
+      await().atMost(Duration.ofSeconds(30)).until(() -> a.isRunning(s.id()) && b.isRunning(s.id()));
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+          assertThat(a.status(s.id()).orElseThrow().engines()).containsExactlyInAnyOrder(a.engineId(), b.engineId()));
 
       kafka.produce(t, jsonMessages(t, 0, 3000));
       await().atMost(Duration.ofSeconds(60)).until(() -> receiver.uniqueDeliveredIds().size() > 600);
@@ -146,11 +147,11 @@ class ScaleOutTest {
     String key = newKey();
     try (Webhookd a = engine(kafka).store(postgres(postgres, key)).storePollInterval(Duration.ofMillis(500)).build();
         Webhookd b = engine(kafka).store(postgres(postgres, key)).storePollInterval(Duration.ofMillis(500)).build()) {
-      Subscription s = a.subscribe(spec(t).build());
+      Subscription s = a.subscribe(spec(t).parallelism(2).build());
       Subscription renamed = a.update(s.id(), s.spec().toBuilder().name("renamed").build(), s.version());
       assertThat(renamed.version()).isEqualTo(2);
       assertThat(b.get(s.id()).orElseThrow().spec().name()).isEqualTo("renamed");
-      await().atMost(Duration.ofSeconds(15)).until(() -> b.isRunning(s.id()));
+      await().atMost(Duration.ofSeconds(30)).until(() -> b.isRunning(s.id()));
 
       List<CompletableFuture<Object>> both = new ArrayList<>();
       both.add(CompletableFuture.supplyAsync(() -> attempt(() -> a.update(s.id(), renamed.spec().toBuilder().maxBatchSize(7).build(), 2))));

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.webhookd.ActivityEvent;
 import io.webhookd.AdminStatus;
+import io.webhookd.EngineInfo;
 import io.webhookd.Health;
 import io.webhookd.HealthDetails;
 import io.webhookd.Masking;
@@ -687,6 +688,8 @@ public final class SubscriptionJson {
     if (status.consumerLag() != null) {
       o.put("consumer_lag", status.consumerLag());
     }
+    ArrayNode engines = o.putArray("engines");
+    status.engines().forEach(engines::add);
     ArrayNode activity = o.putArray("recent_activity");
     // masked again: records written by an older webhookd masked less (the rules only widen)
     status.recentActivity().forEach(e -> activity.add(masked(toJson(e))));
@@ -721,6 +724,11 @@ public final class SubscriptionJson {
     if (a != null && a.isArray()) {
       a.forEach(e -> activity.add(parseActivity(e)));
     }
+    List<String> engines = new ArrayList<>();
+    JsonNode en = json.get("engines");
+    if (en != null && en.isArray()) {
+      en.forEach(e -> engines.add(e.asText()));
+    }
     return new SubscriptionStatus(
         text(json, "id"),
         text(json, "name"),
@@ -730,7 +738,26 @@ public final class SubscriptionJson {
         details.deliveryHealth(),
         details,
         optLong(json, "consumer_lag"),
-        activity);
+        activity,
+        null,
+        engines);
+  }
+
+  /**
+   * The engines of {@code GET /1/Engines}: {@code [{"id", "host", "started_at", "last_seen",
+   * "subscriptions"}]}, in the given order.
+   */
+  public static ArrayNode toJson(List<EngineInfo> engines) {
+    ArrayNode a = NODES.arrayNode();
+    for (EngineInfo e : engines) {
+      a.addObject()
+          .put("id", e.id())
+          .put("host", e.host())
+          .put("started_at", e.startedAt().toString())
+          .put("last_seen", e.lastSeen().toString())
+          .put("subscriptions", e.subscriptions());
+    }
+    return a;
   }
 
   /**

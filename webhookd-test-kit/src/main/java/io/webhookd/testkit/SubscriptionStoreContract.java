@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.webhookd.ActivityEvent;
+import io.webhookd.EngineInfo;
 import io.webhookd.OnlineState;
 import io.webhookd.ConflictException;
 import io.webhookd.DeadLetter;
@@ -396,6 +397,29 @@ public abstract class SubscriptionStoreContract {
     HealthDetails recovered = HealthDetails.initial(Health.HEALTHY, T0.plusSeconds(600));
     store.saveHealth(s.id(), recovered);
     assertThat(store.health(s.id())).contains(recovered);
+  }
+
+  @Test
+  @DisplayName("the health of many subscriptions is read at once: each one saved, none for the others")
+  void healthOfManyAtOnce() {
+    List<String> ids = new ArrayList<>();
+    java.util.Map<String, HealthDetails> saved = new java.util.HashMap<>();
+    for (int i = 0; i < 520; i++) {
+      Subscription s = store.create(subscription(UUID.randomUUID().toString(), T0));
+      ids.add(s.id());
+      if (i % 3 != 0) {
+        HealthDetails h = i % 2 == 0 ? fullHealth() : HealthDetails.initial(Health.HEALTHY, T0.plusSeconds(i));
+        store.saveHealth(s.id(), h);
+        saved.put(s.id(), h);
+      }
+    }
+    ids.add(UUID.randomUUID().toString()); // no such subscription
+
+    assertThat(store.health(ids)).isEqualTo(saved);
+    assertThat(store.health(List.of())).isEmpty();
+    for (String id : ids.subList(0, 10)) {
+      assertThat(store.health(id)).isEqualTo(java.util.Optional.ofNullable(saved.get(id)));
+    }
   }
 
   // ---- activity -------------------------------------------------------------------------------
@@ -830,6 +854,57 @@ public abstract class SubscriptionStoreContract {
     assertThat(store.command(oldDone.id())).isEmpty();
     assertThat(store.command(recent.id())).contains(recent);
     assertThat(store.pendingCommands(T0.plusSeconds(61))).containsExactly(recent);
+  }
+
+  // ---- engines --------------------------------------------------------------------------------
+
+  private static EngineInfo engine(String id, Instant lastSeen, int subscriptions) {
+    return new EngineInfo(id, "host-" + id, T0, lastSeen, subscriptions);
+  }
+
+  @Test
+  @DisplayName("a new store lists no engines")
+  void noEngines() {
+    assertThat(store.engines(Instant.EPOCH)).isEmpty();
+  }
+
+  @Test
+  @DisplayName("saveEngine stores an engine with every field; engines(since) returns it")
+  void engineRoundTrips() {
+    EngineInfo e = engine("engine-a", T0.plusSeconds(5), 12);
+    store.saveEngine(e);
+    assertThat(store.engines(T0)).containsExactly(e);
+  }
+
+  @Test
+  @DisplayName("saveEngine of a known id replaces its entry (last seen, subscriptions)")
+  void engineIsReplaced() {
+    store.saveEngine(engine("engine-a", T0.plusSeconds(5), 12));
+    EngineInfo later = engine("engine-a", T0.plusSeconds(10), 7);
+    store.saveEngine(later);
+    assertThat(store.engines(Instant.EPOCH)).containsExactly(later);
+  }
+
+  @Test
+  @DisplayName("engines(since) leaves out engines last seen before 'since' and keeps those seen at it or after")
+  void enginesSince() {
+    store.saveEngine(engine("old", T0.plusSeconds(1), 1));
+    store.saveEngine(engine("edge", T0.plusSeconds(10), 2));
+    store.saveEngine(engine("new", T0.plusSeconds(20), 3));
+    assertThat(store.engines(T0.plusSeconds(10))).extracting(EngineInfo::id).containsExactlyInAnyOrder("edge", "new");
+    assertThat(store.engines(Instant.EPOCH)).hasSize(3);
+  }
+
+  @Test
+  @DisplayName("removeEngines removes those ids and ignores unknown ones")
+  void removeEngines() {
+    store.saveEngine(engine("a", T0, 1));
+    store.saveEngine(engine("b", T0, 2));
+    store.saveEngine(engine("c", T0, 3));
+    store.removeEngines(List.of("a", "c", "unknown"));
+    assertThat(store.engines(Instant.EPOCH)).extracting(EngineInfo::id).containsExactly("b");
+    store.removeEngines(List.of());
+    assertThat(store.engines(Instant.EPOCH)).hasSize(1);
   }
 
   // ---- fixtures -------------------------------------------------------------------------------

@@ -13,6 +13,12 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -110,5 +116,37 @@ final class HealthRows {
     } catch (SQLException e) {
       throw db.failure("read the health of subscription " + id, e);
     }
+  }
+
+  /** The ids per query of {@link #read(Collection)}: well under every driver's limit of parameters. */
+  private static final int CHUNK = 500;
+
+  /** The stored health of each of {@code ids} that has one: one query per 500 ids. */
+  Map<String, HealthDetails> read(Collection<String> ids) {
+    Map<String, HealthDetails> found = new HashMap<>();
+    List<String> all = new ArrayList<>(ids);
+    for (int from = 0; from < all.size(); from += CHUNK) {
+      List<String> chunk = all.subList(from, Math.min(all.size(), from + CHUNK));
+      String sql =
+          "SELECT subscription_id, snapshot FROM subscription_health WHERE subscription_id IN ("
+              + String.join(", ", Collections.nCopies(chunk.size(), "?")) + ")";
+      try (Connection c = db.connect();
+          PreparedStatement ps = c.prepareStatement(sql)) {
+        for (int i = 0; i < chunk.size(); i++) {
+          ps.setString(i + 1, chunk.get(i));
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            found.put(
+                rs.getString(1),
+                SubscriptionJson.parseHealth(
+                    SubscriptionJson.readTree(rs.getString(2).getBytes(StandardCharsets.UTF_8))));
+          }
+        }
+      } catch (SQLException e) {
+        throw db.failure("read the health of " + chunk.size() + " subscriptions", e);
+      }
+    }
+    return found;
   }
 }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.zaxxer.hikari.HikariDataSource;
 import io.webhookd.ActivityEvent;
 import io.webhookd.DeadLetter;
+import io.webhookd.EngineInfo;
 import io.webhookd.HealthDetails;
 import io.webhookd.OnlineState;
 import io.webhookd.Subscription;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
@@ -49,10 +51,11 @@ import org.slf4j.LoggerFactory;
  * {@code subscription_health}, {@code activity} (bounded by the {@code keep} of {@link
  * #appendActivity}), {@code delivery_attempts} (every {@code api_call} event, bounded by {@link
  * Builder#attemptRetention(Duration)} and {@link Builder#maxAttemptsPerSubscription(int)}), {@code
- * alert_claims}, {@code dead_letters} (migration 4; listed through an index on {@code
- * (subscription_id, id)}, removed with their subscription, bounded by the engine's retention
- * through {@link #pruneDeadLetters}) and {@code engine_commands} (migration 4; the operations one
- * engine asks of the others, {@link #completeCommand} a conditional update).
+ * alert_claims}, {@code engines} (the registry of running engines, migration 3), {@code
+ * dead_letters} (migration 4; listed through an index on {@code (subscription_id, id)}, removed
+ * with their subscription, bounded by the engine's retention through {@link #pruneDeadLetters})
+ * and {@code engine_commands} (migration 4; the operations one engine asks of the others, {@link
+ * #completeCommand} a conditional update).
  *
  * <h2>Secrets at rest</h2>
  *
@@ -104,6 +107,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
   private final AlertClaims alertClaims;
   private final DeadLetterRows deadLetters;
   private final EngineCommandRows commands;
+  private final EngineRows engineRows;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private JdbcSubscriptionStore(
@@ -129,6 +133,7 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
     this.alertClaims = new AlertClaims(db);
     this.deadLetters = new DeadLetterRows(db, cipher);
     this.commands = new EngineCommandRows(db);
+    this.engineRows = new EngineRows(db);
   }
 
   /** A builder; {@link Builder#jdbcUrl(String)} or {@link Builder#dataSource(DataSource)} is required. */
@@ -240,6 +245,11 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
     return health.read(id);
   }
 
+  @Override
+  public Map<String, HealthDetails> health(Collection<String> ids) {
+    return health.read(ids);
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Activity and delivery attempts
 
@@ -347,6 +357,21 @@ public final class JdbcSubscriptionStore implements SubscriptionStore {
   @Override
   public void removeCommands(Instant before) {
     commands.removeBefore(before);
+  }
+
+  @Override
+  public void saveEngine(EngineInfo engine) {
+    engineRows.save(engine);
+  }
+
+  @Override
+  public List<EngineInfo> engines(Instant since) {
+    return engineRows.since(since);
+  }
+
+  @Override
+  public void removeEngines(Collection<String> ids) {
+    engineRows.remove(ids);
   }
 
   @Override

@@ -48,7 +48,7 @@ class ApplicationFlywayTest {
       assertThat(versions(app, "flyway_schema_history")).containsExactly("1 application orders");
       // the application's tables were there first: webhookd's history starts at version 0
       assertThat(versions(app, "webhookd_schema_history"))
-          .containsExactly("0 << Flyway Baseline >>", "1 webhookd schema", "2 Encrypt webhook urls", "4 dead letters and engine commands");
+          .containsExactly("0 << Flyway Baseline >>", "1 webhookd schema", "2 Encrypt webhook urls", "3 engines", "4 dead letters and engine commands");
       try (JdbcSubscriptionStore store = store(app)) {
         assertThat(store.get(s.id())).contains(s);
       }
@@ -83,7 +83,7 @@ class ApplicationFlywayTest {
         store.create(s);
         assertThat(store.get(s.id())).contains(s);
       }
-      assertThat(versions(app, "flyway_schema_history")).containsExactly("1 webhookd schema", "2 Encrypt webhook urls", "4 dead letters and engine commands");
+      assertThat(versions(app, "flyway_schema_history")).containsExactly("1 webhookd schema", "2 Encrypt webhook urls", "3 engines", "4 dead letters and engine commands");
     }
   }
 

@@ -118,7 +118,7 @@ class OrdersApplicationTest {
     assertThat(jdbc.queryForList("SELECT \"description\" FROM \"flyway_schema_history\" WHERE \"version\" IS NOT NULL", String.class))
         .containsExactly("orders");
     assertThat(jdbc.queryForList("SELECT \"description\" FROM \"webhookd_schema_history\" WHERE \"version\" <> '0'", String.class))
-        .containsExactly("webhookd schema", "Encrypt webhook urls", "dead letters and engine commands");
+        .containsExactly("webhookd schema", "Encrypt webhook urls", "engines", "dead letters and engine commands");
     assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM orders", Integer.class)).isZero();
   }
 }

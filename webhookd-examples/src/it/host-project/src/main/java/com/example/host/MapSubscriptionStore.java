@@ -1,6 +1,7 @@
 package com.example.host;
 
 import io.webhookd.ActivityEvent;
+import io.webhookd.EngineInfo;
 import io.webhookd.OnlineState;
 import io.webhookd.ConflictException;
 import io.webhookd.HealthDetails;
@@ -29,6 +30,22 @@ public final class MapSubscriptionStore implements SubscriptionStore {
   private final Map<String, List<ActivityEvent>> activity = new ConcurrentHashMap<>();
   private final Map<String, Instant> alertClaims = new ConcurrentHashMap<>();
   private final AtomicReference<OnlineState> admin = new AtomicReference<>(OnlineState.initial());
+  private final Map<String, EngineInfo> engines = new ConcurrentHashMap<>();
+
+  @Override
+  public void saveEngine(EngineInfo engine) {
+    engines.put(engine.id(), engine);
+  }
+
+  @Override
+  public List<EngineInfo> engines(Instant since) {
+    return engines.values().stream().filter(e -> !e.lastSeen().isBefore(since)).toList();
+  }
+
+  @Override
+  public void removeEngines(java.util.Collection<String> ids) {
+    ids.forEach(engines::remove);
+  }
 
   @Override
   public Subscription create(Subscription s) {

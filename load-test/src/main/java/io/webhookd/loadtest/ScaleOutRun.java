@@ -1,0 +1,433 @@
+package io.webhookd.loadtest;
+
+import io.webhookd.Subscription;
+import io.webhookd.SubscriptionSpec;
+import io.webhookd.store.jdbc.JdbcSubscriptionStore;
+import io.webhookd.testkit.ReceivedMessage;
+import io.webhookd.testkit.ReceivedRequest;
+import io.webhookd.testkit.WebhookReceiver;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * {@code scale --engines N}: N engine processes ({@link EngineMain}) sharing one PostgreSQL schema
+ * and one Kafka broker (a JVM of its own), the subscriptions divided between them by the
+ * coordination group. Reports the subscriptions each engine runs, threads, heap and CPU of each
+ * engine and of the broker idle and busy, then kills one engine with {@code kill -9} in the middle
+ * of a load and reports how long until its subscriptions ran on the others, and how many messages
+ * are missing (each subscription must receive every message of its topic).
+ */
+final class ScaleOutRun {
+  private final ScaleCommand o;
+  private final List<EngineProcess> engines = new ArrayList<>();
+  private final Map<String, Set<String>> producedByTopic = new ConcurrentHashMap<>();
+
+  ScaleOutRun(ScaleCommand options) {
+    this.o = options;
+  }
+
+  /** An engine JVM and its pipes. */
+  static final class EngineProcess {
+    final String id;
+    final Process process;
+    final BufferedReader out;
+    final PrintWriter in;
+    boolean killed;
+
+    EngineProcess(String id, Process process) {
+      this.id = id;
+      this.process = process;
+      this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      this.in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
+    }
+
+    /** running, threads, heap, cpu. */
+    synchronized long[] stats(boolean gc) throws Exception {
+      in.println(gc ? "stats gc" : "stats");
+      String line;
+      while ((line = out.readLine()) != null) {
+        if (line.startsWith("STATS ")) {
+          long[] v = new long[4];
+          String[] f = line.substring(6).split(" ");
+          for (int i = 0; i < 4; i++) {
+            v[i] = Long.parseLong(f[i].substring(f[i].indexOf('=') + 1));
+          }
+          return v;
+        }
+      }
+      throw new IllegalStateException("engine " + id + " ended");
+    }
+  }
+
+  int run() throws Exception {
+    String key = newKey();
+    String schema = "scale_" + UUID.randomUUID().toString().substring(0, 8);
+    String url = o.jdbcUrl + (o.jdbcUrl.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+    try (Connection c = DriverManager.getConnection(o.jdbcUrl, o.jdbcUser, "");
+        Statement st = c.createStatement()) {
+      st.execute("CREATE SCHEMA " + schema);
+    }
+    Process kafkaJvm = startKafkaJvm();
+    try (WebhookReceiver receiver = WebhookReceiver.start()) {
+      String bootstrap = bootstrapOf(kafkaJvm);
+      System.out.printf("kafka: %s (JVM pid %d); PostgreSQL schema %s; %d engines; %d subscriptions over %d topics of %d partitions%n",
+          bootstrap, kafkaJvm.pid(), schema, o.engines, o.subscriptions, o.topics, o.partitions);
+      List<String> topics = new ArrayList<>();
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+        List<NewTopic> nt = new ArrayList<>();
+        for (int t = 0; t < o.topics; t++) {
+          topics.add("scale-" + t);
+          nt.add(new NewTopic("scale-" + t, o.partitions, (short) 1));
+        }
+        admin.createTopics(nt).all().get(60, TimeUnit.SECONDS);
+      }
+      topics.forEach(t -> producedByTopic.put(t, ConcurrentHashMap.newKeySet()));
+      Map<String, String> topicOf = new HashMap<>();
+      try (JdbcSubscriptionStore store = JdbcSubscriptionStore.builder().jdbcUrl(url).username(o.jdbcUser).password("").encryptionKey(key).build()) {
+        Instant now = Instant.now();
+        for (int i = 0; i < o.subscriptions; i++) {
+          String topic = topics.get(i % o.topics);
+          SubscriptionSpec spec = SubscriptionSpec.builder().name("scale-" + i).webhookUrl(receiver.url("/s/" + i).toString())
+              .source(topic).maxBatchSize(50).maxBatchInterval(Duration.ofMillis(200)).build();
+          store.create(new Subscription(UUID.randomUUID().toString(), spec, null, 1, now, now));
+          topicOf.put("/s/" + i, topic);
+        }
+      }
+      long t0 = System.nanoTime();
+      for (int e = 0; e < o.engines; e++) {
+        engines.add(startEngine(bootstrap, url, key, "engine-" + (char) ('a' + e)));
+      }
+      for (EngineProcess e : engines) {
+        String line = e.out.readLine();
+        if (line == null || !line.startsWith("READY")) {
+          throw new IllegalStateException("engine " + e.id + " did not start: " + line);
+        }
+      }
+      long[] running = awaitAllRunning(engines, Duration.ofMinutes(10));
+      System.out.printf("all %d subscriptions running after %.1f s; per engine:%s%n", o.subscriptions, (System.nanoTime() - t0) / 1e9,
+          perEngine(engines, running));
+
+      try (KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
+        for (String topic : topics) {
+          send(producer, topic, "warm", 1);
+        }
+        producer.flush();
+        awaitReceived(receiver, topicOf, Duration.ofMinutes(10));
+        System.out.printf("all %d subscriptions delivering after %.1f s%n", o.subscriptions, (System.nanoTime() - t0) / 1e9);
+
+        // idle
+        Map<String, long[]> idle0 = new HashMap<>();
+        for (EngineProcess e : engines) {
+          idle0.put(e.id, e.stats(true));
+        }
+        long kafkaCpu0 = CpuTimes.childCpu(kafkaJvm.pid());
+        Thread.sleep(o.idleSeconds * 1000L);
+        long kafkaIdle = CpuTimes.childCpu(kafkaJvm.pid()) - kafkaCpu0;
+        System.out.printf("idle over %d s:%n", o.idleSeconds);
+        double idleTotal = 0;
+        for (EngineProcess e : engines) {
+          long[] a = idle0.get(e.id);
+          long[] b = e.stats(false);
+          double cpu = 100.0 * (b[3] - a[3]) / (o.idleSeconds * 1e9);
+          idleTotal += cpu;
+          System.out.printf("  %s: %d subscriptions, %d threads, heap %.1f MiB after GC, CPU %.1f%% of a core (%.3f ms/s per subscription)%n",
+              e.id, a[0], a[1], a[2] / 1048576.0, cpu, (b[3] - a[3]) / 1e6 / o.idleSeconds / Math.max(1, a[0]));
+        }
+        double kafkaIdlePct = 100.0 * kafkaIdle / (o.idleSeconds * 1e9);
+        System.out.printf("  broker: CPU %.1f%% of a core; engines together %.1f%%; engines + broker %.1f%%%n", kafkaIdlePct, idleTotal,
+            idleTotal + kafkaIdlePct);
+
+        // busy
+        Map<String, long[]> busy0 = new HashMap<>();
+        for (EngineProcess e : engines) {
+          busy0.put(e.id, e.stats(false));
+        }
+        long kafkaBusy0 = CpuTimes.childCpu(kafkaJvm.pid());
+        long busyStart = System.nanoTime();
+        for (String topic : topics) {
+          send(producer, topic, "busy", o.messages);
+        }
+        producer.flush();
+        awaitComplete(receiver, topicOf, Duration.ofMinutes(10));
+        double busySeconds = (System.nanoTime() - busyStart) / 1e9;
+        long deliveries = (long) o.subscriptions * o.messages;
+        System.out.printf("busy: %d messages per topic, %d deliveries in %.1f s; broker CPU %.1f s%n", o.messages, deliveries, busySeconds,
+            (CpuTimes.childCpu(kafkaJvm.pid()) - kafkaBusy0) / 1e9);
+        for (EngineProcess e : engines) {
+          long[] a = busy0.get(e.id);
+          long[] b = e.stats(true);
+          System.out.printf("  %s: CPU %.1f s, %d threads, heap %.1f MiB after GC%n", e.id, (b[3] - a[3]) / 1e9, b[1], b[2] / 1048576.0);
+        }
+
+        if (o.kill && engines.size() > 1) {
+          failover(receiver, producer, topics, topicOf);
+        }
+      }
+    } finally {
+      for (EngineProcess e : engines) {
+        e.in.close();
+      }
+      for (EngineProcess e : engines) {
+        if (!e.process.waitFor(60, TimeUnit.SECONDS)) {
+          e.process.destroyForcibly();
+        }
+      }
+      kafkaJvm.getOutputStream().close();
+      if (!kafkaJvm.waitFor(60, TimeUnit.SECONDS)) {
+        kafkaJvm.destroyForcibly();
+      }
+      try (Connection c = DriverManager.getConnection(o.jdbcUrl, o.jdbcUser, "");
+          Statement st = c.createStatement()) {
+        st.execute("DROP SCHEMA " + schema + " CASCADE");
+      }
+    }
+    return 0;
+  }
+
+  private void failover(WebhookReceiver receiver, KafkaProducer<String, byte[]> producer, List<String> topics, Map<String, String> topicOf)
+      throws Exception {
+    long loadNanos = TimeUnit.SECONDS.toNanos(o.loadSeconds);
+    int perTick = Math.max(1, o.rate / 10 / topics.size());
+    Thread load = new Thread(() -> {
+      long start = System.nanoTime();
+      int n = 0;
+      while (System.nanoTime() - start < loadNanos) {
+        for (String topic : topics) {
+          sendAsync(producer, topic, "load-" + n, perTick);
+        }
+        n++;
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+      producer.flush();
+    }, "scale-load");
+    load.start();
+    Thread.sleep(loadNanos / 3 / 1_000_000);
+    EngineProcess victim = null;
+    long most = -1;
+    for (EngineProcess e : engines) {
+      long r = e.stats(false)[0];
+      if (r > most) {
+        most = r;
+        victim = e;
+      }
+    }
+    long killedAt = System.nanoTime();
+    victim.process.destroyForcibly(); // SIGKILL
+    victim.process.waitFor();
+    victim.killed = true;
+    List<EngineProcess> survivors = engines.stream().filter(e -> !e.killed).toList();
+    System.out.printf("failover: killed %s (kill -9) with %d subscriptions while %d msg/s were produced%n", victim.id, most, o.rate);
+    long[] running = awaitAllRunning(survivors, Duration.ofMinutes(5));
+    System.out.printf("  all %d subscriptions ran on the %d others %.1f s after the kill; per engine:%s%n", o.subscriptions,
+        survivors.size(), (System.nanoTime() - killedAt) / 1e9, perEngine(survivors, running));
+    load.join();
+    long missing = awaitComplete(receiver, topicOf, Duration.ofMinutes(5));
+    long produced = producedByTopic.values().stream().mapToLong(Set::size).sum();
+    long deliveries = 0;
+    Map<String, Set<String>> distinct = new HashMap<>();
+    for (ReceivedRequest r : receiver.requests()) {
+      if (r.answeredSuccess()) {
+        deliveries += r.messages().size();
+        Set<String> ids = distinct.computeIfAbsent(r.path(), x -> new HashSet<>());
+        r.messages().forEach(m -> ids.add(m.id()));
+      }
+    }
+    long unique = distinct.values().stream().mapToLong(Set::size).sum();
+    System.out.printf("  %d messages produced in all, %d per subscription; missing: %d; delivered again (at least once): %d of %d deliveries%n",
+        produced, produced / topics.size(), missing, deliveries - unique, deliveries);
+  }
+
+  private static String perEngine(List<EngineProcess> es, long[] running) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < es.size(); i++) {
+      b.append(' ').append(es.get(i).id).append('=').append(running[i]);
+    }
+    return b.toString();
+  }
+
+  /**
+   * Waits until the engines run every subscription once (parallelism 1), each engine some of them
+   * (so that none is still joining), the same counts twice in a row; their counts.
+   */
+  private long[] awaitAllRunning(List<EngineProcess> es, Duration within) throws Exception {
+    long deadline = System.nanoTime() + within.toNanos();
+    long[] previous = null;
+    while (true) {
+      long[] running = new long[es.size()];
+      long sum = 0;
+      boolean eachSome = true;
+      for (int i = 0; i < es.size(); i++) {
+        running[i] = es.get(i).stats(false)[0];
+        sum += running[i];
+        eachSome &= running[i] > 0 || o.subscriptions < es.size();
+      }
+      boolean steady = sum == o.subscriptions && eachSome && java.util.Arrays.equals(running, previous);
+      previous = running;
+      if (steady || System.nanoTime() > deadline) {
+        if (sum != o.subscriptions) {
+          System.out.printf("  only %d of %d running after %s%n", sum, o.subscriptions, within);
+        }
+        return running;
+      }
+      Thread.sleep(250); // a measurement tool polling counters, not a test
+    }
+  }
+
+  private void awaitReceived(WebhookReceiver receiver, Map<String, String> topicOf, Duration within) throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (System.nanoTime() < deadline) {
+      Set<String> paths = new HashSet<>();
+      for (ReceivedRequest r : receiver.requests()) {
+        if (r.answeredSuccess()) {
+          paths.add(r.path());
+        }
+      }
+      if (paths.containsAll(topicOf.keySet())) {
+        return;
+      }
+      Thread.sleep(500);
+    }
+    System.out.println("  not every subscription delivered within " + within);
+  }
+
+  /** Waits until every subscription received every message of its topic; the number still missing. */
+  private long awaitComplete(WebhookReceiver receiver, Map<String, String> topicOf, Duration within) throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    long missing;
+    do {
+      Map<String, Set<String>> got = new HashMap<>();
+      for (ReceivedRequest r : receiver.requests()) {
+        if (r.answeredSuccess()) {
+          Set<String> ids = got.computeIfAbsent(r.path(), p -> new HashSet<>());
+          r.messages().forEach(m -> ids.add(m.id()));
+        }
+      }
+      missing = 0;
+      for (Map.Entry<String, String> e : topicOf.entrySet()) {
+        Set<String> have = got.getOrDefault(e.getKey(), Set.of());
+        for (String id : producedByTopic.get(e.getValue())) {
+          if (!have.contains(id)) {
+            missing++;
+          }
+        }
+      }
+      if (missing == 0) {
+        return 0;
+      }
+      Thread.sleep(500);
+    } while (System.nanoTime() < deadline);
+    return missing;
+  }
+
+  private void send(KafkaProducer<String, byte[]> producer, String topic, String tag, int count) {
+    List<Future<RecordMetadata>> sent = new ArrayList<>();
+    for (int m = 0; m < count; m++) {
+      byte[] v = ("{\"tag\":\"" + tag + "\",\"m\":" + m + "}").getBytes(StandardCharsets.UTF_8);
+      sent.add(producer.send(new ProducerRecord<>(topic, "k" + m, v)));
+    }
+    for (Future<RecordMetadata> f : sent) {
+      try {
+        RecordMetadata md = f.get();
+        producedByTopic.get(topic).add(ReceivedMessage.id(md.topic(), md.partition(), md.offset()));
+      } catch (Exception e) {
+        throw new IllegalStateException("could not produce to " + topic, e);
+      }
+    }
+  }
+
+  /** Sends without waiting (the load keeps its rate); each record's id is noted when the broker acknowledges it. */
+  private void sendAsync(KafkaProducer<String, byte[]> producer, String topic, String tag, int count) {
+    for (int m = 0; m < count; m++) {
+      byte[] v = ("{\"tag\":\"" + tag + "\",\"m\":" + m + "}").getBytes(StandardCharsets.UTF_8);
+      producer.send(new ProducerRecord<>(topic, tag + "-" + m, v), (md, e) -> {
+        if (e == null) {
+          producedByTopic.get(topic).add(ReceivedMessage.id(md.topic(), md.partition(), md.offset()));
+        } else {
+          System.out.println("  a record could not be produced: " + e);
+        }
+      });
+    }
+  }
+
+  private static KafkaProducer<String, byte[]> producer(String bootstrap) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  private EngineProcess startEngine(String bootstrap, String url, String key, String id) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(java, "-Xmx" + o.engineHeap, "-cp", System.getProperty("java.class.path"), "io.webhookd.loadtest.EngineMain",
+        bootstrap, url, o.jdbcUser, key, id, o.transport).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    return new EngineProcess(id, p);
+  }
+
+  private static String newKey() {
+    byte[] k = new byte[32];
+    new SecureRandom().nextBytes(k);
+    return Base64.getEncoder().encodeToString(k);
+  }
+
+  private Process startKafkaJvm() throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    return new ProcessBuilder(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"), "io.webhookd.loadtest.KafkaMain")
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+  }
+
+  private static String bootstrapOf(Process p) throws Exception {
+    BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    String line;
+    while ((line = r.readLine()) != null) {
+      if (line.startsWith("BOOTSTRAP ")) {
+        Thread drain = new Thread(() -> {
+          try {
+            while (r.readLine() != null) {
+              // discard, so a full pipe never stalls the Kafka JVM
+            }
+          } catch (java.io.IOException ignored) {
+            // the JVM ended
+          }
+        }, "kafka-jvm-stdout");
+        drain.setDaemon(true);
+        drain.start();
+        return line.substring("BOOTSTRAP ".length()).trim();
+      }
+    }
+    throw new IllegalStateException("the Kafka JVM ended without printing its bootstrap servers");
+  }
+}
