@@ -109,7 +109,10 @@ class DayTwoAcrossEnginesTest {
       assertThat(again).hasSize(100).allMatch(m -> m.value().get("n").asInt() >= 200);
       assertThat(again.stream().map(ReceivedMessage::partition).distinct()).hasSize(4);
 
-      // by offsets: partitions 0 and 3 from their start, the others stay where they are
+      // by offsets: partitions 0 and 3 from their start, the others stay where they are (once the
+      // group has committed everything: 300 messages)
+      await().atMost(Duration.ofSeconds(30)).until(() ->
+          kafka.committedOffsets(s.groupId()).values().stream().mapToLong(Long::longValue).sum() == 300);
       Map<TopicPartition, Long> ends = kafka.committedOffsets(s.groupId());
       b.replay(s.id(), ReplayFrom.offsets(List.of(new Position(t, 0, 0), new Position(t, 3, 0))), null);
       long expected = ends.get(new TopicPartition(t, 0)) + ends.get(new TopicPartition(t, 3));
@@ -131,7 +134,7 @@ class DayTwoAcrossEnginesTest {
     receiver.respondWith((n, r) -> r.bodyAsString().contains("\"poison\":true")
         ? WebhookReceiver.Response.status(400) : WebhookReceiver.Response.ok());
     try (Webhookd a = engineOnPostgres(); Webhookd b = engineOnPostgres()) {
-      Subscription s = a.subscribe(spec(t).build());
+      Subscription s = a.subscribe(spec(t).maxBatchSize(1).build());
       await().atMost(Duration.ofSeconds(30)).until(() -> a.isRunning(s.id()) != b.isRunning(s.id()));
       Webhookd holder = a.isRunning(s.id()) ? a : b;
       Webhookd other = holder == a ? b : a;
