@@ -40,7 +40,7 @@ public record ActivityEvent(
     @Nullable String batchId) {
 
   /**
-   * The {@code response_code} of an api_call that got no response: the seed's documents have an
+   * The {@code response_code} of an api_call that got no response: the original Go webhookd's documents have an
    * int there, so the error goes in the body instead of a {@code null} code.
    */
   public static final int NO_RESPONSE = 0;

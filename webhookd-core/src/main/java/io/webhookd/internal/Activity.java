@@ -35,7 +35,7 @@ final class Activity {
     }
     String error = r.isSuccess() ? null : HealthTracker.describe(r);
     boolean answered = r.statusCode() >= 0;
-    // no response (connection refused, timeout): the seed's shape still holds, an int code (0)
+    // no response (connection refused, timeout): the original webhookd's shape still holds, an int code (0)
     // and the error as the body
     return new ActivityEvent(
         at,
