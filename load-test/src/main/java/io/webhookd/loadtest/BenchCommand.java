@@ -641,7 +641,8 @@ final class BenchCommand implements Callable<Integer> {
         "--brokers", Integer.toString(brokers)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
   }
 
-  private static String bootstrapOf(Process p) throws Exception {
+  /** Reads a KafkaMain JVM's {@code BOOTSTRAP host:port} line, then drains its output in the background. */
+  static String bootstrapOf(Process p) throws Exception {
     BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     String line;
     while ((line = r.readLine()) != null) {

@@ -98,7 +98,7 @@ final class ScaleOutRun {
     }
     Process kafkaJvm = startKafkaJvm();
     try (WebhookReceiver receiver = WebhookReceiver.start()) {
-      String bootstrap = bootstrapOf(kafkaJvm);
+      String bootstrap = BenchCommand.bootstrapOf(kafkaJvm);
       System.out.printf("kafka: %s (JVM pid %d); PostgreSQL schema %s; %d engines; %d subscriptions over %d topics of %d partitions%n",
           bootstrap, kafkaJvm.pid(), schema, o.engines, o.subscriptions, o.topics, o.partitions);
       List<String> topics = new ArrayList<>();
@@ -407,27 +407,5 @@ final class ScaleOutRun {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     return new ProcessBuilder(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"), "io.webhookd.loadtest.KafkaMain")
         .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-  }
-
-  private static String bootstrapOf(Process p) throws Exception {
-    BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    String line;
-    while ((line = r.readLine()) != null) {
-      if (line.startsWith("BOOTSTRAP ")) {
-        Thread drain = new Thread(() -> {
-          try {
-            while (r.readLine() != null) {
-              // discard, so a full pipe never stalls the Kafka JVM
-            }
-          } catch (java.io.IOException ignored) {
-            // the JVM ended
-          }
-        }, "kafka-jvm-stdout");
-        drain.setDaemon(true);
-        drain.start();
-        return line.substring("BOOTSTRAP ".length()).trim();
-      }
-    }
-    throw new IllegalStateException("the Kafka JVM ended without printing its bootstrap servers");
   }
 }
