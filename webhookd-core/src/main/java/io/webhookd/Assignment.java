@@ -11,7 +11,7 @@ public enum Assignment {
    * through Kafka's group protocol: every engine joins one coordination group (default {@code
    * webhookd-engines}) over an internal topic (default {@code webhookd.slots}) whose partitions are
    * slots; a subscription hashes to a slot and runs on the engines that own it and the next slots.
-   * An engine that dies loses its slots when its session times out (10 s) and its subscriptions
+   * An engine that dies loses its slots when its session times out (6 s) and its subscriptions
    * start on the others; an engine that joins takes its share. The default when the store is
    * shared ({@link io.webhookd.spi.SubscriptionStore#isShared()}).
    */

@@ -841,14 +841,75 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
    * held by a replay are left out; they start when the hold is released. Caller holds the lock.
    */
   private void startRunners(List<Subscription> subs, @Nullable String activeReason) {
+    startRunners(subs, activeReason, true);
+  }
+
+  /**
+   * {@code mayStartParked}: with shared reading on, a subscription that may be shared starts on its
+   * topic's shared reader from its committed offsets instead of its own consumer (see {@link
+   * #startParked}); false for one woken by its reader, which needs its own consumer.
+   */
+  private void startRunners(List<Subscription> subs, @Nullable String activeReason, boolean mayStartParked) {
     List<Subscription> startable = subs.stream().filter(s -> !held(s.id())).toList();
     if (startable.isEmpty()) {
       return;
     }
     Map<String, HealthDetails> last = lastHealth(startable);
-    for (Subscription s : startable) {
-      startRunner(s, activeReason, last.get(s.id()));
+    Set<String> parkedNow = Set.of();
+    if (mayStartParked && config.scaling().idleAfter() != null) {
+      List<Subscription> parkable = startable.stream().filter(this::mayPark).toList();
+      if (!parkable.isEmpty()) {
+        parkedNow = startParked(parkable, activeReason, last);
+      }
     }
+    for (Subscription s : startable) {
+      if (!parkedNow.contains(s.id())) {
+        startRunner(s, activeReason, last.get(s.id()));
+      }
+    }
+  }
+
+  /**
+   * Starts subscriptions on their topics' shared readers, from their committed offsets (where
+   * there are none, from where their own consumer would start), without a consumer of their own:
+   * what an engine of thousands of subscriptions needs, since making and joining thousands of
+   * consumers at once would take minutes and two threads each. One that has records passing its
+   * filters behind its committed offsets is woken by the reader at once, onto its own consumer.
+   * The committed offsets of many are read with one request per {@link #PARK_BATCH}. Returns the
+   * ids parked; those whose offsets could not be read start their own consumer. Caller holds the
+   * lock.
+   */
+  private Set<String> startParked(List<Subscription> subs, @Nullable String activeReason, Map<String, HealthDetails> last) {
+    Set<String> done = new HashSet<>();
+    Instant now = Instant.now();
+    for (int i = 0; i < subs.size() && !closed; i += START_PARKED_BATCH) {
+      List<Subscription> batch = subs.subList(i, Math.min(subs.size(), i + START_PARKED_BATCH));
+      Map<String, Map<org.apache.kafka.common.TopicPartition, Long>> positions;
+      try {
+        positions = committedPositions(batch);
+      } catch (RuntimeException e) {
+        log.warn("{} subscriptions could not start on shared readers ({}); they start their own consumers", batch.size(), e.toString());
+        continue;
+      }
+      for (Subscription s : batch) {
+        HealthDetails stored = last.get(s.id());
+        // what a runner starting now would report: healthy (or still unhealthy) from now on, never inactive
+        HealthDetails health = new HealthTracker(stored, now).snapshot();
+        if (!health.equals(stored)) {
+          reporter.health(s.id(), health);
+        }
+        if (activeReason != null) {
+          reporter.activity(s.id(), ActivityEvent.stateChange(now, ActivityEvent.Type.ACTIVE, activeReason));
+        }
+        problems.remove(s.id());
+        handToReader(s, positions.get(s.id()));
+        done.add(s.id());
+      }
+    }
+    if (!done.isEmpty()) {
+      log.info("{} subscriptions started on their topics' shared readers", done.size());
+    }
+    return done;
   }
 
   /**
@@ -1139,6 +1200,8 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
    * own consumer would start: {@code auto.offset.reset}, earliest by default).
    */
   private static final int PARK_BATCH = 100;
+  /** Subscriptions whose committed offsets one request reads when they start on shared readers. */
+  private static final int START_PARKED_BATCH = 500;
 
   private void park(List<SubscriptionRunner> batch) {
     synchronized (lock) {
@@ -1161,16 +1224,21 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
         return;
       }
       for (Subscription s : subs) {
-        String topic = s.spec().sources().get(0).topic();
-        List<String> exprs = new ArrayList<>(s.spec().sources().get(0).jmesFilters());
-        exprs.addAll(rowFilters(s, topic));
-        Parked p = new Parked(s, RecordFilter.of(exprs), positions.get(s.id()));
-        parked.put(s.id(), p);
-        readers.computeIfAbsent(topic, this::newReader).park(p);
-        parkings.incrementAndGet();
-        log.debug("subscription {} caught up: read by the shared reader of {} from {}", s.id(), topic, p.positions());
+        handToReader(s, positions.get(s.id()));
       }
     }
+  }
+
+  /** Parks a subscription that has no runner on its topic's shared reader, from these positions. Caller holds the lock. */
+  private void handToReader(Subscription s, Map<org.apache.kafka.common.TopicPartition, Long> positions) {
+    String topic = s.spec().sources().get(0).topic();
+    List<String> exprs = new ArrayList<>(s.spec().sources().get(0).jmesFilters());
+    exprs.addAll(rowFilters(s, topic));
+    Parked p = new Parked(s, RecordFilter.of(exprs), positions);
+    parked.put(s.id(), p);
+    readers.computeIfAbsent(topic, this::newReader).park(p);
+    parkings.incrementAndGet();
+    log.debug("subscription {} read by the shared reader of {} from {}", s.id(), topic, p.positions());
   }
 
   @Nullable SubscriptionRunner runner(String id) {
@@ -1310,7 +1378,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
         wakings.incrementAndGet();
         Subscription s = known.getOrDefault(p.id(), p.subscription);
         if (shouldRun(s)) {
-          startRunner(s, null);
+          startRunners(List.of(s), null, false);
         }
       }
     };

@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  */
 final class EngineCoordinator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EngineCoordinator.class);
-  static final int SESSION_TIMEOUT_MS = 10_000;
+  /** Kafka's smallest by default (the broker's {@code group.min.session.timeout.ms}): an engine that dies is noticed soonest. */
+  static final int SESSION_TIMEOUT_MS = 6_000;
 
   /** What the engine does with a new table; runs on the coordinator's thread. */
   interface Listener {

@@ -118,4 +118,45 @@ class IdleSharingTest extends ReceiverTestBase {
       engine.close();
     }
   }
+  @Test
+  @DisplayName("with shared reading on, subscriptions start on their topic's shared reader: a backlog that passes wakes its subscription, which delivers all of it; one that passes nothing is committed without a consumer of its own")
+  void subscriptionsStartOnTheSharedReader() {
+    String t = topic(kafka, "idle-start", 3);
+    List<RecordMetadata> backlog = kafka.produce(t, jsonMessages(t, 0, 90));
+    Set<String> backlogIds = new HashSet<>();
+    Set<String> euIds = new HashSet<>();
+    for (int i = 0; i < backlog.size(); i++) {
+      String id = ReceivedMessage.id(t, backlog.get(i).partition(), backlog.get(i).offset());
+      backlogIds.add(id);
+      if (i % 2 == 0) {
+        euIds.add(id);
+      }
+    }
+    // an idle time longer than the test: only a wake takes a subscription off the shared reader
+    Engine engine = Engines.on(kafka).scaling(Engine.Scaling.defaults().withIdleAfter(Duration.ofMinutes(5))).start();
+    try {
+      Subscription none = engine.subscribe(spec(t, "start-none", List.of("value.n < `0`")), null);
+      assertThat(engine.isParked(none.id())).as("parked as soon as subscribed").isTrue();
+      assertThat(engine.isRunning(none.id())).isTrue();
+      Subscription all = engine.subscribe(spec(t, "start-all", List.of()), null);
+      Subscription eu = engine.subscribe(spec(t, "start-eu", List.of("value.region == 'eu'")), null);
+
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+        assertThat(ids("/start-all")).isEqualTo(backlogIds);
+        assertThat(ids("/start-eu")).isEqualTo(euIds);
+      });
+      deliveredByPath().values().forEach(DeliveryTest::assertOrderedPerPartition);
+      assertThat(engine.isParked(all.id())).as("woken by its backlog").isFalse();
+      assertThat(engine.isParked(eu.id())).isFalse();
+      assertThat(engine.isParked(none.id())).as("nothing passed: never woken").isTrue();
+      assertThat(engine.parkingsAndWakings()).as("parkings and wakings").containsExactly(3L, 2L);
+      assertThat(ids("/start-none")).isEmpty();
+      // the filtered-out backlog is committed to its group by the shared reader, as its own consumer would have
+      Map<TopicPartition, Long> end = kafka.endOffsets(t);
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+          assertThat(kafka.committedOffsets(none.groupId())).isEqualTo(end));
+    } finally {
+      engine.close();
+    }
+  }
 }
