@@ -671,9 +671,12 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     return parked.containsKey(id);
   }
 
-  /** How many times subscriptions went to a shared reader, and came back to their own consumer. */
+  /**
+   * How many times subscriptions went to a shared reader, were woken by it (their runner then reads
+   * what the reader hands it), and fell behind it onto a consumer of their own.
+   */
   public long[] parkingsAndWakings() {
-    return new long[] {parkings.get(), wakings.get()};
+    return new long[] {parkings.get(), wakings.get(), detachments.get()};
   }
 
   /**
@@ -951,6 +954,14 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       return;
     }
     problems.remove(s.id());
+    FedConsumer f = feeds.remove(s.id());
+    if (f != null) {
+      if (f.detached()) {
+        f.close();
+      } else {
+        r.readFrom(f);
+      }
+    }
     runners.put(s.id(), r);
     if (activeReason != null) {
       r.recordState(ActivityEvent.Type.ACTIVE, activeReason);
@@ -967,6 +978,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       if (p != null) {
         unpark(p, inactiveReason);
       }
+      dropFeed(id);
       problems.remove(id);
       SubscriptionRunner r = runners.remove(id);
       if (r != null) {
@@ -987,6 +999,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     if (p != null) {
       unpark(p, inactiveReason);
     }
+    dropFeed(id);
     problems.remove(id);
     SubscriptionRunner r = runners.remove(id);
     if (r == null) {
@@ -1364,41 +1377,112 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     return new SharedReader(topic, config.consumerFactory().apply(props), Duration.ofSeconds(5), this::woken, this::progressed);
   }
 
-  /** On a reader's thread: a record passed a parked subscription's filters. It goes back to its own consumer at that record. */
-  private void woken(Parked p, Map<org.apache.kafka.common.TopicPartition, Long> positions) {
+  /**
+   * On a reader's thread: a record passed a parked subscription's filters. Its runner starts at
+   * that record on a {@link FedConsumer} the reader feeds (no consumer of its own to make and join
+   * to a group); the runners of the subscriptions woken together start together, on the idle
+   * thread.
+   */
+  private @Nullable FedConsumer woken(Parked p, Map<org.apache.kafka.common.TopicPartition, Long> positions,
+      Map<org.apache.kafka.common.TopicPartition, Long> ends) {
     java.util.concurrent.ScheduledExecutorService ex = idle;
     if (ex == null || closed) {
+      return null;
+    }
+    Subscription s = p.subscription;
+    // twice what its runner buffers before it pauses: a runner that falls that far behind its topic gets its own consumer
+    int queued = 2 * Math.max(20 * s.spec().batching().maxBatchSize(), 2000);
+    FedConsumer[] self = new FedConsumer[1];
+    FedConsumer f = new FedConsumer(positions, ends, offsets -> admin().alterConsumerGroupOffsets(s.groupId(), offsets).all(),
+        queued, FED_MAX_BYTES, () -> detached(p.id(), self[0]));
+    self[0] = f;
+    feeds.put(p.id(), f);
+    toWake.add(p);
+    if (wakeScheduled.compareAndSet(false, true)) {
+      try {
+        ex.execute(this::wakeAll);
+      } catch (java.util.concurrent.RejectedExecutionException closing) {
+        return null;
+      }
+    }
+    return f;
+  }
+
+  /** What a fed consumer may hold for a runner that does not keep up before it detaches. */
+  private static final long FED_MAX_BYTES = 8L << 20;
+  /** Consumers made for woken subscriptions whose runners have not started yet, by id. */
+  private final Map<String, FedConsumer> feeds = new ConcurrentHashMap<>();
+  private final java.util.concurrent.ConcurrentLinkedQueue<Parked> toWake = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.concurrent.atomic.AtomicBoolean wakeScheduled = new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicLong detachments = new java.util.concurrent.atomic.AtomicLong();
+
+  /** On the idle thread: starts the runners of the subscriptions woken since the last call, together. */
+  private void wakeAll() {
+    wakeScheduled.set(false);
+    List<Parked> batch = new ArrayList<>();
+    Parked q;
+    while ((q = toWake.poll()) != null) {
+      batch.add(q);
+    }
+    if (batch.isEmpty()) {
       return;
     }
-    Runnable start = () -> {
-      synchronized (lock) {
+    synchronized (lock) {
+      List<Subscription> start = new ArrayList<>();
+      for (Parked p : batch) {
         if (closed || !parked.remove(p.id(), p)) {
-          return;
+          dropFeed(p.id());
+          continue;
         }
         wakings.incrementAndGet();
         Subscription s = known.getOrDefault(p.id(), p.subscription);
         if (shouldRun(s)) {
-          startRunners(List.of(s), null, false);
+          start.add(s);
+        } else {
+          dropFeed(p.id());
         }
       }
-    };
-    // the group must hold the positions before the subscription's own consumer reads from them;
-    // the commits of many subscriptions woken by one record go out together, not one after another
-    Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets = new HashMap<>();
-    positions.forEach((tp, o) -> offsets.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(o)));
+      startRunners(start, null, false);
+      // those that did not start (held by a replay, or unable to run) leave their consumer unused
+      start.forEach(s -> dropFeed(s.id()));
+    }
+  }
+
+  private void dropFeed(String id) {
+    FedConsumer f = feeds.remove(id);
+    if (f != null) {
+      f.close();
+    }
+  }
+
+  /**
+   * A fed consumer detached (its runner fell behind, or went back behind its position): on the idle
+   * thread, the runner that reads it stops cleanly (what was delivered is committed) and starts
+   * again on a consumer of its own, from the committed offsets.
+   */
+  private void detached(String id, FedConsumer f) {
+    java.util.concurrent.ScheduledExecutorService ex = idle;
+    if (ex == null || closed) {
+      return;
+    }
     try {
-      admin().alterConsumerGroupOffsets(p.subscription.groupId(), offsets).all().whenComplete((v, e) -> {
-        if (e != null) {
-          log.debug("could not commit the shared reader's positions of subscription {}: {}", p.id(), e.toString());
-        }
-        try {
-          ex.execute(start);
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
-          // the engine is closing
+      ex.execute(() -> {
+        synchronized (lock) {
+          SubscriptionRunner r = runners.get(id);
+          if (closed || r == null || r.given() != f) {
+            return;
+          }
+          detachments.incrementAndGet();
+          log.debug("subscription {} fell behind its topic's shared reader: it goes on with a consumer of its own", id);
+          stopRunner(id, null);
+          Subscription s = known.getOrDefault(id, r.subscription());
+          if (shouldRun(s)) {
+            startRunners(List.of(s), null, false);
+          }
         }
       });
-    } catch (RuntimeException e) {
-      ex.execute(start);
+    } catch (java.util.concurrent.RejectedExecutionException closing) {
+      // the engine is closing
     }
   }
 

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -26,10 +25,12 @@ import org.slf4j.LoggerFactory;
  * position of the parked subscriptions. Each record is tested against the filters of each parked
  * subscription that has not seen it yet: one that does not pass moves that subscription's position
  * past it (a filtered-out record, as its own runner would have committed it); the first that
- * passes wakes the subscription: it leaves the reader with its position at that record, and the
- * engine commits the positions to its group and starts its own runner there, which delivers it.
- * So the reader never delivers, retries or waits on a webhook: a failing subscription is on its
- * own consumer and slows no other.
+ * passes wakes the subscription: it leaves the parked ones with its position at that record, the
+ * engine starts its runner there, and the reader hands that record and every later one of the topic
+ * to the runner's {@link FedConsumer} (no consumer of its own to make and join to its group, which
+ * took seconds when hundreds woke at once). So the reader never delivers, retries or waits on a
+ * webhook: a runner that does not keep up detaches onto a consumer of its own (see {@link
+ * FedConsumer}), and a failing subscription slows no other.
  *
  * <p>Thread-safety: {@link #park}, {@link #unpark} and {@link #close} may be called from any
  * thread: the first two queue a command that the thread runs between polls; only {@link #close}
@@ -41,13 +42,26 @@ final class SharedReader implements AutoCloseable {
 
   private final String topic;
   private final org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer;
-  /** Called on the reader's thread with a subscription whose record passed, and its positions. */
-  private final BiConsumer<Parked, Map<TopicPartition, Long>> wake;
+  /** What wakes a subscription. */
+  interface Waker {
+    /**
+     * Called on the reader's thread with a subscription whose record passed, its positions and the
+     * topic's end offsets (kept up to date); returns the consumer its runner reads from, which the
+     * reader feeds from then on, or null.
+     */
+    @Nullable FedConsumer woken(Parked p, Map<TopicPartition, Long> positions, Map<TopicPartition, Long> ends);
+  }
+
+  private final Waker wake;
   /** Called on the reader's thread every commit interval with the subscriptions whose positions moved. */
   private final Consumer<List<Parked>> progress;
   private final long commitEveryNanos;
   private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
   private final Map<String, Parked> parked = new HashMap<>();
+  /** Consumers of woken subscriptions' runners, fed with every record from their positions on. */
+  private final Map<String, FedConsumer> fed = new HashMap<>();
+  /** Log end offsets of the topic's partitions as of the last poll, for the fed consumers' lag. */
+  private final Map<TopicPartition, Long> ends = new java.util.concurrent.ConcurrentHashMap<>();
   private final Thread thread;
   private volatile boolean closing;
   private List<TopicPartition> partitions = List.of();
@@ -58,7 +72,7 @@ final class SharedReader implements AutoCloseable {
       String topic,
       org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer,
       Duration commitEvery,
-      BiConsumer<Parked, Map<TopicPartition, Long>> wake,
+      Waker wake,
       Consumer<List<Parked>> progress) {
     this.topic = topic;
     this.consumer = consumer;
@@ -143,7 +157,8 @@ final class SharedReader implements AutoCloseable {
         while ((c = commands.poll()) != null) {
           c.run();
         }
-        if (parked.isEmpty()) {
+        fed.values().removeIf(FedConsumer::isClosed);
+        if (parked.isEmpty() && fed.isEmpty()) {
           if (!partitions.isEmpty()) {
             consumer.assign(List.of());
             partitions = List.of();
@@ -174,16 +189,30 @@ final class SharedReader implements AutoCloseable {
             if (p.passes(r)) {
               it.remove();
               p.positions().put(tp, r.offset());
-              wake.accept(p, Map.copyOf(p.positions()));
+              FedConsumer f = wake.woken(p, Map.copyOf(p.positions()), ends);
+              if (f != null) {
+                fed.put(p.id(), f);
+              }
             } else {
               p.positions().put(tp, r.offset() + 1);
               p.moved = true;
             }
           }
+          // the woken ones' runners get it (the one that woke them included), unless they detached or stopped
+          if (!fed.isEmpty()) {
+            fed.values().removeIf(f -> !f.offer(r));
+          }
         }
         // what the reader passed without a record (transaction markers, aborted records) is behind every parked position too
         for (TopicPartition tp : partitions) {
           long at = consumer.position(tp, Duration.ofSeconds(5));
+          java.util.OptionalLong lag = consumer.currentLag(tp);
+          if (lag.isPresent()) {
+            ends.put(tp, at + lag.getAsLong());
+          }
+          for (FedConsumer f : fed.values()) {
+            f.advance(tp, at);
+          }
           for (Parked p : parked.values()) {
             long pos = p.positions().getOrDefault(tp, 0L);
             if (pos < at) {
@@ -211,11 +240,16 @@ final class SharedReader implements AutoCloseable {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
       if (!closing) {
-        log.error("shared reader of topic {} failed; its parked subscriptions are woken", topic, e);
+        log.error("shared reader of topic {} failed; its parked subscriptions are woken onto consumers of their own", topic, e);
         for (Parked p : parked.values()) {
-          wake.accept(p, Map.copyOf(p.positions()));
+          FedConsumer f = wake.woken(p, Map.copyOf(p.positions()), ends);
+          if (f != null) {
+            f.detach();
+          }
         }
         parked.clear();
+        fed.values().forEach(FedConsumer::detach);
+        fed.clear();
       }
     } finally {
       try {
@@ -224,6 +258,11 @@ final class SharedReader implements AutoCloseable {
         log.debug("closing the shared reader of {}", topic, e);
       }
     }
+  }
+
+  /** The log end offsets of the topic's partitions, as the reader last saw them; shared with its fed consumers. */
+  Map<TopicPartition, Long> ends() {
+    return ends;
   }
 
   /** The parked subscriptions still here, with their positions, after the thread stopped. */

@@ -149,6 +149,7 @@ final class SubscriptionRunner implements Runnable {
 
   // consumer-thread state, made once the consumer exists
   private @Nullable Consumer<byte[], byte[]> consumer;
+  private volatile @Nullable Consumer<byte[], byte[]> given;
   private @Nullable Partitions partitions;
   private @Nullable Deliveries deliveries;
   private long lastLagNanos;
@@ -183,6 +184,16 @@ final class SubscriptionRunner implements Runnable {
 
   void start() {
     thread.start();
+  }
+
+  /** Reads from this consumer (a {@link FedConsumer}) instead of one of its own; before {@link #start}. */
+  void readFrom(Consumer<byte[], byte[]> given) {
+    this.given = given;
+  }
+
+  /** The consumer given with {@link #readFrom}, or null when the runner makes its own. */
+  @Nullable Consumer<byte[], byte[]> given() {
+    return given;
   }
 
   /**
@@ -270,7 +281,8 @@ final class SubscriptionRunner implements Runnable {
     MDC.put("subscription_id", id);
     Throwable crash = null;
     try {
-      Consumer<byte[], byte[]> c = host.newConsumer(sub);
+      Consumer<byte[], byte[]> g = given;
+      Consumer<byte[], byte[]> c = g != null ? g : host.newConsumer(sub);
       consumer = c;
       // Measured (load-test bench, 3 partitions, batch 100): pausing at 500 buffered messages
       // halved throughput, since every pause and resume costs the partition its fetch pipeline.

@@ -149,7 +149,7 @@ class IdleSharingTest extends ReceiverTestBase {
       assertThat(engine.isParked(all.id())).as("woken by its backlog").isFalse();
       assertThat(engine.isParked(eu.id())).isFalse();
       assertThat(engine.isParked(none.id())).as("nothing passed: never woken").isTrue();
-      assertThat(engine.parkingsAndWakings()).as("parkings and wakings").containsExactly(3L, 2L);
+      assertThat(engine.parkingsAndWakings()).as("parkings, wakings, detachments").containsExactly(3L, 2L, 0L);
       assertThat(ids("/start-none")).isEmpty();
       // the filtered-out backlog is committed to its group by the shared reader, as its own consumer would have
       Map<TopicPartition, Long> end = kafka.endOffsets(t);
