@@ -143,12 +143,16 @@ final class FedConsumer implements Consumer<byte[], byte[]> {
    */
   synchronized void advance(TopicPartition tp, long offset) {
     Long next = expected.get(tp);
-    if (closed || detached || next == null || offset <= next) {
+    if (closed || detached || next == null) {
       return;
     }
-    expected.put(tp, offset);
-    if (queues.get(tp).isEmpty() && positions.get(tp) < offset) {
-      positions.put(tp, offset);
+    if (offset > next) {
+      expected.put(tp, offset);
+      next = offset;
+    }
+    // everything before next was handed over or skipped: with nothing left queued, the position is next
+    if (queues.get(tp).isEmpty() && positions.get(tp) < next) {
+      positions.put(tp, next);
     }
   }
 

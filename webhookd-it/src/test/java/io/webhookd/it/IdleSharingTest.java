@@ -159,4 +159,28 @@ class IdleSharingTest extends ReceiverTestBase {
       engine.close();
     }
   }
+  @Test
+  @DisplayName("a woken subscription whose runner falls behind its shared reader detaches onto a consumer of its own: nothing lost or reordered, and it comes back to the reader once caught up")
+  void aRunnerThatFallsBehindDetaches() {
+    String t = topic(kafka, "idle-detach", 3);
+    Engine engine = Engines.on(kafka).scaling(Engine.Scaling.defaults().withIdleAfter(Duration.ofSeconds(2))).start();
+    try {
+      Subscription all = engine.subscribe(spec(t, "detach-all", List.of()), null);
+      assertThat(engine.isParked(all.id())).isTrue();
+      // far more than a fed consumer holds (twice the runner's buffer of 2,000), produced at once
+      List<RecordMetadata> sent = kafka.produce(t, jsonMessages(t, 0, 12_000));
+      Set<String> sentIds = new HashSet<>();
+      sent.forEach(m -> sentIds.add(ReceivedMessage.id(t, m.partition(), m.offset())));
+      await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> assertThat(ids("/detach-all")).isEqualTo(sentIds));
+      deliveredByPath().values().forEach(DeliveryTest::assertOrderedPerPartition);
+      long[] pw = engine.parkingsAndWakings();
+      assertThat(pw[1]).as("wakings").isGreaterThanOrEqualTo(1L);
+      assertThat(pw[2]).as("detachments").isGreaterThanOrEqualTo(1L);
+      await().atMost(Duration.ofSeconds(60)).until(() -> engine.isParked(all.id()));
+      Map<TopicPartition, Long> end = kafka.endOffsets(t);
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(kafka.committedOffsets(all.groupId())).isEqualTo(end));
+    } finally {
+      engine.close();
+    }
+  }
 }
