@@ -44,7 +44,7 @@ final class ScaleCommand implements Callable<Integer> {
   @Option(names = "--topics", description = "Topics they are spread over (default 10).")
   int topics = 10;
 
-  @Option(names = "--messages", description = "Messages per topic in the busy phase (default 20).")
+  @Option(names = "--messages", description = "Messages per topic in the busy phase (default 20; 0 skips the busy phase).")
   int messages = 20;
 
   @Option(names = "--idle-seconds", description = "Length of the idle measurement (default 30).")
