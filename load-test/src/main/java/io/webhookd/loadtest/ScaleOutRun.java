@@ -29,6 +29,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -37,14 +38,17 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code scale --engines N}: N engine processes ({@link EngineMain}) sharing one PostgreSQL schema
  * and one Kafka broker (a JVM of its own), the subscriptions divided between them by the
  * coordination group. Reports the subscriptions each engine runs, threads, heap and CPU of each
  * engine and of the broker idle and busy, then kills one engine with {@code kill -9} in the middle
- * of a load and reports how long until its subscriptions ran on the others, and how many messages
- * are missing (each subscription must receive every message of its topic).
+ * of a load and reports how long until its subscriptions ran on the others, when each of them had
+ * received a message produced after the kill (deliveries resumed), and how many messages are
+ * missing (each subscription must receive every message of its topic). With {@code --share-idle}
+ * each engine shares the reading of its idle subscriptions.
  */
 final class ScaleOutRun {
   private final ScaleCommand o;
@@ -86,6 +90,24 @@ final class ScaleOutRun {
       }
       throw new IllegalStateException("engine " + id + " ended");
     }
+
+    /** The names of the subscriptions it runs (on their own consumers or parked). */
+    synchronized Set<String> running() throws Exception {
+      in.println("running");
+      String line;
+      while ((line = out.readLine()) != null) {
+        if (line.startsWith("RUNNING")) {
+          Set<String> names = new HashSet<>();
+          for (String name : line.substring("RUNNING".length()).trim().split(" ")) {
+            if (!name.isEmpty()) {
+              names.add(name);
+            }
+          }
+          return names;
+        }
+      }
+      throw new IllegalStateException("engine " + id + " ended");
+    }
   }
 
   int run() throws Exception {
@@ -99,8 +121,9 @@ final class ScaleOutRun {
     Process kafkaJvm = startKafkaJvm();
     try (WebhookReceiver receiver = WebhookReceiver.start()) {
       String bootstrap = BenchCommand.bootstrapOf(kafkaJvm);
-      System.out.printf("kafka: %s (JVM pid %d); PostgreSQL schema %s; %d engines; %d subscriptions over %d topics of %d partitions%n",
-          bootstrap, kafkaJvm.pid(), schema, o.engines, o.subscriptions, o.topics, o.partitions);
+      System.out.printf("kafka: %s (JVM pid %d); PostgreSQL schema %s; %d engines; %d subscriptions over %d topics of %d partitions;"
+              + " shared reading of idle subscriptions %s; load average %s%n", bootstrap, kafkaJvm.pid(), schema, o.engines, o.subscriptions,
+          o.topics, o.partitions, o.shareIdle > 0 ? "after " + o.shareIdle + " s" : "off", BenchCommand.loadAverage());
       List<String> topics = new ArrayList<>();
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
         List<NewTopic> nt = new ArrayList<>();
@@ -145,6 +168,7 @@ final class ScaleOutRun {
         System.out.printf("all %d subscriptions delivering after %.1f s%n", o.subscriptions, (System.nanoTime() - t0) / 1e9);
 
         // idle
+        String laIdle = BenchCommand.loadAverage();
         Map<String, long[]> idle0 = new HashMap<>();
         for (EngineProcess e : engines) {
           idle0.put(e.id, e.stats(true));
@@ -152,7 +176,7 @@ final class ScaleOutRun {
         long kafkaCpu0 = CpuTimes.childCpu(kafkaJvm.pid());
         Thread.sleep(o.idleSeconds * 1000L);
         long kafkaIdle = CpuTimes.childCpu(kafkaJvm.pid()) - kafkaCpu0;
-        System.out.printf("idle over %d s:%n", o.idleSeconds);
+        System.out.printf("idle over %d s (load average %s -> %s):%n", o.idleSeconds, laIdle, BenchCommand.loadAverage());
         double idleTotal = 0;
         for (EngineProcess e : engines) {
           long[] a = idle0.get(e.id);
@@ -167,6 +191,7 @@ final class ScaleOutRun {
             idleTotal + kafkaIdlePct);
 
         // busy
+        String laBusy = BenchCommand.loadAverage();
         Map<String, long[]> busy0 = new HashMap<>();
         for (EngineProcess e : engines) {
           busy0.put(e.id, e.stats(false));
@@ -180,8 +205,8 @@ final class ScaleOutRun {
         awaitComplete(receiver, topicOf, Duration.ofMinutes(10));
         double busySeconds = (System.nanoTime() - busyStart) / 1e9;
         long deliveries = (long) o.subscriptions * o.messages;
-        System.out.printf("busy: %d messages per topic, %d deliveries in %.1f s; broker CPU %.1f s%n", o.messages, deliveries, busySeconds,
-            (CpuTimes.childCpu(kafkaJvm.pid()) - kafkaBusy0) / 1e9);
+        System.out.printf("busy: %d messages per topic, %d deliveries in %.1f s; broker CPU %.1f s; load average %s -> %s%n", o.messages,
+            deliveries, busySeconds, (CpuTimes.childCpu(kafkaJvm.pid()) - kafkaBusy0) / 1e9, laBusy, BenchCommand.loadAverage());
         for (EngineProcess e : engines) {
           long[] a = busy0.get(e.id);
           long[] b = e.stats(true);
@@ -215,12 +240,15 @@ final class ScaleOutRun {
 
   private void failover(WebhookReceiver receiver, KafkaProducer<String, byte[]> producer, List<String> topics, Map<String, String> topicOf)
       throws Exception {
+    String la = BenchCommand.loadAverage();
     long loadNanos = TimeUnit.SECONDS.toNanos(o.loadSeconds);
     int perTick = Math.max(1, o.rate / 10 / topics.size());
+    AtomicInteger tick = new AtomicInteger(-1);
     Thread load = new Thread(() -> {
       long start = System.nanoTime();
       int n = 0;
       while (System.nanoTime() - start < loadNanos) {
+        tick.set(n); // before its records are sent: a tick after the one read at the kill was sent after it
         for (String topic : topics) {
           sendAsync(producer, topic, "load-" + n, perTick);
         }
@@ -244,6 +272,12 @@ final class ScaleOutRun {
         victim = e;
       }
     }
+    Set<String> victimPaths = new HashSet<>();
+    for (String name : victim.running()) {
+      victimPaths.add("/s/" + name.substring("scale-".length()));
+    }
+    int killTick = tick.get();
+    Instant killedWall = Instant.now();
     long killedAt = System.nanoTime();
     victim.process.destroyForcibly(); // SIGKILL
     victim.process.waitFor();
@@ -268,6 +302,55 @@ final class ScaleOutRun {
     long unique = distinct.values().stream().mapToLong(Set::size).sum();
     System.out.printf("  %d messages produced in all, %d per subscription; missing: %d; delivered again (at least once): %d of %d deliveries%n",
         produced, produced / topics.size(), missing, deliveries - unique, deliveries);
+    System.out.println("  " + resumed(receiver.requests(), victimPaths, killTick, killedWall, victim.id));
+    System.out.printf("  load average %s -> %s%n", la, BenchCommand.loadAverage());
+  }
+
+  /**
+   * When deliveries resumed: the time after the kill at which each subscription the killed engine
+   * ran had received a message produced after the kill (a load tick later than the one of the
+   * kill: the key {@code load-<tick>-<n>} says which), the subscription told by its URL path.
+   */
+  static String resumed(List<ReceivedRequest> requests, Set<String> victimPaths, int killTick, Instant killedAt, String victim) {
+    Map<String, Instant> first = new HashMap<>();
+    for (ReceivedRequest r : requests) {
+      if (!r.answeredSuccess() || !victimPaths.contains(r.path())) {
+        continue;
+      }
+      for (ReceivedMessage m : r.messages()) {
+        if (loadTick(m.key()) > killTick) {
+          first.merge(r.path(), r.receivedAt(), (a, b) -> a.isBefore(b) ? a : b);
+          break;
+        }
+      }
+    }
+    if (victimPaths.isEmpty()) {
+      return "deliveries resumed: " + victim + " ran no subscription";
+    }
+    List<Long> after = new ArrayList<>();
+    first.values().forEach(t -> after.add(Duration.between(killedAt, t).toMillis()));
+    java.util.Collections.sort(after);
+    String figures = after.isEmpty() ? "" : String.format(java.util.Locale.ROOT, "; median %.1f s, last %.1f s after the kill",
+        after.get((after.size() - 1) / 2) / 1e3, after.get(after.size() - 1) / 1e3);
+    if (first.size() < victimPaths.size()) {
+      return String.format(java.util.Locale.ROOT, "deliveries resumed: only %d of the %d subscriptions of %s received a message produced"
+          + " after the kill%s", first.size(), victimPaths.size(), victim, figures);
+    }
+    return String.format(java.util.Locale.ROOT, "deliveries resumed %.1f s after the kill: by then each of the %d subscriptions of %s"
+        + " had received a message produced after it%s", after.get(after.size() - 1) / 1e3, victimPaths.size(), victim, figures);
+  }
+
+  /** The load tick of a record's key {@code load-<tick>-<n>}; -1 for any other key. */
+  static int loadTick(@Nullable String key) {
+    if (key == null || !key.startsWith("load-")) {
+      return -1;
+    }
+    int dash = key.indexOf('-', "load-".length());
+    try {
+      return Integer.parseInt(key.substring("load-".length(), dash < 0 ? key.length() : dash));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   private static String perEngine(List<EngineProcess> es, long[] running) {
@@ -393,7 +476,7 @@ final class ScaleOutRun {
   private EngineProcess startEngine(String bootstrap, String url, String key, String id) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Process p = new ProcessBuilder(java, "-Xmx" + o.engineHeap, "-cp", System.getProperty("java.class.path"), "io.webhookd.loadtest.EngineMain",
-        bootstrap, url, o.jdbcUser, key, id, o.transport).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        bootstrap, url, o.jdbcUser, key, id, o.transport, Integer.toString(o.shareIdle)).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     return new EngineProcess(id, p);
   }
 

@@ -113,6 +113,81 @@ class PartsTest {
   }
 
   @Test
+  @DisplayName("scale refuses options that make no run before anything starts, naming the option: exit status 2")
+  void scaleOptions() {
+    List<List<String>> bad = List.of(
+        List.of("scale", "--share-idle", "-1"),
+        List.of("scale", "--backlog", "-5"),
+        List.of("scale", "--messages", "-1"),
+        List.of("scale", "--engines", "2", "--backlog", "1000"));
+    List<String> said = List.of(
+        "error: --share-idle must be 0 (off) or a number of seconds, was -1",
+        "error: --backlog must be 0 (off) or a number of messages, was -5",
+        "error: --messages must be 0 (no busy phase) or more, was -1",
+        "error: --backlog is measured on one engine: leave out --engines");
+    for (int i = 0; i < bad.size(); i++) {
+      java.io.StringWriter err = new java.io.StringWriter();
+      picocli.CommandLine cl = LoadTestMain.commandLine();
+      cl.setErr(new java.io.PrintWriter(err, true));
+      assertThat(cl.execute(bad.get(i).toArray(String[]::new))).isEqualTo(2);
+      assertThat(err.toString()).contains(said.get(i));
+    }
+    ScaleCommand parsed = new ScaleCommand();
+    new picocli.CommandLine(parsed).parseArgs("--share-idle", "30", "--backlog", "20000", "--messages", "0");
+    assertThat(parsed.shareIdle).isEqualTo(30);
+    assertThat(parsed.backlog).isEqualTo(20_000);
+    assertThat(parsed.messages).isZero();
+    parsed.validate();
+    ScaleCommand defaults = new ScaleCommand();
+    new picocli.CommandLine(defaults).parseArgs();
+    assertThat(defaults.shareIdle).isZero();
+    assertThat(defaults.backlog).isZero();
+  }
+
+  @Test
+  @DisplayName("scale's figures: nearest-rank quantiles, backlog values of about 200 bytes of JSON, the load tick of a key")
+  void scaleFigures() throws Exception {
+    List<Long> ms = new ArrayList<>();
+    for (long i = 1; i <= 200; i++) {
+      ms.add(i * 1_000_000L);
+    }
+    assertThat(ScaleCommand.quantile(ms, 0.5)).isEqualTo(100_000_000L);
+    assertThat(ScaleCommand.quantile(ms, 0.9)).isEqualTo(180_000_000L);
+    assertThat(ScaleCommand.quantile(ms, 0.99)).isEqualTo(198_000_000L);
+    assertThat(ScaleCommand.quantile(List.of(7L), 0.99)).isEqualTo(7L);
+    assertThat(ScaleCommand.quantiles(ms)).isEqualTo("median 0.10 s, p90 0.18 s, p99 0.20 s, max 0.20 s");
+    byte[] v = ScaleCommand.backlogValue("among", 12345);
+    assertThat(v.length).isBetween(195, 210);
+    assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(v).path("phase").asText()).isEqualTo("among");
+    assertThat(ScaleOutRun.loadTick("load-17-3")).isEqualTo(17);
+    assertThat(ScaleOutRun.loadTick("warm")).isEqualTo(-1);
+    assertThat(ScaleOutRun.loadTick(null)).isEqualTo(-1);
+  }
+
+  @Test
+  @DisplayName("scale --engines: deliveries resumed when each subscription of the killed engine had a message produced after the kill")
+  void deliveriesResumed() {
+    java.time.Instant kill = java.time.Instant.parse("2026-01-01T00:00:00Z");
+    List<io.webhookd.testkit.ReceivedRequest> requests = List.of(
+        request("/s/1", kill.plusMillis(500), "load-5-0"), // produced before the kill (tick 5)
+        request("/s/1", kill.plusMillis(4000), "load-6-0"),
+        request("/s/2", kill.plusMillis(9000), "load-7-1"),
+        request("/s/2", kill.plusMillis(2000), "load-5-1"),
+        request("/s/3", kill.plusMillis(1000), "load-9-0")); // not the killed engine's
+    assertThat(ScaleOutRun.resumed(requests, java.util.Set.of("/s/1", "/s/2"), 5, kill, "engine-a"))
+        .startsWith("deliveries resumed 9.0 s after the kill: by then each of the 2 subscriptions of engine-a")
+        .endsWith("median 4.0 s, last 9.0 s after the kill");
+    assertThat(ScaleOutRun.resumed(requests, java.util.Set.of("/s/1", "/s/2", "/s/4"), 5, kill, "engine-a"))
+        .startsWith("deliveries resumed: only 2 of the 3 subscriptions of engine-a");
+  }
+
+  private static io.webhookd.testkit.ReceivedRequest request(String path, java.time.Instant at, String key) {
+    io.webhookd.testkit.ReceivedMessage m = new io.webhookd.testkit.ReceivedMessage(
+        "scale-0", 0, 1, key, com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(), null, java.util.Map.of());
+    return new io.webhookd.testkit.ReceivedRequest(at, path, java.util.Map.of(), new byte[0], 200, List.of(m), "b");
+  }
+
+  @Test
   @DisplayName("the seed's spelling works: csv-generate -csv x.csv -duration 1m -rows 1000 -topics 3")
   void seedSpellingOfGenerate(@TempDir Path dir) throws Exception {
     Path seedCsv = dir.resolve("seed.csv");

@@ -2,6 +2,7 @@ package io.webhookd.server;
 
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -38,6 +39,7 @@ record ServerConfig(
     HttpClientKind httpClient,
     LogFormat logFormat,
     int maxBodyBytes,
+    @Nullable Duration shareIdleReading,
     Map<String, String> environment) {
 
   /** Which webhook transport delivers: webhookd-http-jdk or webhookd-http-apache. */
@@ -92,6 +94,9 @@ record ServerConfig(
         new String[] {"apache", "webhook transport: apache (Apache HttpClient 5, HTTP/1.1, lower latency) or jdk (java.net.http, HTTP/2 over TLS)"});
     v.put("WEBHOOKD_LOG_FORMAT", new String[] {"text", "text or json"});
     v.put("WEBHOOKD_MAX_BODY_BYTES", new String[] {"262144", "largest request body accepted (413 above)"});
+    v.put(
+        "WEBHOOKD_SHARE_IDLE_SECONDS",
+        new String[] {"0", "N > 0: a subscription caught up for N seconds gives up its Kafka consumer to its topic's shared reader; 0: off"});
     return Collections.unmodifiableMap(v);
   }
 
@@ -245,6 +250,22 @@ record ServerConfig(
         problems.add(origin.get("WEBHOOKD_MAX_BODY_BYTES") + " must be an integer, was " + quote(mb));
       }
     }
+    Duration shareIdle = null;
+    String si = optional(values, "WEBHOOKD_SHARE_IDLE_SECONDS");
+    if (si != null) {
+      try {
+        int seconds = Integer.parseInt(si);
+        if (seconds < 0 || seconds > 86_400) {
+          problems.add(
+              origin.get("WEBHOOKD_SHARE_IDLE_SECONDS") + " must be between 0 (off) and 86400 seconds, was " + seconds);
+        } else if (seconds > 0) {
+          shareIdle = Duration.ofSeconds(seconds);
+        }
+      } catch (NumberFormatException e) {
+        problems.add(
+            origin.get("WEBHOOKD_SHARE_IDLE_SECONDS") + " must be a whole number of seconds (0 is off), was " + quote(si));
+      }
+    }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
@@ -265,6 +286,7 @@ record ServerConfig(
         httpClient,
         logFormat,
         maxBody,
+        shareIdle,
         Map.copyOf(effective));
   }
 
@@ -309,6 +331,8 @@ record ServerConfig(
         + httpClient
         + ", logFormat="
         + logFormat
+        + ", shareIdleReading="
+        + (shareIdleReading == null ? "off" : shareIdleReading.toSeconds() + " s")
         + "]";
   }
 

@@ -140,6 +140,9 @@ final class WebhookdServer implements AutoCloseable {
             .alertChannel(Adapters.alerts(config))
             .meterRegistry(registry)
             .rowFilterPolicy(policy.rowFilterPolicy());
+    if (config.shareIdleReading() != null) {
+      builder.shareIdleReading(config.shareIdleReading());
+    }
     if (destination != null) {
       builder.destination(destination);
     } else {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
@@ -81,6 +82,27 @@ class ServerConfigTest {
             ConfigException.class,
             e -> assertThat(e.problems()).anyMatch(p -> p.contains("--htp-port")).anyMatch(p -> p.contains("--http-port needs a value")));
     assertThat(ServerConfig.usage()).contains("--kafka-bootstrap-servers").contains("WEBHOOKD_CLIENTS_FILE");
+  }
+
+  @Test
+  @DisplayName("WEBHOOKD_SHARE_IDLE_SECONDS: off when unset or 0; N > 0 shares idle reading after N s; negative or non-numeric values are refused naming the variable, the rule and the value")
+  void shareIdleSeconds() {
+    assertThat(ServerConfig.from(Map.of(), List.of()).shareIdleReading()).isNull();
+    assertThat(ServerConfig.from(Map.of("WEBHOOKD_SHARE_IDLE_SECONDS", "0"), List.of()).shareIdleReading()).isNull();
+    assertThat(ServerConfig.from(Map.of("WEBHOOKD_SHARE_IDLE_SECONDS", " 60 "), List.of()).shareIdleReading())
+        .isEqualTo(Duration.ofSeconds(60));
+    assertThat(ServerConfig.from(Map.of("WEBHOOKD_SHARE_IDLE_SECONDS", "60"), List.of("--share-idle-seconds", "5")).shareIdleReading())
+        .isEqualTo(Duration.ofSeconds(5));
+    assertThatThrownBy(() -> ServerConfig.from(Map.of("WEBHOOKD_SHARE_IDLE_SECONDS", "-1"), List.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("WEBHOOKD_SHARE_IDLE_SECONDS must be between 0 (off) and 86400 seconds, was -1");
+    assertThatThrownBy(() -> ServerConfig.from(Map.of("WEBHOOKD_SHARE_IDLE_SECONDS", "5m"), List.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("WEBHOOKD_SHARE_IDLE_SECONDS must be a whole number of seconds (0 is off), was \"5m\"");
+    assertThatThrownBy(() -> ServerConfig.from(Map.of(), List.of("--share-idle-seconds", "soon")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("--share-idle-seconds must be a whole number of seconds");
+    assertThat(ServerConfig.unknownVariables(Map.of("WEBHOOKD_SHARE_IDLE_SECONDS", "5"))).isEmpty();
   }
 
   @Test

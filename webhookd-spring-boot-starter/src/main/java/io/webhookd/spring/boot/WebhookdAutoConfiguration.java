@@ -128,6 +128,9 @@ public final class WebhookdAutoConfiguration {
     if (properties.getActivityLimit() != null) {
       builder.activityLimit(properties.getActivityLimit());
     }
+    if (properties.getShareIdleReading() != null) {
+      builder.shareIdleReading(properties.getShareIdleReading());
+    }
     customizers.orderedStream().forEach(c -> c.customize(builder));
     return builder.build();
   }

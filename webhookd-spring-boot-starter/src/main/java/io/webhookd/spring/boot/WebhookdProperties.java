@@ -52,6 +52,14 @@ public class WebhookdProperties {
   /** How many recent_activity entries are kept per subscription, 1 to 10000. Default 100. */
   private @Nullable Integer activityLimit;
 
+  /**
+   * Shared reading of idle subscriptions: a subscription caught up for this long gives up its own
+   * Kafka consumer and thread to its topic's one shared reader, until a record passes its filters
+   * ({@code Webhookd.Builder.shareIdleReading}). Default unset: off, every subscription keeps its
+   * own consumer.
+   */
+  private @Nullable Duration shareIdleReading;
+
   private final Http http = new Http();
   private final Store store = new Store();
   private final Alerts alerts = new Alerts();
@@ -127,6 +135,14 @@ public class WebhookdProperties {
 
   public void setActivityLimit(@Nullable Integer activityLimit) {
     this.activityLimit = activityLimit;
+  }
+
+  public @Nullable Duration getShareIdleReading() {
+    return shareIdleReading;
+  }
+
+  public void setShareIdleReading(@Nullable Duration shareIdleReading) {
+    this.shareIdleReading = shareIdleReading;
   }
 
   public Http getHttp() {

@@ -238,6 +238,28 @@ class WebhookdAutoConfigurationTest {
   }
 
   @Test
+  @DisplayName("webhookd.share-idle-reading: unset by default; set, an idle subscription is read by its topic's shared reader")
+  void shareIdleReading() {
+    runner
+        .withBean(WebhookDestination.class, InMemoryDestination::create)
+        .run(context -> assertThat(context.getBean(WebhookdProperties.class).getShareIdleReading()).isNull());
+    runner
+        .withBean(WebhookDestination.class, InMemoryDestination::create)
+        .withPropertyValues("webhookd.share-idle-reading=1s")
+        .run(
+            context -> {
+              assertThat(context.getBean(WebhookdProperties.class).getShareIdleReading()).isEqualTo(Duration.ofSeconds(1));
+              String topic = "idle-" + UUID.randomUUID();
+              TestKafka.createTopic(topic);
+              context.getBean(Webhookd.class).subscribe(spec("https://hooks.example.com/x", topic));
+              // the engine's shared reader of a topic is a thread of that name, started for its first parked subscription
+              org.awaitility.Awaitility.await()
+                  .atMost(Duration.ofSeconds(60))
+                  .until(() -> Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("webhookd-shared-" + topic)));
+            });
+  }
+
+  @Test
   @DisplayName("the application's MeterRegistry gets webhookd's meters; without Micrometer the engine starts all the same")
   void meterRegistry() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
