@@ -96,7 +96,7 @@ record ServerConfig(
     v.put("WEBHOOKD_MAX_BODY_BYTES", new String[] {"262144", "largest request body accepted (413 above)"});
     v.put(
         "WEBHOOKD_SHARE_IDLE_SECONDS",
-        new String[] {"0", "N > 0: a subscription caught up for N seconds gives up its Kafka consumer to its topic's shared reader; 0: off"});
+        new String[] {"0", "N > 0: subscriptions with nothing to deliver are read by one shared reader per topic (they start there, and one caught up for N seconds goes back); 0: off"});
     return Collections.unmodifiableMap(v);
   }
 
