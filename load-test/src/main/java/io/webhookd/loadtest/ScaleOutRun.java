@@ -166,6 +166,21 @@ final class ScaleOutRun {
         producer.flush();
         awaitReceived(receiver, topicOf, Duration.ofMinutes(10));
         System.out.printf("all %d subscriptions delivering after %.1f s%n", o.subscriptions, (System.nanoTime() - t0) / 1e9);
+        if (o.shareIdle > 0) {
+          // the warm message woke every subscription: idle is measured once they are back on the shared readers
+          long settleStart = System.nanoTime();
+          boolean settled = false;
+          while (!settled && System.nanoTime() - settleStart < Duration.ofMinutes(3).toNanos()) {
+            Thread.sleep(1000); // polling the engines' counters in a measurement tool, not a test
+            settled = true;
+            for (EngineProcess e : engines) {
+              long[] s = e.stats(false);
+              settled &= s[1] <= 200 + s[0] / 10;
+            }
+          }
+          System.out.printf("  %s on the shared readers %.1f s later%n", settled ? "back" : "NOT all back",
+              (System.nanoTime() - settleStart) / 1e9);
+        }
 
         // idle
         String laIdle = BenchCommand.loadAverage();
@@ -476,7 +491,7 @@ final class ScaleOutRun {
   private EngineProcess startEngine(String bootstrap, String url, String key, String id) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Process p = new ProcessBuilder(java, "-Xmx" + o.engineHeap, "-cp", System.getProperty("java.class.path"), "io.webhookd.loadtest.EngineMain",
-        bootstrap, url, o.jdbcUser, key, id, o.transport, Integer.toString(o.shareIdle)).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        bootstrap, url, o.jdbcUser, key, id, o.transport, Integer.toString(o.shareIdle)).redirectError(ProcessBuilder.Redirect.appendTo(engineLog(id))).start();
     return new EngineProcess(id, p);
   }
 
@@ -484,6 +499,13 @@ final class ScaleOutRun {
     byte[] k = new byte[32];
     new SecureRandom().nextBytes(k);
     return Base64.getEncoder().encodeToString(k);
+  }
+
+  /** Where an engine process's log goes (its standard error): the system's temporary directory, printed once. */
+  private static java.io.File engineLog(String id) {
+    java.io.File f = new java.io.File(System.getProperty("java.io.tmpdir"), "webhookd-scale-" + id + ".log");
+    System.out.printf("  %s logs to %s%n", id, f);
+    return f;
   }
 
   private Process startKafkaJvm() throws Exception {

@@ -310,6 +310,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   private final java.util.concurrent.atomic.AtomicLong wakings = new java.util.concurrent.atomic.AtomicLong();
   private volatile java.util.concurrent.@Nullable ScheduledExecutorService idle;
   private volatile org.apache.kafka.clients.admin.@Nullable Admin kafkaAdmin;
+  private volatile org.apache.kafka.clients.admin.@Nullable Admin kafkaCommitAdmin;
 
   private Engine(Config config) {
     this.config = config;
@@ -702,6 +703,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       await(r);
     }
     runners.clear();
+    closeAdmins();
     reporter.executor().shutdownNow();
     destinations.distinct().forEach(Engine::closeQuietly);
   }
@@ -729,6 +731,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       await(r);
     }
     runners.clear();
+    closeAdmins();
     background.shutdownNow();
     try {
       store.removeEngines(List.of(engineId));
@@ -891,7 +894,11 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       try {
         positions = committedPositions(batch);
       } catch (RuntimeException e) {
-        log.warn("{} subscriptions could not start on shared readers ({}); they start their own consumers", batch.size(), e.toString());
+        // not onto consumers of their own: thousands of them would take the engine and the broker
+        // minutes to make and join, and they would not read either while Kafka does not answer
+        log.warn("{} subscriptions could not start on shared readers ({}); trying again in a second", batch.size(), e.toString());
+        batch.forEach(s -> startLater.add(s.id()));
+        batch.forEach(s -> done.add(s.id()));
         continue;
       }
       for (Subscription s : batch) {
@@ -1160,6 +1167,19 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     if (closed || after == null) {
       return;
     }
+    if (!startLater.isEmpty()) {
+      synchronized (lock) {
+        List<Subscription> again = new ArrayList<>();
+        for (String id : List.copyOf(startLater)) {
+          startLater.remove(id);
+          Subscription s = known.get(id);
+          if (s != null && shouldRun(s) && !isRunning(id)) {
+            again.add(s);
+          }
+        }
+        startRunners(again, null);
+      }
+    }
     try {
       long now = System.nanoTime();
       caughtUpSince.keySet().removeIf(id -> !runners.containsKey(id));
@@ -1185,21 +1205,14 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     }
   }
 
+  /** The Admin client of shared reading: committed offsets, parked positions. */
   private org.apache.kafka.clients.admin.Admin admin() {
     org.apache.kafka.clients.admin.Admin a = kafkaAdmin;
     if (a == null) {
       synchronized (this) {
         a = kafkaAdmin;
         if (a == null) {
-          Map<String, Object> props = new HashMap<>();
-          Set<String> names = org.apache.kafka.clients.admin.AdminClientConfig.configNames();
-          config.kafka().forEach((k, v) -> {
-            if (names.contains(k)) {
-              props.put(k, v);
-            }
-          });
-          props.put(org.apache.kafka.clients.admin.AdminClientConfig.CLIENT_ID_CONFIG, "webhookd-admin-" + engineId);
-          a = org.apache.kafka.clients.admin.Admin.create(props);
+          a = newAdmin("webhookd-admin-" + engineId);
           kafkaAdmin = a;
         }
       }
@@ -1208,11 +1221,57 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   }
 
   /**
+   * The Admin client the runners of woken subscriptions commit with: one of its own, so that their
+   * commits never queue the engine's other calls (reading committed offsets when subscriptions
+   * move here) behind them.
+   */
+  private org.apache.kafka.clients.admin.Admin commitAdmin() {
+    org.apache.kafka.clients.admin.Admin a = kafkaCommitAdmin;
+    if (a == null) {
+      synchronized (this) {
+        a = kafkaCommitAdmin;
+        if (a == null) {
+          a = newAdmin("webhookd-commits-" + engineId);
+          kafkaCommitAdmin = a;
+        }
+      }
+    }
+    return a;
+  }
+
+  private org.apache.kafka.clients.admin.Admin newAdmin(String clientId) {
+    Map<String, Object> props = new HashMap<>();
+    Set<String> names = org.apache.kafka.clients.admin.AdminClientConfig.configNames();
+    config.kafka().forEach((k, v) -> {
+      if (names.contains(k)) {
+        props.put(k, v);
+      }
+    });
+    props.put(org.apache.kafka.clients.admin.AdminClientConfig.CLIENT_ID_CONFIG, clientId);
+    return org.apache.kafka.clients.admin.Admin.create(props);
+  }
+
+  /** Closes the Admin clients, once the runners that commit with them stopped. */
+  private void closeAdmins() {
+    for (org.apache.kafka.clients.admin.Admin a : new org.apache.kafka.clients.admin.Admin[] {kafkaAdmin, kafkaCommitAdmin}) {
+      if (a != null) {
+        try {
+          a.close(Duration.ofSeconds(5));
+        } catch (RuntimeException e) {
+          log.debug("closing an Admin client: {}", e.toString());
+        }
+      }
+    }
+  }
+
+  /**
    * Stops a caught-up runner (a clean stop commits what was delivered) and hands the subscription
    * to its topic's shared reader from its committed offsets (where there are none, from where its
    * own consumer would start: {@code auto.offset.reset}, earliest by default).
    */
   private static final int PARK_BATCH = 100;
+  /** Subscriptions to start on shared readers again: reading their committed offsets failed. */
+  private final Set<String> startLater = ConcurrentHashMap.newKeySet();
   /** Subscriptions whose committed offsets one request reads when they start on shared readers. */
   private static final int START_PARKED_BATCH = 500;
 
@@ -1393,8 +1452,8 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     // twice what its runner buffers before it pauses: a runner that falls that far behind its topic gets its own consumer
     int queued = 2 * Math.max(20 * s.spec().batching().maxBatchSize(), 2000);
     FedConsumer[] self = new FedConsumer[1];
-    FedConsumer f = new FedConsumer(positions, ends, offsets -> admin().alterConsumerGroupOffsets(s.groupId(), offsets).all(),
-        queued, FED_MAX_BYTES, () -> detached(p.id(), self[0]));
+    FedConsumer f = new FedConsumer(positions, ends, offsets -> commitAdmin().alterConsumerGroupOffsets(s.groupId(), offsets).all(),
+        FED_COMMIT_EVERY, queued, FED_MAX_BYTES, () -> detached(p.id(), self[0]));
     self[0] = f;
     feeds.put(p.id(), f);
     toWake.add(p);
@@ -1407,6 +1466,13 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     }
     return f;
   }
+
+  /**
+   * How often a woken runner's commits go out (a runner on its own consumer commits every 100 ms):
+   * a crash delivers up to that much again, and thousands of busy subscriptions commit through
+   * the Admin API without crowding it.
+   */
+  private static final Duration FED_COMMIT_EVERY = Duration.ofSeconds(1);
 
   /** What a fed consumer may hold for a runner that does not keep up before it detaches. */
   private static final long FED_MAX_BYTES = 8L << 20;
@@ -1561,10 +1627,6 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       }
     }
     parked.clear();
-    org.apache.kafka.clients.admin.Admin a = kafkaAdmin;
-    if (a != null) {
-      a.close(Duration.ofSeconds(5));
-    }
   }
 
   // ------------------------------------------------------------------ Host

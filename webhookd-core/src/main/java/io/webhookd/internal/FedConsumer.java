@@ -76,6 +76,11 @@ final class FedConsumer implements Consumer<byte[], byte[]> {
   private final Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
   private final Set<TopicPartition> paused = new HashSet<>();
   private final ConcurrentLinkedQueue<Runnable> callbacks = new ConcurrentLinkedQueue<>();
+  private final long commitEveryNanos;
+  private final Map<TopicPartition, OffsetAndMetadata> toCommit = new HashMap<>();
+  private final List<OffsetCommitCallback> toCommitCallbacks = new ArrayList<>();
+  private boolean committing;
+  private long lastCommitSent = System.nanoTime() - Long.MAX_VALUE / 2;
   private ConsumerRebalanceListener listener;
   private boolean assigned;
   private int queued;
@@ -89,8 +94,9 @@ final class FedConsumer implements Consumer<byte[], byte[]> {
    *     filtered out), taken as its committed offsets
    * @param ends the log end offsets of the topic's partitions, kept up to date by the reader
    */
-  FedConsumer(Map<TopicPartition, Long> start, Map<TopicPartition, Long> ends, Committer committer, int maxQueued,
-      long maxQueuedBytes, Runnable onDetach) {
+  FedConsumer(Map<TopicPartition, Long> start, Map<TopicPartition, Long> ends, Committer committer, Duration commitEvery,
+      int maxQueued, long maxQueuedBytes, Runnable onDetach) {
+    this.commitEveryNanos = commitEvery.toNanos();
     this.partitions = Set.copyOf(start.keySet());
     this.ends = ends;
     this.committer = committer;
@@ -196,6 +202,7 @@ final class FedConsumer implements Consumer<byte[], byte[]> {
 
   @Override
   public ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
+    maybeSendCommit();
     runCallbacks();
     ConsumerRebalanceListener assign = null;
     synchronized (this) {
@@ -234,9 +241,17 @@ final class FedConsumer implements Consumer<byte[], byte[]> {
             n++;
           }
         }
-        long left = deadline - System.nanoTime();
+        long now = System.nanoTime();
+        long left = deadline - now;
         if (n > 0 || left <= 0 || !callbacks.isEmpty()) {
           break;
+        }
+        if (!toCommit.isEmpty() && !committing) {
+          long due = lastCommitSent + commitEveryNanos - now;
+          if (due <= 0) {
+            break;
+          }
+          left = Math.min(left, due);
         }
         try {
           TimeUnit.NANOSECONDS.timedWait(this, left);
@@ -345,22 +360,57 @@ final class FedConsumer implements Consumer<byte[], byte[]> {
     return end == null || at == null ? OptionalLong.empty() : OptionalLong.of(Math.max(0, end - at));
   }
 
+  /**
+   * Asynchronous commits are coalesced: at most one is out at a time, and at most one goes out per
+   * {@code commitEvery}; those asked for meanwhile go out together with the highest offsets, and
+   * each caller's callback gets the outcome of the commit that carried its offsets. A runner on its
+   * own consumer commits every 100 ms; through the Admin API, thousands of subscriptions doing so
+   * would queue the engine's other Admin calls behind their commits.
+   */
   @Override
   public void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, OffsetCommitCallback callback) {
-    Map<TopicPartition, OffsetAndMetadata> copy = Map.copyOf(offsets);
+    synchronized (this) {
+      offsets.forEach((tp, o) -> toCommit.merge(tp, o, (a, b) -> a.offset() >= b.offset() ? a : b));
+      toCommitCallbacks.add(callback);
+    }
+    maybeSendCommit();
+  }
+
+  /** Sends the coalesced commits when none is out and the interval has passed; called by commitAsync and poll. */
+  private void maybeSendCommit() {
+    Map<TopicPartition, OffsetAndMetadata> sending;
+    List<OffsetCommitCallback> waiting;
+    synchronized (this) {
+      if (committing || toCommit.isEmpty() || System.nanoTime() - lastCommitSent < commitEveryNanos) {
+        return;
+      }
+      committing = true;
+      lastCommitSent = System.nanoTime();
+      sending = Map.copyOf(toCommit);
+      waiting = List.copyOf(toCommitCallbacks);
+      toCommit.clear();
+      toCommitCallbacks.clear();
+    }
     KafkaFuture<Void> f;
     try {
-      f = committer.apply(copy);
+      f = committer.apply(sending);
     } catch (RuntimeException e) {
-      callbacks.add(() -> callback.onComplete(copy, e));
+      synchronized (this) {
+        committing = false;
+      }
+      callbacks.add(() -> waiting.forEach(cb -> cb.onComplete(sending, e)));
       return;
     }
     f.whenComplete((v, e) -> {
+      synchronized (FedConsumer.this) {
+        committing = false;
+      }
       callbacks.add(() -> {
         if (e == null) {
-          tookCommit(copy);
+          tookCommit(sending);
         }
-        callback.onComplete(copy, e == null ? null : e instanceof Exception ex ? ex : new KafkaException(e));
+        Exception error = e == null ? null : e instanceof Exception ex ? ex : new KafkaException(e);
+        waiting.forEach(cb -> cb.onComplete(sending, error));
       });
       synchronized (FedConsumer.this) {
         FedConsumer.this.notifyAll();

@@ -33,6 +33,7 @@ class FedConsumerTest {
   private final List<Map<TopicPartition, OffsetAndMetadata>> commits = new ArrayList<>();
   private final AtomicInteger detaches = new AtomicInteger();
   private KafkaFutureImpl<Void> nextCommit;
+  private Duration commitEvery = Duration.ZERO;
 
   private FedConsumer consumer(int maxQueued) {
     return new FedConsumer(Map.of(P0, 10L, P1, 5L), ends, offsets -> {
@@ -41,7 +42,7 @@ class FedConsumerTest {
         return nextCommit;
       }
       return KafkaFuture.completedFuture(null);
-    }, maxQueued, 1 << 20, detaches::incrementAndGet);
+    }, commitEvery, maxQueued, 1 << 20, detaches::incrementAndGet);
   }
 
   private static ConsumerRecord<byte[], byte[]> record(TopicPartition tp, long offset) {
@@ -207,5 +208,38 @@ class FedConsumerTest {
     assertThat(c.poll(Duration.ZERO).isEmpty()).as("offset 6 lies before where the reader moved on to").isTrue();
     c.advance(P1, 8);
     assertThat(c.position(P1, Duration.ZERO)).as("drained: at the reader's position, so the lag can reach 0").isEqualTo(8);
+  }
+
+  @Test
+  @DisplayName("asynchronous commits are coalesced: one out at a time, at most one per interval, the highest offsets; every caller's callback gets the outcome")
+  void commitsAreCoalesced() {
+    commitEvery = Duration.ofHours(1);
+    FedConsumer c = consumer(100);
+    nextCommit = new KafkaFutureImpl<>();
+    List<String> outcomes = new ArrayList<>();
+    c.commitAsync(Map.of(P0, new OffsetAndMetadata(11)), (o, e) -> outcomes.add("first " + o.get(P0).offset()));
+    assertThat(commits).containsExactly(Map.of(P0, new OffsetAndMetadata(11)));
+    c.commitAsync(Map.of(P0, new OffsetAndMetadata(12)), (o, e) -> outcomes.add("second " + o.get(P0).offset()));
+    c.commitAsync(Map.of(P0, new OffsetAndMetadata(13), P1, new OffsetAndMetadata(6)), (o, e) -> outcomes.add("third " + o.get(P0).offset()));
+    assertThat(commits).as("one commit out at a time").hasSize(1);
+    nextCommit.complete(null);
+    c.poll(Duration.ZERO);
+    assertThat(outcomes).containsExactly("first 11");
+    assertThat(commits).as("the interval has not passed").hasSize(1);
+
+    commitEvery = Duration.ZERO;
+    FedConsumer d = consumer(100);
+    nextCommit = new KafkaFutureImpl<>();
+    d.commitAsync(Map.of(P0, new OffsetAndMetadata(11)), (o, e) -> outcomes.add("d first"));
+    d.commitAsync(Map.of(P0, new OffsetAndMetadata(12)), (o, e) -> outcomes.add("d second " + o.get(P0).offset()));
+    d.commitAsync(Map.of(P0, new OffsetAndMetadata(13), P1, new OffsetAndMetadata(6)), (o, e) -> outcomes.add("d third " + o.get(P1).offset()));
+    nextCommit.complete(null);
+    nextCommit = null;
+    d.poll(Duration.ZERO);
+    d.poll(Duration.ZERO);
+    assertThat(commits.subList(1, commits.size())).containsExactly(
+        Map.of(P0, new OffsetAndMetadata(11)), Map.of(P0, new OffsetAndMetadata(13), P1, new OffsetAndMetadata(6)));
+    assertThat(outcomes).containsExactly("first 11", "d first", "d second 13", "d third 6");
+    assertThat(d.committed(Set.of(P0, P1), Duration.ZERO)).containsEntry(P0, new OffsetAndMetadata(13)).containsEntry(P1, new OffsetAndMetadata(6));
   }
 }
