@@ -257,15 +257,22 @@ final class ScaleOutRun {
       throws Exception {
     String la = BenchCommand.loadAverage();
     long loadNanos = TimeUnit.SECONDS.toNanos(o.loadSeconds);
-    int perTick = Math.max(1, o.rate / 10 / topics.size());
     AtomicInteger tick = new AtomicInteger(-1);
     Thread load = new Thread(() -> {
       long start = System.nanoTime();
       int n = 0;
+      // --rate messages per second over all topics, in ticks of 100 ms, the topics taken in turn
+      double credit = 0;
+      int next = 0;
       while (System.nanoTime() - start < loadNanos) {
         tick.set(n); // before its records are sent: a tick after the one read at the kill was sent after it
-        for (String topic : topics) {
-          sendAsync(producer, topic, "load-" + n, perTick);
+        credit += o.rate / 10.0;
+        Map<String, Integer> thisTick = new HashMap<>();
+        for (; credit >= 1; credit--) {
+          thisTick.merge(topics.get(next++ % topics.size()), 1, Integer::sum);
+        }
+        for (Map.Entry<String, Integer> e : thisTick.entrySet()) {
+          sendAsync(producer, e.getKey(), "load-" + n, e.getValue());
         }
         n++;
         try {
@@ -298,7 +305,8 @@ final class ScaleOutRun {
     victim.process.waitFor();
     victim.killed = true;
     List<EngineProcess> survivors = engines.stream().filter(e -> !e.killed).toList();
-    System.out.printf("failover: killed %s (kill -9) with %d subscriptions while %d msg/s were produced%n", victim.id, most, o.rate);
+    System.out.printf("failover: killed %s (kill -9) at %s with %d subscriptions while %d msg/s were produced%n", victim.id,
+        java.time.LocalTime.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS), most, o.rate);
     long[] running = awaitAllRunning(survivors, Duration.ofMinutes(5));
     System.out.printf("  all %d subscriptions ran on the %d others %.1f s after the kill; per engine:%s%n", o.subscriptions,
         survivors.size(), (System.nanoTime() - killedAt) / 1e9, perEngine(survivors, running));
@@ -490,7 +498,8 @@ final class ScaleOutRun {
 
   private EngineProcess startEngine(String bootstrap, String url, String key, String id) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-Xmx" + o.engineHeap, "-cp", System.getProperty("java.class.path"), "io.webhookd.loadtest.EngineMain",
+    Process p = new ProcessBuilder(java, "-Xmx" + o.engineHeap, "-Dorg.slf4j.simpleLogger.showDateTime=true",
+        "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS", "-cp", System.getProperty("java.class.path"), "io.webhookd.loadtest.EngineMain",
         bootstrap, url, o.jdbcUser, key, id, o.transport, Integer.toString(o.shareIdle)).redirectError(ProcessBuilder.Redirect.appendTo(engineLog(id))).start();
     return new EngineProcess(id, p);
   }

@@ -664,7 +664,7 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
 
   /** Whether this engine runs the subscription: accepted for running here and not stopped (restarting after an error included). */
   public boolean isRunning(String id) {
-    return runners.containsKey(id) || parked.containsKey(id);
+    return runners.containsKey(id) || parked.containsKey(id) || moving.contains(id);
   }
 
   /** Whether the subscription is read by its topic's shared reader now (it had caught up). */
@@ -1270,6 +1270,8 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
    * own consumer would start: {@code auto.offset.reset}, earliest by default).
    */
   private static final int PARK_BATCH = 100;
+  /** Subscriptions going from their runner to the shared reader or back: running all along. */
+  private final Set<String> moving = ConcurrentHashMap.newKeySet();
   /** Subscriptions to start on shared readers again: reading their committed offsets failed. */
   private final Set<String> startLater = ConcurrentHashMap.newKeySet();
   /** Subscriptions whose committed offsets one request reads when they start on shared readers. */
@@ -1286,18 +1288,29 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       if (subs.isEmpty()) {
         return;
       }
-      stopRunners(subs.stream().map(Subscription::id).toList(), null);
-      Map<String, Map<org.apache.kafka.common.TopicPartition, Long>> positions;
+      List<String> ids = subs.stream().map(Subscription::id).toList();
+      moving.addAll(ids);
       try {
-        positions = committedPositions(subs);
-      } catch (RuntimeException e) {
-        log.warn("{} caught-up subscriptions could not go to shared readers ({}); they keep their own consumers", subs.size(), e.toString());
-        startRunners(subs.stream().filter(this::shouldRun).toList(), null);
-        return;
+        parkStopped(subs);
+      } finally {
+        ids.forEach(moving::remove);
       }
-      for (Subscription s : subs) {
-        handToReader(s, positions.get(s.id()));
-      }
+    }
+  }
+
+  /** Parks subscriptions whose runners are to stop now. Caller holds the lock. */
+  private void parkStopped(List<Subscription> subs) {
+    stopRunners(subs.stream().map(Subscription::id).toList(), null);
+    Map<String, Map<org.apache.kafka.common.TopicPartition, Long>> positions;
+    try {
+      positions = committedPositions(subs);
+    } catch (RuntimeException e) {
+      log.warn("{} caught-up subscriptions could not go to shared readers ({}); they start again", subs.size(), e.toString());
+      startRunners(subs.stream().filter(this::shouldRun).toList(), null);
+      return;
+    }
+    for (Subscription s : subs) {
+      handToReader(s, positions.get(s.id()));
     }
   }
 
@@ -1495,12 +1508,14 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     }
     synchronized (lock) {
       List<Subscription> start = new ArrayList<>();
+      List<Parked> woken = new ArrayList<>();
       for (Parked p : batch) {
-        if (closed || !parked.remove(p.id(), p)) {
+        if (closed || parked.get(p.id()) != p) {
           dropFeed(p.id());
           continue;
         }
         wakings.incrementAndGet();
+        woken.add(p);
         Subscription s = known.getOrDefault(p.id(), p.subscription);
         if (shouldRun(s)) {
           start.add(s);
@@ -1509,6 +1524,8 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
         }
       }
       startRunners(start, null, false);
+      // parked until its runner is there, so that it is never seen as not running in between
+      woken.forEach(p -> parked.remove(p.id(), p));
       // those that did not start (held by a replay, or unable to run) leave their consumer unused
       start.forEach(s -> dropFeed(s.id()));
     }
@@ -1540,10 +1557,15 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
           }
           detachments.incrementAndGet();
           log.debug("subscription {} fell behind its topic's shared reader: it goes on with a consumer of its own", id);
-          stopRunner(id, null);
-          Subscription s = known.getOrDefault(id, r.subscription());
-          if (shouldRun(s)) {
-            startRunners(List.of(s), null, false);
+          moving.add(id);
+          try {
+            stopRunner(id, null);
+            Subscription s = known.getOrDefault(id, r.subscription());
+            if (shouldRun(s)) {
+              startRunners(List.of(s), null, false);
+            }
+          } finally {
+            moving.remove(id);
           }
         }
       });
