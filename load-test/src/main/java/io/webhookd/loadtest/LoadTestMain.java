@@ -17,6 +17,12 @@ import picocli.CommandLine.Command;
 public final class LoadTestMain implements Runnable {
   public static void main(String[] args) throws Exception {
     quietKafkaLogs();
+    // The JDK's HTTP server behind the test kit's receiver closes idle keep-alive connections above
+    // 200 of them, so a client reusing one gets no answer: with thousands of subscriptions that was
+    // the receiver failing, not webhookd (scale --engines measured it as retries and duplicates).
+    if (System.getProperty("sun.net.httpserver.maxIdleConnections") == null) {
+      System.setProperty("sun.net.httpserver.maxIdleConnections", "20000");
+    }
     if (args.length > 0 && args[0].equals("jmh")) {
       org.openjdk.jmh.Main.main(Arrays.copyOfRange(args, 1, args.length));
       return;

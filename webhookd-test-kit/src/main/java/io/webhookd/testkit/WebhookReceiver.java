@@ -154,7 +154,8 @@ public final class WebhookReceiver implements AutoCloseable {
   public static WebhookReceiver start() {
     HttpServer server;
     try {
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
+      // a backlog for thousands of subscriptions connecting at once (the operating system may cap it lower)
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4096);
     } catch (IOException e) {
       throw new UncheckedIOException("could not start the webhook receiver", e);
     }
