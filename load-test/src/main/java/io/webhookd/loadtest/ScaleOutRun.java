@@ -228,6 +228,7 @@ final class ScaleOutRun {
           System.out.printf("  %s: CPU %.1f s, %d threads, heap %.1f MiB after GC%n", e.id, (b[3] - a[3]) / 1e9, b[1], b[2] / 1048576.0);
         }
 
+        System.out.printf("  delivered again before the failover: %s%n", again(receiver));
         if (o.kill && engines.size() > 1) {
           failover(receiver, producer, topics, topicOf);
         }
@@ -327,6 +328,21 @@ final class ScaleOutRun {
         produced, produced / topics.size(), missing, deliveries - unique, deliveries);
     System.out.println("  " + resumed(receiver.requests(), victimPaths, killTick, killedWall, victim.id));
     System.out.printf("  load average %s -> %s%n", la, BenchCommand.loadAverage());
+  }
+
+  /** Deliveries of a message that its subscription had received already, of all deliveries so far. */
+  private static String again(WebhookReceiver receiver) {
+    long deliveries = 0;
+    Map<String, Set<String>> distinct = new HashMap<>();
+    for (ReceivedRequest r : receiver.requests()) {
+      if (r.answeredSuccess()) {
+        deliveries += r.messages().size();
+        Set<String> ids = distinct.computeIfAbsent(r.path(), x -> new HashSet<>());
+        r.messages().forEach(m -> ids.add(m.id()));
+      }
+    }
+    long unique = distinct.values().stream().mapToLong(Set::size).sum();
+    return (deliveries - unique) + " of " + deliveries + " deliveries";
   }
 
   /**

@@ -418,19 +418,58 @@ final class FedConsumer implements Consumer<byte[], byte[]> {
     });
   }
 
+  /**
+   * Waits for the asynchronous commit that is out (so that it cannot land after this one and move
+   * the group back), then commits these offsets together with the asynchronous ones still waiting
+   * for their interval (a runner that stops commits only what it has not asked for yet: without
+   * them, what they cover would be delivered again).
+   */
   @Override
   public void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets, Duration timeout) {
-    Map<TopicPartition, OffsetAndMetadata> copy = Map.copyOf(offsets);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Map<TopicPartition, OffsetAndMetadata> all;
+    List<OffsetCommitCallback> waiting;
+    synchronized (this) {
+      try {
+        while (committing) {
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            throw new org.apache.kafka.common.errors.TimeoutException("an earlier commit of a shared-reader subscription is still out");
+          }
+          TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new org.apache.kafka.common.errors.InterruptException(e);
+      }
+      all = new HashMap<>(toCommit);
+      offsets.forEach((tp, o) -> all.merge(tp, o, (a, b) -> a.offset() >= b.offset() ? a : b));
+      waiting = List.copyOf(toCommitCallbacks);
+      toCommit.clear();
+      toCommitCallbacks.clear();
+      committing = true;
+    }
     try {
-      committer.apply(copy).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      tookCommit(copy);
+      committer.apply(Map.copyOf(all)).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      tookCommit(all);
+      callbacks.add(() -> waiting.forEach(cb -> cb.onComplete(all, null)));
     } catch (ExecutionException e) {
-      throw e.getCause() instanceof KafkaException k ? k : new KafkaException(e.getCause());
+      KafkaException k = e.getCause() instanceof KafkaException ke ? ke : new KafkaException(e.getCause());
+      callbacks.add(() -> waiting.forEach(cb -> cb.onComplete(all, k)));
+      throw k;
     } catch (TimeoutException e) {
-      throw new org.apache.kafka.common.errors.TimeoutException("committing offsets of a shared-reader subscription", e);
+      org.apache.kafka.common.errors.TimeoutException t =
+          new org.apache.kafka.common.errors.TimeoutException("committing offsets of a shared-reader subscription", e);
+      callbacks.add(() -> waiting.forEach(cb -> cb.onComplete(all, t)));
+      throw t;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new org.apache.kafka.common.errors.InterruptException(e);
+    } finally {
+      synchronized (this) {
+        committing = false;
+        notifyAll();
+      }
     }
   }
 

@@ -242,4 +242,20 @@ class FedConsumerTest {
     assertThat(outcomes).containsExactly("first 11", "d first", "d second 13", "d third 6");
     assertThat(d.committed(Set.of(P0, P1), Duration.ZERO)).containsEntry(P0, new OffsetAndMetadata(13)).containsEntry(P1, new OffsetAndMetadata(6));
   }
+
+  @Test
+  @DisplayName("a synchronous commit (a runner stopping) carries the asynchronous offsets still waiting for their interval, and their callbacks hear of it")
+  void commitSyncCarriesWaitingCommits() {
+    commitEvery = Duration.ofHours(1);
+    FedConsumer c = consumer(100);
+    List<String> outcomes = new ArrayList<>();
+    c.commitAsync(Map.of(P0, new OffsetAndMetadata(11)), (o, e) -> outcomes.add("first " + e));
+    c.commitAsync(Map.of(P0, new OffsetAndMetadata(14), P1, new OffsetAndMetadata(7)), (o, e) -> outcomes.add("waiting " + e));
+    assertThat(commits).hasSize(1);
+    c.commitSync(Map.of(P0, new OffsetAndMetadata(12)), Duration.ofSeconds(5));
+    assertThat(commits.get(1)).isEqualTo(Map.of(P0, new OffsetAndMetadata(14), P1, new OffsetAndMetadata(7)));
+    c.poll(Duration.ZERO);
+    assertThat(outcomes).containsExactly("first null", "waiting null");
+    assertThat(c.committed(Set.of(P0, P1), Duration.ZERO)).containsEntry(P0, new OffsetAndMetadata(14)).containsEntry(P1, new OffsetAndMetadata(7));
+  }
 }
