@@ -61,6 +61,8 @@ class EngineAssignmentTest {
   private final String slotsTopic = "slots-" + UUID.randomUUID();
   private final List<Engine> engines = new ArrayList<>();
   private final List<JdbcSubscriptionStore> stores = new ArrayList<>();
+  /** Shared reading of idle subscriptions on every engine started (null: off). */
+  private Duration idleAfter;
 
   EngineAssignmentTest(KafkaCluster kafka) {
     this.kafka = kafka;
@@ -98,7 +100,7 @@ class EngineAssignmentTest {
             .store(store)
             .requestTimeout(Duration.ofSeconds(5))
             .shutdownTimeout(Duration.ofSeconds(10))
-            .scaling(new Engine.Scaling(null, id, group, slotsTopic, 64, Duration.ofSeconds(1)))
+            .scaling(new Engine.Scaling(null, id, group, slotsTopic, 64, Duration.ofSeconds(1)).withIdleAfter(idleAfter))
             .start();
     engines.add(e);
     return e;
@@ -224,6 +226,20 @@ class EngineAssignmentTest {
   @Test
   @DisplayName("an engine abandoned under load (as a crash): its subscriptions run on the others; every message reaches every subscription")
   void abandonedEngineUnderLoadLosesNothing(TestPostgres postgres) throws Exception {
+    abandonUnderLoad(postgres);
+  }
+
+  @Test
+  @DisplayName("with shared reading: an engine abandoned under load: its subscriptions, on shared readers and fed runners, run on the others; every message reaches every subscription")
+  void abandonedEngineWithSharedReadingLosesNothing(TestPostgres postgres) throws Exception {
+    idleAfter = Duration.ofSeconds(2);
+    abandonUnderLoad(postgres);
+    for (Engine e : engines) {
+      assertThat(e.parkingsAndWakings()[1]).as("wakings on %s", e.engineId()).isPositive();
+    }
+  }
+
+  private void abandonUnderLoad(TestPostgres postgres) throws Exception {
     String t = topic(kafka, "crash", 3);
     receiver.respondWith((n, req) -> Response.ok().withDelay(Duration.ofMillis(5)));
     List<Engine> three = List.of(startEngine(postgres, "engine-a"), startEngine(postgres, "engine-b"), startEngine(postgres, "engine-c"));
