@@ -1278,11 +1278,6 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
     }
   }
 
-  /**
-   * Stops a caught-up runner (a clean stop commits what was delivered) and hands the subscription
-   * to its topic's shared reader from its committed offsets (where there are none, from where its
-   * own consumer would start: {@code auto.offset.reset}, earliest by default).
-   */
   private static final int PARK_BATCH = 100;
   /** Subscriptions going from their runner to the shared reader or back: running all along. */
   private final Set<String> moving = ConcurrentHashMap.newKeySet();
@@ -1291,6 +1286,11 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
   /** Subscriptions whose committed offsets one request reads when they start on shared readers. */
   private static final int START_PARKED_BATCH = 500;
 
+  /**
+   * Stops caught-up runners (a clean stop commits what was delivered) and hands the subscriptions
+   * to their topics' shared readers from their committed offsets (where there are none, from where
+   * their own consumer would start: {@code auto.offset.reset}, earliest by default).
+   */
   private void park(List<SubscriptionRunner> batch) {
     synchronized (lock) {
       List<Subscription> subs = new ArrayList<>();

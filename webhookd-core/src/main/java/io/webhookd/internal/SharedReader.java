@@ -260,11 +260,6 @@ final class SharedReader implements AutoCloseable {
     }
   }
 
-  /** The log end offsets of the topic's partitions, as the reader last saw them; shared with its fed consumers. */
-  Map<TopicPartition, Long> ends() {
-    return ends;
-  }
-
   /** The parked subscriptions still here, with their positions, after the thread stopped. */
   Map<String, Parked> stop() {
     closing = true;
