@@ -1407,11 +1407,20 @@ public final class Engine implements AutoCloseable, SubscriptionRunner.Host {
       Map<String, Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata>> committed =
           a.listConsumerGroupOffsets(specs).all().get(30, TimeUnit.SECONDS);
       Map<String, List<org.apache.kafka.common.TopicPartition>> partitionsOf = new HashMap<>();
-      a.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).forEach((topic, d) -> {
+      for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<org.apache.kafka.clients.admin.TopicDescription>> e :
+          a.describeTopics(topics).topicNameValues().entrySet()) {
         List<org.apache.kafka.common.TopicPartition> tps = new ArrayList<>();
-        d.partitions().forEach(pi -> tps.add(new org.apache.kafka.common.TopicPartition(topic, pi.partition())));
-        partitionsOf.put(topic, tps);
-      });
+        try {
+          e.getValue().get(30, TimeUnit.SECONDS).partitions()
+              .forEach(pi -> tps.add(new org.apache.kafka.common.TopicPartition(e.getKey(), pi.partition())));
+        } catch (java.util.concurrent.ExecutionException missingTopic) {
+          if (!(missingTopic.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+            throw missingTopic;
+          }
+          // a topic that does not exist yet: its subscriptions wait on the reader, which reads its partitions from their start once they appear
+        }
+        partitionsOf.put(e.getKey(), tps);
+      }
       boolean latest = "latest".equals(String.valueOf(config.kafka().getOrDefault("auto.offset.reset", "earliest")).trim());
       Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> missing = new HashMap<>();
       for (Subscription s : subs) {

@@ -171,6 +171,15 @@ final class SharedReader implements AutoCloseable {
           continue;
         }
         assignAll();
+        if (partitions.isEmpty()) {
+          // the topic does not exist (yet): a Kafka consumer assigned nothing may not poll
+          synchronized (this) {
+            if (commands.isEmpty() && !closing) {
+              wait(1000);
+            }
+          }
+          continue;
+        }
         ConsumerRecords<byte[], byte[]> records;
         try {
           records = consumer.poll(Duration.ofMillis(100));

@@ -183,4 +183,27 @@ class IdleSharingTest extends ReceiverTestBase {
       engine.close();
     }
   }
+  @Test
+  @DisplayName("a subscription to a topic that does not exist yet starts on the shared reader, holds up no other, and delivers once the topic exists")
+  void aTopicThatDoesNotExistYet() {
+    String later = "idle-later-" + java.util.UUID.randomUUID();
+    String t = topic(kafka, "idle-beside", 1);
+    Engine engine = Engines.on(kafka).scaling(Engine.Scaling.defaults().withIdleAfter(Duration.ofMinutes(5))).start();
+    try {
+      Subscription waiting = engine.subscribe(spec(later, "later", List.of()), null);
+      Subscription beside = engine.subscribe(spec(t, "beside", List.of()), null);
+      assertThat(engine.isParked(waiting.id())).isTrue();
+      assertThat(engine.isParked(beside.id())).isTrue();
+      List<RecordMetadata> first = kafka.produce(t, jsonMessages(t, 0, 5));
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(ids("/beside")).hasSize(first.size()));
+
+      // the topic appears (the reader's metadata requests may create it first, as a consumer does where the broker creates topics)
+      List<RecordMetadata> sent = kafka.produce(later, jsonMessages(later, 0, 20));
+      Set<String> sentIds = new HashSet<>();
+      sent.forEach(m -> sentIds.add(ReceivedMessage.id(later, m.partition(), m.offset())));
+      await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> assertThat(ids("/later")).isEqualTo(sentIds));
+    } finally {
+      engine.close();
+    }
+  }
 }
