@@ -118,7 +118,11 @@ final class FedConsumer implements Consumer<byte[], byte[]> {
    * partition. False when this consumer is (now) detached or closed: the reader forgets it.
    */
   boolean offer(ConsumerRecord<byte[], byte[]> r) {
-    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+    return offer(new TopicPartition(r.topic(), r.partition()), r);
+  }
+
+  /** {@link #offer(ConsumerRecord)} with the record's partition, which the reader has made once for all its consumers. */
+  boolean offer(TopicPartition tp, ConsumerRecord<byte[], byte[]> r) {
     boolean detach;
     synchronized (this) {
       if (closed || detached) {

@@ -209,7 +209,7 @@ final class SharedReader implements AutoCloseable {
           }
           // the woken ones' runners get it (the one that woke them included), unless they detached or stopped
           if (!fed.isEmpty()) {
-            fed.values().removeIf(f -> !f.offer(r));
+            fed.values().removeIf(f -> !f.offer(tp, r));
           }
         }
         // what the reader passed without a record (transaction markers, aborted records) is behind every parked position too
